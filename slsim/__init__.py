@@ -1,0 +1,25 @@
+"""slsim: the systems leadership simulator.
+
+An agent-based model (Mesa 3.5) of how leadership across boundaries changes what happens in a
+local health and social care system under resource pressure.
+
+Quick use::
+
+    import slsim
+    slsim.run("systems_leadership").plot()
+    slsim.compare(["blame_culture", "systems_leadership"]).plot()
+"""
+
+from .agents import Citizen, Organisation, Staff
+from .metrics import OUTCOMES
+from .model import SystemModel
+from .params import ORG_KINDS, ParameterError, Params
+from .run import Comparison, Results, compare, run
+from .scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Citizen", "Comparison", "ORG_KINDS", "OUTCOMES", "Organisation", "ParameterError", "Params", "Results",
+    "Scenario", "ScenarioError", "Staff", "SystemModel", "compare", "list_scenarios", "load_scenario", "run",
+]

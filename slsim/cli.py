@@ -1,0 +1,279 @@
+"""The ``slsim`` command: list, params, run, compare (and app, sweep, analyse when installed).
+
+Bad input (an unknown scenario, a bad parameter, a malformed file) prints one clear message and
+exits with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .params import ParameterError
+from .scenario import ScenarioError
+
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """Bad input from the command line: the message says what was wrong and what is allowed."""
+
+
+def _parse_sets(items: list[str] | None) -> dict[str, Any]:
+    """``--set name=value`` pairs; values are read as YAML scalars (numbers, true/false)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_citizens=10000")
+        name, value = item.split("=", 1)
+        try:
+            out[name.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise UserError(f"--set {item!r}: cannot read the value {value!r}") from None
+    return out
+
+
+def _progress(label: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TimeRemainingColumn(), transient=True, console=_console(stderr=True))
+    task = progress.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+    return Console(stderr=stderr, highlight=False)
+
+
+def cmd_list(args) -> int:
+    from rich.table import Table
+
+    from .scenario import resolve_scenario, list_scenarios
+    table = Table(title="slsim scenarios", show_lines=False)
+    table.add_column("name", style="bold")
+    table.add_column("title")
+    table.add_column("timeline", justify="right")
+    for name in list_scenarios():
+        sc = resolve_scenario(name)
+        table.add_row(name, sc.title, str(len(sc.timeline)) if sc.timeline else "")
+    _console().print(table)
+    if args.verbose:
+        for name in list_scenarios():
+            sc = resolve_scenario(name)
+            _console().print(f"\n[bold]{name}[/bold]: {sc.title}\n{sc.narrative}")
+    return 0
+
+
+def cmd_params(args) -> int:
+    from rich.table import Table
+
+    from .params import parameter_table
+    table = Table(title="slsim parameters (pass with --set NAME=VALUE)")
+    for col in ("name", "group", "default", "range", "unit", "help"):
+        table.add_column(col, overflow="fold")
+    for row in parameter_table():
+        if args.group and row["group"] != args.group:
+            continue
+        rng = f"{row['min']}-{row['max']}" if row["min"] is not None else ""
+        table.add_row(row["name"], row["group"], str(row["default"]), rng, row["unit"], row["help"])
+    _console().print(table)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser, replicates: int) -> None:
+    p.add_argument("--weeks", type=int, default=104, help="weeks to simulate (default 104)")
+    p.add_argument("--replicates", type=int, default=replicates, help=f"replicates (default {replicates})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the replicate seeds (default 0)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    p.add_argument("--processes", type=int, default=None, help="worker processes (default: automatic)")
+    p.add_argument("--out", type=Path, default=Path("slsim-output"), help="output folder (default slsim-output)")
+    p.add_argument("--no-figure", action="store_true", help="skip the PNG/SVG figure")
+
+
+def _check_common(args) -> None:
+    if not 1 <= args.weeks <= 5200:
+        raise UserError(f"--weeks {args.weeks}: allowed 1 to 5200")
+    if args.replicates < 1 or args.replicates > 10_000:
+        raise UserError(f"--replicates {args.replicates}: allowed 1 to 10000")
+    if args.seed < 0:
+        raise UserError(f"--seed {args.seed}: allowed a whole number >= 0")
+    if args.processes is not None and args.processes < 1:
+        raise UserError(f"--processes {args.processes}: allowed a whole number >= 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise UserError(f"--out {args.out}: exists and is not a folder")
+
+
+def _summary_table(results, title: str):
+    from rich.table import Table
+
+    from .metrics import OUTCOMES, describe
+    summ = results.summary().groupby("scenario", sort=False).mean(numeric_only=True)
+    table = Table(title=title)
+    table.add_column("outcome")
+    table.add_column("unit", style="dim")
+    for sc in summ.index:
+        table.add_column(sc.replace("_", " "), justify="right")
+    last_level = None
+    for name in OUTCOMES:
+        level, unit, _ = describe(name)
+        if level != last_level:
+            table.add_section()
+            last_level = level
+        table.add_row(f"[{level}] {name}", unit, *[_fmt(summ.loc[sc, name]) for sc in summ.index])
+    return table
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 10_000:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def _write_outputs(results, args, stem: str) -> list[Path]:
+    paths = results.to_files(args.out, stem)
+    if not args.no_figure:
+        import matplotlib.pyplot as plt
+
+        from .output import write_figure
+        fig = results.plot()
+        paths += write_figure(fig, args.out, stem)
+        plt.close(fig)
+    return paths
+
+
+def cmd_run(args) -> int:
+    from .run import run
+    _check_common(args)
+    params = _parse_sets(args.set)
+    progress, update = _progress(f"running {args.scenario}")
+    with progress:
+        res = run(args.scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
+                  processes=args.processes, progress=update)
+    con = _console()
+    con.print(_summary_table(res, f"{args.scenario}: mean of the last 26 weeks over {args.replicates} replicate(s)"))
+    stem = Path(args.scenario).stem
+    for p in _write_outputs(res, args, stem):
+        con.print(f"wrote {p}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .run import compare
+    _check_common(args)
+    if len(args.scenarios) < 2:
+        raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")
+    params = _parse_sets(args.set)
+    progress, update = _progress("comparing " + " vs ".join(args.scenarios))
+    with progress:
+        cmp_ = compare(args.scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
+                       processes=args.processes, progress=update)
+    con = _console()
+    con.print(_difference_table(cmp_))
+    stem = "_vs_".join(Path(s).stem for s in args.scenarios)
+    from .output import write_atomic
+    diffs = cmp_.differences()
+    paths = _write_outputs(cmp_, args, stem)
+    paths.append(write_atomic(args.out / f"{stem}.differences.csv", lambda p: diffs.to_csv(p, index=False)))
+    for p in paths:
+        con.print(f"wrote {p}")
+    return 0
+
+
+def _difference_table(cmp_):
+    from rich.table import Table
+    diffs = cmp_.differences()
+    reps = int(diffs["replicates"].max()) if len(diffs) else 0
+    table = Table(title=f"Mean of the last 26 weeks; difference against {cmp_.baseline.replace('_', ' ')} "
+                        f"with 90% interval over {reps} paired replicates (same seeds)")
+    for col, justify in (("outcome", "left"), ("unit", "left"), (cmp_.baseline.replace("_", " "), "right")):
+        table.add_column(col, justify=justify, style="dim" if col == "unit" else None)
+    others = [s for s in cmp_.scenarios if s != cmp_.baseline]
+    for sc in others:
+        table.add_column(sc.replace("_", " "), justify="right")
+        table.add_column("change", justify="right")
+    last = None
+    for name, g in diffs.groupby("outcome", sort=False):
+        first = g.iloc[0]
+        if first["level"] != last:
+            table.add_section()
+            last = first["level"]
+        cells = [f"[{first['level']}] {name}", first["unit"], _fmt(first["baseline_mean"])]
+        for sc in others:
+            r = g[g["scenario"] == sc].iloc[0]
+            if r["percent"] == r["percent"] and abs(r["baseline_mean"]) > 1e-9:
+                ci = (f" ({r['percent_lo']:+.0f} to {r['percent_hi']:+.0f})"
+                      if r["percent_lo"] == r["percent_lo"] else "")
+                change = f"{r['percent']:+.0f}%{ci}"
+            else:
+                change = f"{r['difference']:+.3g}"
+            cells += [_fmt(r["scenario_mean"]), change]
+        table.add_row(*cells)
+    return table
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(prog="slsim", description="The systems leadership simulator.")
+    parser.add_argument("--version", action="version", version=f"slsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("list", help="list the built-in scenarios")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print each narrative")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("params", help="list every parameter with its default, range, unit and help")
+    p.add_argument("--group", choices=("place", "behaviour", "leadership"))
+    p.set_defaults(func=cmd_params)
+    p = sub.add_parser("run", help="run one scenario (name or path to a YAML file)")
+    p.add_argument("scenario")
+    _common(p, replicates=5)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("compare", help="run scenarios with the same seeds and show their differences")
+    p.add_argument("scenarios", nargs="+")
+    _common(p, replicates=10)
+    p.set_defaults(func=cmd_compare)
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub) -> None:
+    """Sub-commands from the optional parts (browser app, sweeps), when their modules exist."""
+    import importlib
+    for module in ("slsim.app.cli", "slsim.sweep.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name and (err.name == module or module.startswith(err.name + ".")):
+                continue
+            raise
+        mod.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ScenarioError, ParameterError) as err:
+        print(f"slsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("slsim: interrupted; files already written are complete, nothing half-written was kept",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""SystemModel: one local health and social care system ("a place"), stepped week by week.
+
+The story of a week (the step order, a design decision documented in ``docs/model.md``):
+
+ 1. **Timeline.** Scenario events due this week change parameters (austerity, a winter surge,
+    a switch of leadership style).
+ 2. **Staff time** (:mod:`~slsim.processes.time_use`). Every staff member splits their hours
+    between direct care, work across boundaries, involving citizens, improvement and defensive
+    work, from their attitudes, their organisation's leadership and last week's pressure.
+ 3. **Joint work** (:mod:`~slsim.processes.joint_work`). Cross-boundary hours become joint pieces
+    of work with partner organisations; whether each succeeds depends on trust. Successes become
+    discharge assessments and joined-up care for complex citizens.
+ 4. **Needs** (:mod:`~slsim.processes.needs`). Needs drift up with age, faster where unmet;
+    some citizens move away and are replaced; preventive support meets needs (fitting better
+    when designed with the citizen); then crises and elective referrals arise.
+ 5. **Hospital flow** (:mod:`~slsim.processes.hospital`). Discharges need an assessment across
+    the boundary and a place downstream, or the patient is a delayed transfer; emergencies take
+    free beds, then elective beds (cancelling electives).
+ 6. **Care at home** (:mod:`~slsim.processes.home_care`). Purchased hours are spread over
+    clients: visits shorten to the floor, then eligibility tightens.
+ 7. **Voice** (:mod:`~slsim.processes.voice`). Citizens raise their voice; listening time decides
+    who is heard, and outsiders are reached only by outreach.
+ 8. **Failures and responses** (:mod:`~slsim.processes.failures`). Incidents happen, some are
+    reported, and leaders answer them with blame or joint review.
+ 9. **Learning** (:mod:`~slsim.processes.learning`). March (1991) socialisation and code learning;
+    pilots started, judged and scaled.
+10. **Culture, network and workforce** (:mod:`~slsim.processes.culture`). Stress, defensiveness,
+    mindset and agency move; ties across boundaries form from small wins and decay under blame;
+    burnt-out staff leave and posts stay vacant for a while.
+11. **Money** (:mod:`~slsim.processes.money`). Spending against budget; deficits accumulate.
+12. **Measure** (:mod:`~slsim.metrics`). The outcome columns, one row per week.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import metrics
+from .agents import Citizen, Organisation, Staff
+from .params import LEADERSHIP_FIELDS, ORG_KINDS, ORG_STAFF_SHARE, Params, ParameterError
+from .population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
+from .processes import culture, failures, hospital, home_care, joint_work, learning, money, needs, time_use, voice
+from .scenario import Scenario, resolve_scenario
+
+
+# Named random streams, one per process, all derived from the one seed: two scenarios run with
+# the same seed see the same random draws in each process (common random numbers).
+STREAMS = ("population", "staff", "time_use", "joint_work", "needs", "hospital", "home_care", "voice",
+           "failures", "learning", "culture")
+
+PHASES = ("timeline", "time_use", "joint_work", "needs", "hospital", "home_care", "voice", "failures",
+          "learning", "culture", "money", "measure")
+
+
+class SystemModel(mesa.Model):
+    """A place: organisations, staff and citizens under resource pressure.
+
+    Args:
+        scenario: a built-in scenario name (see ``slsim.list_scenarios()``), a path to a scenario
+            YAML file, a :class:`~slsim.scenario.Scenario`, or None for the default place.
+        rng: seed (int) for all randomness; same seed and parameters give identical results.
+        timeline: extra events ``[{"week": N, "set": {...}}]`` added to the scenario's own.
+        **params: any parameter of :class:`~slsim.params.Params` by name, overriding the scenario.
+
+    Every week is one call of :meth:`step`; ``datacollector`` holds one row per week.
+    """
+
+    def __init__(self, scenario: str | Path | Scenario | None = None, *, rng: int | None = None,
+                 timeline: list[dict[str, Any]] | None = None, profile: bool = False, **params: Any) -> None:
+        if rng is None:
+            rng = int(np.random.SeedSequence().entropy % (2**32))
+        if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
+            raise ParameterError(f"rng: {rng!r} is not a seed; allowed: a whole number >= 0")
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
+        self.scenario_spec = resolve_scenario(scenario)
+        self.params: Params = self.scenario_spec.params_with(params)
+        self.timeline = self.scenario_spec.timeline_with(timeline)
+        self.streams = {name: np.random.default_rng(s) for name, s in
+                        zip(STREAMS, np.random.SeedSequence(self.seed).spawn(len(STREAMS)))}
+        self.week = 0
+        self.events: list[tuple[int, str, str, str]] = []  # (week, kind, organisation, text)
+        self.profile = profile
+        self.phase_seconds: dict[str, float] = defaultdict(float)
+        self.w: dict[str, float] = {}  # this week's tallies, read by metrics
+        self._build()
+        self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
+
+    # ------------------------------------------------------------------ building the place
+    def _build(self) -> None:
+        p = self.params
+        n = p.n_citizens
+        m = p.knowledge_dims
+        self.citizens = make_citizens(n, m, p.initial_need, p.outsider_share, self.streams["population"])
+        self.organisations = [Organisation(self, kind, i, p.leadership_for(kind)) for i, kind in enumerate(ORG_KINDS)]
+        self._build_staff()
+        self._build_orgs()
+        self._build_capacity()
+        self.elig_threshold = 0.5  # care need above which the council funds home care
+        self.reality = np.ones(m, np.int8)
+        # Start the place in a lived-in state: people on the pathway, clients with packages.
+        needs.initial_placement(self)
+        culture.initial_attitudes(self)
+        learning.initial_codes(self)
+        joint_work.initial_trust(self)
+        self.staff_agents = [Staff(self, i) for i in range(self.staff.n)]
+        self.citizen_agents = [Citizen(self, i) for i in range(n)]
+        money.open_budgets(self)
+
+    def _build_staff(self) -> None:
+        p = self.params
+        rng = self.streams["staff"]
+        counts = np.maximum(1, np.round(ORG_STAFF_SHARE * p.n_staff)).astype(int)
+        org = np.repeat(np.arange(len(ORG_KINDS)), counts)
+        role = np.full(len(org), FRONTLINE)
+        for o in range(len(ORG_KINDS)):
+            rows = np.flatnonzero(org == o)
+            n_senior = max(1, round(0.05 * len(rows)))
+            n_manager = round(0.15 * len(rows))
+            role[rows[:n_senior]] = SENIOR
+            role[rows[n_senior:n_senior + n_manager]] = MANAGER
+        self.staff = make_staff(org, role, p.knowledge_dims, rng)
+
+    def _build_orgs(self) -> None:
+        k = len(ORG_KINDS)
+        m = self.params.knowledge_dims
+        self.orgs = Table(
+            k,
+            budget0=np.zeros(k), budget=np.zeros(k), spend=np.zeros(k), balance=np.zeros(k),
+            psych_safety=np.full(k, 0.5), practice=np.zeros(k), code=np.zeros((k, m), np.int8),
+            improvement=np.zeros(k), blame_climate=np.zeros(k), exposure=np.zeros(k), blame_seen=np.zeros(k),
+            pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float),
+        )
+        self.trust = np.zeros((k, k))
+        self.pilots: list[dict[str, Any]] = []
+        self.refresh_style()
+
+    def refresh_style(self) -> None:
+        """Copy each organisation's leadership behaviours into per-organisation arrays."""
+        for org in self.organisations:
+            org.style = self.params.leadership_for(org.kind)
+        self.style = {name: np.array([o.style[name] for o in self.organisations]) for name in LEADERSHIP_FIELDS}
+
+    def _build_capacity(self) -> None:
+        """Physical capacity of the place, from the per-1,000 parameters (at least one of each)."""
+        p = self.params
+        per = p.n_citizens / 1000
+        self.beds = max(1, round(p.acute_beds_per_1000 * per))
+        self.step_down_places = max(1, round(p.step_down_places_per_1000 * per))
+        self.care_home_places = max(1, round(p.care_home_places_per_1000 * per))
+        self.elective_slots = p.elective_slots_per_1000 * per
+
+    # ------------------------------------------------------------------ stepping
+    def step(self) -> None:
+        """Advance the place by one week (see the module docstring for the order)."""
+        self.week += 1
+        self.w = defaultdict(float)
+        for phase, fn in _PHASE_FUNCTIONS:
+            if self.profile:
+                t0 = time.perf_counter()
+                fn(self)
+                self.phase_seconds[phase] += time.perf_counter() - t0
+            else:
+                fn(self)
+
+    def _apply_timeline(self) -> None:
+        due = [ev for ev in self.timeline if ev.week == self.week]
+        for ev in due:
+            self.apply_intervention(ev.set, note=ev.note, kind="timeline")
+
+    def apply_intervention(self, changes: dict[str, Any], note: str = "", kind: str = "intervention") -> None:
+        """Change parameters from this week on (a scenario event or a trainer's intervention).
+
+        Raises :class:`~slsim.params.ParameterError` (and changes nothing) if a value is invalid.
+        Place-size parameters (n_citizens, staff and capacity per 1,000) cannot change mid-run.
+        """
+        fixed = {"n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share"}
+        bad = sorted(set(changes) & fixed)
+        if bad:
+            raise ParameterError(f"{bad} fix the size of the place and cannot change during a run")
+        merged = self.params.model_dump() | changes
+        try:
+            new = Params(**merged)
+        except Exception as err:  # pydantic ValidationError
+            from .params import describe_validation_error
+            raise ParameterError(describe_validation_error(err, "intervention")) from None
+        self.params = new
+        self.refresh_style()
+        self._build_capacity()
+        text = note or ", ".join(f"{k} = {v}" for k, v in changes.items())
+        self.log(kind, "place", text)
+
+    def log(self, kind: str, organisation: str, text: str) -> None:
+        """Record an event in words for the event log (a few per week, never per agent)."""
+        self.events.append((self.week, kind, organisation, text))
+
+    def _measure(self) -> None:
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ views
+    def citizen(self, row: int) -> Citizen:
+        """The Citizen agent for a row of the citizen table."""
+        return self.citizen_agents[row]
+
+    def event_log(self):
+        """The event log as a DataFrame: week, kind, organisation, text."""
+        import pandas as pd
+        return pd.DataFrame(self.events, columns=["week", "kind", "organisation", "text"])
+
+    def results(self):
+        """The model-level outcome frame, one row per simulated week (weeks 1, 2, ...)."""
+        return self.datacollector.get_model_vars_dataframe()
+
+
+_PHASE_FUNCTIONS = (
+    ("timeline", SystemModel._apply_timeline),
+    ("time_use", time_use.step),
+    ("joint_work", joint_work.step),
+    ("needs", needs.step),
+    ("hospital", hospital.step),
+    ("home_care", home_care.step),
+    ("voice", voice.step),
+    ("failures", failures.step),
+    ("learning", learning.step),
+    ("culture", culture.step),
+    ("money", money.step),
+    ("measure", SystemModel._measure),
+)

@@ -1,0 +1,299 @@
+"""Every parameter of the place, declared once: type, default, unit, range, help and source.
+
+`Params` is a pydantic model with ``extra="forbid"``: an unknown key or a value of the wrong type
+or out of range is a :class:`ParameterError` that names the field and what is allowed.
+
+Parameters come in three groups:
+
+* the place (size, capacity, money, demand): identical in every scenario of a comparison;
+* behaviour of people (psychological constants such as how fast trust collapses);
+* leadership style (:data:`LEADERSHIP_FIELDS`): how leaders respond to failure, how much they cede,
+  how early citizens are involved, how fast people are socialised, who the official way of working
+  learns from, how much they experiment. These are set place-wide and can be overridden per
+  organisation kind with ``leadership_overrides``. Leadership acts only through these behaviours;
+  no outcome is ever multiplied by a culture factor.
+
+Numbers taken from statistics cite their source in ``source``; the rest are modelling choices,
+documented in ``docs/model.md`` and explored by the sensitivity experiments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ORG_KINDS: tuple[str, ...] = ("acute", "community", "social_care", "primary_care", "voluntary")
+"""The five kinds of organisation in a place, in the order of the organisation index."""
+
+# Share of the place's staff agents in each organisation kind (order of ORG_KINDS). A modelling
+# choice that keeps every organisation big enough to have a culture of its own.
+ORG_STAFF_SHARE = np.array([0.35, 0.15, 0.25, 0.15, 0.10])
+# Staff cost per filled post and week, GBP, including on-costs: roughly the median pay of each
+# sector plus 30% (NHS Agenda for Change bands 5-6; Skills for Care 2019 for care workers).
+STAFF_WEEK_COST = np.array([900.0, 800.0, 550.0, 850.0, 450.0])
+# Baseline turnover by kind relative to base_turnover_per_year: social care's is about twice the
+# NHS's (Skills for Care 2019: 30.8% a year; NHS trusts roughly 12-15%).
+TURNOVER_FACTOR = np.array([1.0, 1.0, 2.0, 0.8, 1.5])
+# Which budget trajectory each kind follows: NHS (True) or local government (False).
+NHS_FUNDED = np.array([True, True, False, True, False])
+
+LEADERSHIP_FIELDS: tuple[str, ...] = (
+    "blame_response",
+    "ceding",
+    "citizen_involvement",
+    "socialisation_rate",
+    "learning_breadth",
+    "experimentation",
+    "partial_gain_acceptance",
+    "shared_ambition",
+)
+
+
+class ParameterError(ValueError):
+    """A parameter is unknown, of the wrong type or out of its range.
+
+    The message names the field (and the file, when the value came from one) and what is allowed.
+    """
+
+
+def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: str, help: str,
+      source: str | None = None, group: str = "place") -> Any:
+    """Declare one parameter on one line: default, inclusive range, unit, help text and source."""
+    extra = {"unit": unit, "group": group}
+    if source:
+        extra["source"] = source
+    return Field(default, ge=lo, le=hi, description=help, json_schema_extra=extra)
+
+
+class LeadershipOverride(BaseModel):
+    """Leadership behaviours for one organisation kind; unset fields keep the place-wide value."""
+
+    model_config = ConfigDict(extra="forbid")
+    blame_response: float | None = Field(None, ge=0, le=1)
+    ceding: float | None = Field(None, ge=0, le=1)
+    citizen_involvement: float | None = Field(None, ge=0, le=1)
+    socialisation_rate: float | None = Field(None, ge=0, le=1)
+    learning_breadth: float | None = Field(None, ge=0, le=1)
+    experimentation: float | None = Field(None, ge=0, le=1)
+    partial_gain_acceptance: float | None = Field(None, ge=0, le=1)
+    shared_ambition: float | None = Field(None, ge=0, le=1)
+
+
+class Params(BaseModel):
+    """All parameters of one run. See ``docs/model.md`` for how each one enters the rules."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # ---- the place: size -------------------------------------------------------------------
+    n_citizens: int = P(5000, 100, 5_000_000, unit="people",
+                        help="Citizens with health or care needs the place serves (older and disabled adults).")
+    staff_per_1000_citizens: float = P(40.0, 5, 400, unit="staff per 1,000 citizens",
+                                       help="Staff agents, spread over the five organisations by ORG_STAFF_SHARE.")
+    outsider_share: float = P(0.2, 0, 1, unit="share of citizens",
+                              help="Citizens who already feel 'on the outside' (marginalised, least access to voice).",
+                              source="a fifth of people live in the most deprived quintile by construction of the "
+                                     "English Indices of Deprivation")
+    # ---- the place: demand -----------------------------------------------------------------
+    initial_need: float = P(0.30, 0.05, 0.9, unit="need score 0-1",
+                            help="Mean health and care need of citizens at the start.")
+    need_growth_per_year: float = P(0.03, 0, 0.3, unit="need score per year",
+                                    help="Rise of every citizen's need through ageing (demand growth).")
+    unmet_deterioration: float = P(0.003, 0, 0.05, unit="need score per week",
+                                   help="Extra weekly rise of need for a citizen whose need went unmet that week.")
+    support_effect: float = P(0.02, 0, 0.3, unit="need score per contact",
+                              help="Fall in need from one week of well-fitting preventive support.")
+    crisis_rate: float = P(0.024, 0, 0.5, unit="probability per week at need 1",
+                           help="Chance of a crisis needing an acute bed; scales with need squared.")
+    elective_rate: float = P(0.0015, 0, 0.05, unit="probability per week",
+                             help="Chance that a citizen at home joins the elective waiting list.")
+    population_renewal_per_year: float = P(0.05, 0, 0.5, unit="share per year",
+                                           help="Citizens who die or move away, replaced by newcomers with low need.")
+    # ---- the place: capacity ---------------------------------------------------------------
+    acute_beds_per_1000: float = P(6.0, 0.5, 50, unit="beds per 1,000 citizens",
+                                   help="General and acute beds available to the citizens.",
+                                   source="101,259 general and acute beds (NHS England, 2018/19 Q1) for about 10.4m "
+                                          "people aged 65+, who use about 62% of bed-days (NAO 2016)")
+    acute_los_weeks: float = P(1.3, 0.3, 8, unit="weeks",
+                               help="Mean acute length of stay until medically fit.",
+                               source="older patients' mean stay 11.9 days (NAO 2016), less the delayed part")
+    elective_slots_per_1000: float = P(1.2, 0, 20, unit="procedures per week per 1,000 citizens",
+                                       help="Elective admissions planned each week (each uses a bed for a week).")
+    step_down_places_per_1000: float = P(1.2, 0, 20, unit="places per 1,000 citizens",
+                                         help="Community step-down (intermediate care) places.")
+    step_down_weeks: float = P(3.0, 1, 12, unit="weeks", help="Mean stay in step-down care.")
+    care_home_places_per_1000: float = P(30.0, 0, 200, unit="places per 1,000 citizens",
+                                         help="Care home places the council can buy.",
+                                         source="about 410,000 care home residents in the UK (CMA 2017) for "
+                                                "about 12m people aged 65+")
+    home_care_max_hours: float = P(10.0, 1, 40, unit="hours per week",
+                                   help="Home care a client with care need 1 is assessed to need.")
+    visit_minutes_planned: float = P(30.0, 15, 120, unit="minutes", help="Planned length of a home care visit.")
+    visit_minutes_floor: float = P(15.0, 5, 60, unit="minutes",
+                                   help="Shortest visit commissioned before eligibility is tightened instead.",
+                                   source="15-minute visits commissioned by 74% of councils (UNISON FOI 2014)")
+    # ---- the place: money ------------------------------------------------------------------
+    budget_gap: float = P(-0.02, -0.5, 0.5, unit="share of planned spend",
+                          help="Each organisation's opening weekly budget relative to its planned spend.",
+                          source="65% of NHS providers in deficit in 2015/16 (NHS Improvement)")
+    nhs_budget_change_per_year: float = P(0.01, -0.3, 0.3, unit="real change per year",
+                                          help="Yearly real change of NHS budgets (acute, community, primary care).")
+    social_care_budget_change_per_year: float = P(-0.012, -0.3, 0.3, unit="real change per year",
+                                                  help="Yearly real change of the adult social care and voluntary "
+                                                       "sector budgets.",
+                                                  source="-8% real spend 2009/10-2016/17 (IFS BN200, 2017)")
+    home_care_price: float = P(15.74, 5, 60, unit="GBP per hour",
+                               help="Price the council pays for an hour of home care.",
+                               source="UKHCA minimum price for home care 2014/15")
+    care_home_weekly_fee: float = P(620.0, 100, 3000, unit="GBP per week",
+                                    help="Council fee for a care home place.",
+                                    source="LaingBuisson average council fee for residential care, 2016/17")
+    bed_week_cost: float = P(2000.0, 100, 10000, unit="GBP per bed-week",
+                             help="Variable cost of an occupied acute bed for a week.",
+                             source="about GBP 820m for 1.15m delayed acute bed-days (NAO 2016): ~GBP 700 per day")
+    pooled_budget: bool = P(False, unit="yes/no",
+                            help="Acute and social care pool part of their budgets: social care may buy home "
+                                 "care for delayed patients out of the pool.")
+    pooled_share: float = P(0.05, 0, 0.5, unit="share of acute budget",
+                            help="Share of the acute budget put into the pool when pooled_budget is on.")
+    # ---- workforce -------------------------------------------------------------------------
+    hours_per_week: float = P(37.5, 10, 60, unit="hours", help="Contracted hours of a staff member.")
+    base_turnover_per_year: float = P(0.12, 0, 1, unit="share per year",
+                                      help="Leavers per year among unstressed staff (retirement, moves).")
+    burnout_turnover_per_year: float = P(0.6, 0, 3, unit="share per year",
+                                         help="Extra leavers per year among staff at full stress.",
+                                         source="social care turnover 30.8%/yr (Skills for Care 2019); "
+                                                "39.8% of NHS staff unwell from stress (NHS Staff Survey 2018)")
+    vacancy_weeks: float = P(10.0, 1, 52, unit="weeks", help="Mean time to fill a vacant post.")
+    assessment_hours: float = P(10.0, 0.5, 60, unit="staff hours per discharge",
+                                help="Cross-boundary staff hours (assessment, case conference, paperwork) to "
+                                     "discharge one patient who needs support, at full trust.")
+    joint_case_hours: float = P(3.0, 0.5, 40, unit="staff hours per citizen-week",
+                                help="Cross-boundary hours to join up support for one citizen with complex needs.")
+    involvement_hours: float = P(4.0, 0.1, 20, unit="staff hours per citizen",
+                                 help="Hours to involve one citizen early in designing their support or to hear "
+                                      "them properly.")
+    contact_hours: float = P(3.0, 0.1, 20, unit="staff hours per citizen-week",
+                             help="Direct hours per week of preventive support for one citizen.")
+    # ---- behaviour of people (psychological constants) --------------------------------------
+    threat_rigidity: float = P(0.6, 0, 2, unit="defensiveness per unit of excess pressure", group="behaviour",
+                               help="How strongly pressure and blame push people to retreat behind their "
+                                    "boundary (Staw, Sandelands & Dutton 1981).")
+    peer_influence: float = P(0.08, 0, 1, unit="share per week", group="behaviour",
+                              help="Weekly pull of each person's attitudes towards their organisation's norm.")
+    trust_build: float = P(0.02, 0, 1, unit="trust per small win", group="behaviour",
+                           help="Rise of trust between two organisations after a successful joint piece of work "
+                                "(Vangen & Huxham 2003).")
+    trust_collapse: float = P(0.08, 0, 1, unit="trust per blame event", group="behaviour",
+                              help="Fall of trust when one organisation blames the other; larger than trust_build "
+                                   "because trust collapses faster than it builds.")
+    incident_rate: float = P(0.01, 0, 0.1, unit="incidents per staff-week at pressure 1", group="behaviour",
+                             help="Rate of incidents (errors, harm); rises with pressure and poor practice.")
+    knowledge_dims: int = P(30, 4, 200, unit="dimensions", group="behaviour",
+                            help="Dimensions of 'what works' in March's (1991) learning model.")
+    code_learning_rate: float = P(0.5, 0, 1, unit="probability", group="behaviour",
+                                  help="March's p2: how readily the official way of working adopts the view of "
+                                       "people who do better than it.")
+    turbulence: float = P(0.004, 0, 0.2, unit="probability per dimension per week", group="behaviour",
+                          help="Chance that what works changes on one dimension each week (a changing world).")
+    # ---- leadership style (place-wide; override per organisation kind) ----------------------
+    blame_response: float = P(0.5, 0, 1, unit="probability", group="leadership",
+                              help="Chance that leaders answer a reported failure by blaming a person or another "
+                                   "organisation rather than reviewing it jointly.")
+    ceding: float = P(0.3, 0, 1, unit="share", group="leadership",
+                      help="How much leaders cede decisions to frontline staff, partners and citizens: raises "
+                           "agency (acting rather than waiting for instruction).")
+    citizen_involvement: float = P(0.3, 0, 1, unit="share", group="leadership",
+                                   help="How much staff time leaders ask to be spent involving citizens from the "
+                                        "start, reaching out to those on the outside.")
+    socialisation_rate: float = P(0.3, 0, 1, unit="probability per dimension per week", group="leadership",
+                                  help="March's p1: how fast people conform to the official way of working.")
+    learning_breadth: float = P(0.3, 0, 1, unit="share", group="leadership",
+                                help="Who the official way of working learns from: 0 senior leaders only, 1 all "
+                                     "staff and the citizens involved.")
+    experimentation: float = P(0.3, 0, 1, unit="probability", group="leadership",
+                               help="Readiness to start pilots with uncertain pay-off.")
+    partial_gain_acceptance: float = P(0.3, 0, 1, unit="share", group="leadership",
+                                       help="Willingness to scale a pilot that delivered only part of its promise "
+                                            "('clumsy' solutions, Grint 2008).")
+    shared_ambition: float = P(0.3, 0, 1, unit="share", group="leadership",
+                               help="How strongly leaders set a shared ambition for the whole system rather than "
+                                    "their own organisation's targets; gives permission to work across boundaries.")
+    leadership_overrides: dict[str, LeadershipOverride] = Field(
+        default_factory=dict,
+        description="Leadership behaviours for some organisation kinds, e.g. {social_care: {ceding: 0.8}}.",
+        json_schema_extra={"unit": "", "group": "leadership"})
+
+    @field_validator("leadership_overrides")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, LeadershipOverride]) -> dict[str, LeadershipOverride]:
+        unknown = sorted(set(value) - set(ORG_KINDS))
+        if unknown:
+            raise ValueError(f"unknown organisation kind(s) {unknown}; allowed: {list(ORG_KINDS)}")
+        return value
+
+    def leadership_for(self, kind: str) -> dict[str, float]:
+        """The leadership behaviours of one organisation kind: place-wide values with its overrides."""
+        style = {name: getattr(self, name) for name in LEADERSHIP_FIELDS}
+        override = self.leadership_overrides.get(kind)
+        if override is not None:
+            style.update({k: v for k, v in override.model_dump().items() if v is not None})
+        return style
+
+    @property
+    def n_staff(self) -> int:
+        """Staff agents in the place (at least one per organisation)."""
+        return max(len(ORG_KINDS), round(self.n_citizens * self.staff_per_1000_citizens / 1000))
+
+
+def describe_validation_error(err: ValidationError, where: str = "parameters") -> str:
+    """One readable message for a pydantic error: the field, what was wrong, what is allowed."""
+    lines = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            known = ", ".join(sorted(Params.model_fields))
+            lines.append(f"{where}: unknown parameter '{field}'. Known parameters: {known}")
+            continue
+        allowed = _allowed(field)
+        got = e.get("input")
+        lines.append(f"{where}: {field} = {got!r}: {e['msg']}" + (f" (allowed: {allowed})" if allowed else ""))
+    return "\n".join(lines)
+
+
+def _allowed(field: str) -> str:
+    info = Params.model_fields.get(field.split(".")[0])
+    if info is None:
+        return ""
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    kind = info.annotation.__name__ if isinstance(info.annotation, type) else str(info.annotation)
+    unit = (info.json_schema_extra or {}).get("unit", "")
+    rng = f" from {lo} to {hi}" if lo is not None and hi is not None else ""
+    return f"{kind}{rng}" + (f" {unit}" if unit else "")
+
+
+def make_params(**overrides: Any) -> Params:
+    """Build validated parameters, raising :class:`ParameterError` with a readable message."""
+    try:
+        return Params(**overrides)
+    except ValidationError as err:
+        raise ParameterError(describe_validation_error(err)) from None
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """Every parameter as a row: name, group, default, range, unit, help, source (for docs and the CLI)."""
+    rows = []
+    for name, info in Params.model_fields.items():
+        extra = info.json_schema_extra or {}
+        lo = hi = None
+        for m in info.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        rows.append({"name": name, "group": extra.get("group", "place"), "default": info.default,
+                     "min": lo, "max": hi, "unit": extra.get("unit", ""), "help": info.description or "",
+                     "source": extra.get("source", "")})
+    return rows

@@ -1,0 +1,63 @@
+"""Matplotlib figures. Every function takes ``ax=`` (or ``fig=``) and returns the figure.
+
+Bands are the 5-95% range across replicates, lines the median: every comparison figure shows its
+uncertainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else None
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .metrics import LEVEL_TITLES, describe  # noqa: E402
+
+HEADLINE = ("defensiveness", "cross_boundary_trust", "cross_boundary_time_share", "blame_events",
+            "delayed_transfers", "electives_cancelled", "home_care_minutes_per_visit", "staff_turnover_rate",
+            "unmet_need")
+SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#5d6d7e")
+
+
+def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = ()):
+    """Median and 5-95% band across replicates of one outcome, one line per scenario."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    band = results.band(outcome)
+    for i, (scenario, g) in enumerate(band.groupby("scenario", sort=False)):
+        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        ax.plot(g["week"], g["median"], color=colour, lw=1.8, label=scenario.replace("_", " "))
+        ax.fill_between(g["week"], g["lo"], g["hi"], color=colour, alpha=0.2, lw=0)
+    for week in interventions:
+        ax.axvline(week, color="0.3", ls="--", lw=1)
+    level, unit, desc = describe(outcome)
+    ax.set_title(outcome.replace("_", " "), fontsize=10)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.set_xlabel("week", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def plot_results(results, outcomes: Sequence[str] | None = None, fig=None, ncols: int = 3):
+    """A grid of band plots, ordered thinking, behaving, on the ground, with a shared legend."""
+    outcomes = list(outcomes or HEADLINE)
+    nrows = -(-len(outcomes) // ncols)
+    if fig is None:
+        fig = plt.figure(figsize=(4.2 * ncols, 2.9 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    weeks = sorted({ev.get("week") for ev in results.meta.get("timeline", []) if isinstance(ev, dict)})
+    for ax, name in zip(axes, outcomes):
+        band_plot(results, name, ax=ax, interventions=weeks)
+        level = describe(name)[0]
+        ax.set_title(f"{LEVEL_TITLES[level].split()[-1].upper() if level != 'ground' else 'GROUND'} · "
+                     f"{name.replace('_', ' ')}", fontsize=9)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    reps = results.frame["replicate"].nunique()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False,
+               title=f"median and 5-95% band over {reps} replicate{'s' if reps > 1 else ''}")
+    return fig

@@ -1,0 +1,109 @@
+"""Failures and how leaders respond to them: blame or joint review.
+
+Rules (per organisation, then per pair of organisations):
+
+* **Incidents happen** (errors, harm): Poisson with mean
+  ``incident_rate * filled posts * (0.5 + pressure) * (1.5 - practice)``. Pressure and a poor
+  official way of working make more.
+* **Some are reported**: each with probability ``0.2 + 0.7 * psychological safety``. Actual and
+  reported incidents are separate quantities (Edmondson 1996: better-led units report more).
+* **Delays are a visible failure**: when delayed transfers exceed 3.5% of beds (the 2017/18
+  mandate level), the hospital's leaders face one more failure that week, caused at the boundary.
+* **Leaders respond** to each reported failure: with probability ``blame_response`` by blame,
+  otherwise by a joint review. Four in ten incidents (and every delay failure) arise at a
+  boundary; blame for those falls on a partner organisation (drawn by the care pathway), the rest
+  on an individual in the organisation itself.
+* **Blame** raises the blamed organisation's blame exposure ``1 - exp(-x)``, where x is the
+  recent rate of blame events it received (80% carried from week to week) times 30 (the team
+  who see it) per post, and the stress of the person blamed (+0.2); blame across
+  a boundary cuts trust between the two organisations by ``trust_collapse * trust`` per event per
+  100 posts of the pair (trust collapses faster than it builds).
+* **Joint review** turns a failure into learning: with probability 0.3 the organisation's way of
+  working corrects one dimension it had wrong; a joint review across a boundary is itself a small
+  win (``trust_build``).
+* **Psychological safety** moves 5% a week towards ``0.8 * (1 - blame climate) + 0.2 * ceding``,
+  where the blame climate is the recent share of failures met with blame (10% a week).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import ORG_LABELS
+from ..params import ORG_KINDS
+from .joint_work import PARTNERS
+
+BOUNDARY_SHARE = 0.4
+DTOC_TARGET = 0.035  # uk_calibration.csv: delayed_transfer_target_share_of_beds (NHS mandate 2017/18)
+
+
+def step(model) -> None:
+    rng = model.streams["failures"]
+    orgs = model.orgs
+    p = model.params
+    k = len(ORG_KINDS)
+    s = model.staff
+    filled = np.bincount(s.org[s.filled], minlength=k).astype(float)
+    actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice))
+    reported = rng.binomial(actual, 0.2 + 0.7 * orgs.psych_safety)
+    dtoc_failure = model.w["delayed_transfers"] > DTOC_TARGET * model.beds
+    failures_ = reported.copy()
+    failures_[0] += int(dtoc_failure)
+    blame = rng.binomial(failures_, model.style["blame_response"])
+    boundary = rng.binomial(blame, BOUNDARY_SHARE)
+    if dtoc_failure and blame[0] > boundary[0]:
+        boundary[0] += 1  # the delay failure, if blamed, is blamed on a partner
+    individual = blame - boundary
+    reviews = failures_ - blame
+    received = individual.astype(float).copy()
+    pair_blame = np.zeros((k, k))
+    for o in np.flatnonzero(boundary):
+        pair_blame[o] += rng.multinomial(boundary[o], PARTNERS[o])
+    received += pair_blame.sum(axis=0)
+    posts = orgs.posts
+    pair_posts = posts[:, None] + posts[None, :]
+    sym = pair_blame + pair_blame.T
+    model.trust -= p.trust_collapse * model.trust * np.minimum(1.0, sym * 100 / np.maximum(pair_posts, 1))
+    np.clip(model.trust, 0, 1, out=model.trust)
+    # The person blamed: one random filled post of the organisation per individual blame.
+    for o in np.flatnonzero(individual):
+        rows = np.flatnonzero((s.org == o) & s.filled)
+        if len(rows):
+            who = rng.choice(rows, min(len(rows), int(individual[o])), replace=False)
+            s.stress[who] = np.minimum(1, s.stress[who] + 0.2)
+    # Each blame event is seen by a team of about 30 colleagues; exposure is the recent rate
+    # (80% carried from week to week) per post, turned into a share by 1 - exp(-x).
+    orgs.blame_seen = 0.8 * orgs.blame_seen + 0.2 * received * 30 / np.maximum(posts, 1)
+    orgs.exposure = 1 - np.exp(-orgs.blame_seen)
+    # Joint reviews: learning from failure; reviews across a boundary are small wins.
+    boundary_reviews = rng.binomial(reviews, BOUNDARY_SHARE)
+    learn = rng.binomial(reviews, 0.3)
+    for o in np.flatnonzero(learn):
+        wrong = np.flatnonzero(model.orgs.code[o] != model.reality)
+        if len(wrong):
+            fix = rng.choice(wrong, min(len(wrong), int(learn[o])), replace=False)
+            model.orgs.code[o, fix] = model.reality[fix]
+    pair_review = np.zeros((k, k))
+    for o in np.flatnonzero(boundary_reviews):
+        pair_review[o] += rng.multinomial(boundary_reviews[o], PARTNERS[o])
+    sym_r = pair_review + pair_review.T
+    model.trust += p.trust_build * (1 - model.trust) * sym_r * 10 / np.maximum(pair_posts, 1)
+    share_blamed = np.where(failures_ > 0, blame / np.maximum(failures_, 1), orgs.blame_climate)
+    orgs.blame_climate = 0.9 * orgs.blame_climate + 0.1 * share_blamed
+    target = 0.8 * (1 - orgs.blame_climate) + 0.2 * model.style["ceding"]
+    orgs.psych_safety += 0.05 * (target - orgs.psych_safety)
+    for o, q in zip(*np.nonzero(pair_blame)):
+        n_ev = int(pair_blame[o, q])
+        why = "delayed discharges" if (o == 0 and dtoc_failure) else "a failure at the boundary"
+        model.log("blame", ORG_KINDS[o],
+                  f"{ORG_LABELS[ORG_KINDS[o]]} leaders blamed {ORG_LABELS[ORG_KINDS[q]].lower()} for {why}"
+                  f"{f' ({n_ev} times)' if n_ev > 1 else ''}; trust between them fell to {model.trust[o, q]:.2f}")
+    for o, q in zip(*np.nonzero(np.triu(sym_r))):
+        model.log("joint review", ORG_KINDS[o],
+                  f"{ORG_LABELS[ORG_KINDS[o]]} and {ORG_LABELS[ORG_KINDS[q]].lower()} reviewed a failure together; "
+                  f"trust between them rose to {model.trust[o, q]:.2f}")
+    w = model.w
+    w["incidents_actual"] = actual.sum()
+    w["incidents_reported"] = reported.sum()
+    w["blame_events"] = blame.sum()
+    w["joint_reviews"] = reviews.sum()

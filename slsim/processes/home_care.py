@@ -1,0 +1,98 @@
+"""Care at home: the council's purchased home-care hours spread over its clients.
+
+Rules (all clients at once):
+
+* **Supply.** Hours the council can buy this week (social care budget left after its staff and
+  care home fees, divided by ``home_care_price``; plus the pool when ``pooled_budget`` is on),
+  times the share of social care posts filled: care workers come from the same labour market, so
+  vacancies cut delivered hours.
+* **Demand.** A client with care need ``x`` is assessed to need ``home_care_max_hours * x`` hours a
+  week, delivered in visits of ``visit_minutes_planned``.
+* **Visits shorten first.** Minutes per visit = planned minutes x min(1, supply / demand). A visit
+  shorter than 60% of planned leaves the client's need partly unmet.
+* **Then eligibility tightens.** When visits would fall below ``visit_minutes_floor``, visits stay
+  at the floor and the council raises its eligibility line by 0.01 a week; clients below the line
+  lose their package (lowest need first) until demand at the floor fits the supply. With slack
+  (demand under 90% of supply) the line falls by 0.005 a week, to no lower than 0.3.
+* **New clients.** Citizens at home above the line with no package get one, longest-need first,
+  while demand at planned visit length still fits: the council admits community clients only when
+  it can serve them properly. Hospital discharges, by contrast, may squeeze visits down to the
+  floor (``model.home_care_headroom``, used by next week's discharges).
+* **Care homes from the community.** Citizens at home with care need of 0.7 or more move into a free
+  care home place the council can afford, highest need first.
+* **Recovery and fit.** Packages end when care need falls below 0.25. Support designed with the
+  client (involved early) fits better: their care need falls by 0.003 a week.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import CARE_HOME, HOME
+from .hospital import CARE_HOME_NEED
+
+
+def supply_hours(model) -> float:
+    """Home-care hours deliverable this week (see module rules)."""
+    s = model.staff
+    sc = s.org == 2
+    filled_share = s.filled[sc].mean() if sc.any() else 1.0
+    return max(0.0, model.home_care_budget_hours) * filled_share
+
+
+def step(model) -> None:
+    c = model.citizens
+    p = model.params
+    supply = supply_hours(model)
+    home = c.place == HOME
+    c.home_care &= home
+    c.home_care &= c.care_need >= 0.25
+    involved = c.home_care & c.involved
+    c.care_need[involved] = np.maximum(0, c.care_need[involved] - 0.003)
+    free_ch = max(0, min(model.care_home_places, model.care_home_affordable) - int((c.place == CARE_HOME).sum()))
+    if free_ch:
+        cand = np.flatnonzero(home & (c.care_need >= CARE_HOME_NEED))
+        move = cand[np.argsort(-c.care_need[cand], kind="stable")][:free_ch]
+        c.place[move] = CARE_HOME
+        c.home_care[move] = False
+        home[move] = False
+        model.care_home_affordable -= len(move)
+    floor_ratio = p.visit_minutes_floor / p.visit_minutes_planned
+    clients = np.flatnonzero(c.home_care)
+    demand = p.home_care_max_hours * c.care_need[clients]
+    total = demand.sum()
+    if total * floor_ratio > supply:
+        # Rationing: tighten the line and drop the lowest-need clients until demand fits.
+        model.elig_threshold = min(0.95, model.elig_threshold + 0.01)
+        order = clients[np.argsort(c.care_need[clients], kind="stable")]
+        d_sorted = p.home_care_max_hours * c.care_need[order]
+        excess = total * floor_ratio - supply
+        n_drop = int(np.searchsorted(np.cumsum(d_sorted * floor_ratio), excess, side="left")) + 1
+        drop = order[:n_drop]
+        drop = drop[c.care_need[drop] < model.elig_threshold] if n_drop < len(order) else drop
+        c.home_care[drop] = False
+        model.w["packages_withdrawn"] = len(drop)
+    elif total < 0.9 * supply:
+        model.elig_threshold = max(0.3, model.elig_threshold - 0.005)
+    # New community clients while demand at planned length fits.
+    total = p.home_care_max_hours * c.care_need[c.home_care].sum()
+    cand = np.flatnonzero(home & ~c.home_care & (c.care_need > model.elig_threshold))
+    if len(cand) and total < supply:
+        cand = cand[np.argsort(-c.care_need[cand], kind="stable")]
+        room = supply - total
+        n_new = int(np.searchsorted(np.cumsum(p.home_care_max_hours * c.care_need[cand]), room, side="right"))
+        c.home_care[cand[:n_new]] = True
+    clients = np.flatnonzero(c.home_care)
+    demand = p.home_care_max_hours * c.care_need[clients]
+    total = demand.sum()
+    ratio = min(1.0, supply / total) if total > 0 else 1.0
+    minutes = max(p.visit_minutes_floor, p.visit_minutes_planned * ratio) if total > 0 else p.visit_minutes_planned
+    if minutes < 0.6 * p.visit_minutes_planned:
+        c.unmet[clients] = True
+    model.home_care_headroom = max(0.0, supply - total * floor_ratio)
+    model.orgs.pressure[2] = total / max(supply, 1e-9) if total > 0 else 0.5
+    model.orgs.pressure[1] = 0.5 * model.step_down_pressure + 0.5 * model.orgs.pressure[3]
+    model.w["home_care_minutes_per_visit"] = minutes
+    model.w["home_care_clients"] = len(clients)
+    model.w["home_care_hours_supplied"] = min(supply, total)
+    model.w["eligibility_threshold"] = model.elig_threshold

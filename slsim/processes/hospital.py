@@ -1,0 +1,130 @@
+"""Hospital flow: discharges, delayed transfers of care, emergency and elective admissions.
+
+Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
+
+1. **Leaving step-down and elective beds.** Elective patients go home after their week, with
+   health need 0.1 lower. Step-down stays end at their drawn week (mean ``step_down_weeks``);
+   reablement lowers care need by 0.1.
+2. **Medically fit.** An acute patient whose fit week has come is medically fit. With care need
+   below 0.4 they go home at once. Otherwise they need a destination: home with a care package
+   (care need 0.4-0.55), step-down care (0.55-0.7) or a care home (0.7 and above), and until they
+   leave they are a **delayed transfer** (in a bed, medically fit).
+3. **Discharge.** Delayed patients are served first come, first served (fit week, then random).
+   Each needs one assessment across the boundary (``model.discharge_capacity`` a week, made by
+   joint work between the hospital and social care or community health) and then a free place at
+   their destination: home care hours within the headroom the council has at the visit floor,
+   a free step-down place, or an affordable care home place. A patient who cannot leave stays
+   delayed (reason: awaiting assessment, or awaiting a package or place) and deconditions: care
+   need +0.01 and wellbeing -0.02 a week.
+4. **Emergency admissions.** This week's crises take free beds in random order; the rest get no
+   bed this week (corridor care, turned away: their need stays unmet and health need rises 0.02).
+   Length of stay is geometric with mean ``acute_los_weeks * (0.6 + 0.8 * health_need)`` (at least
+   one week).
+5. **Electives.** ``elective_slots`` procedures are planned from the longest waiters. Each needs a
+   bed left after emergencies; the rest are cancelled and stay on the list.
+
+Outputs: delayed transfers and bed-days, occupancy, admissions, electives done and cancelled,
+and the hospital's pressure (occupancy against the 0.92 level that NHS Improvement flags).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import ACUTE, DELAYED, ELECTIVE, HOME, STEP_DOWN, CARE_HOME
+
+HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.4, 0.55, 0.7
+SAFE_OCCUPANCY = 0.92  # NHS Improvement's flag level (uk_calibration.csv: occupancy_safe_threshold)
+
+
+def stochastic_round(x: float, rng) -> int:
+    """Round x up with probability equal to its fractional part (unbiased over weeks)."""
+    base = int(np.floor(x))
+    return base + int(rng.random() < x - base)
+
+
+def step(model) -> None:
+    c = model.citizens
+    p = model.params
+    rng = model.streams["hospital"]
+    week = model.week
+    place = c.place
+    # 1. leaving elective and step-down beds
+    done = place == ELECTIVE
+    c.health_need[done] = np.maximum(0, c.health_need[done] - 0.1)
+    place[done] = HOME
+    out = (place == STEP_DOWN) & (c.leave_week <= week)
+    c.care_need[out] = np.maximum(0, c.care_need[out] - 0.1)
+    place[out] = HOME
+    c.home_care[out] = c.care_need[out] > model.elig_threshold
+    # 2. medically fit
+    fit = np.flatnonzero((place == ACUTE) & (c.fit_week <= week))
+    home_now = fit[c.care_need[fit] < HOME_CARE_NEED]
+    place[home_now] = HOME
+    place[fit[c.care_need[fit] >= HOME_CARE_NEED]] = DELAYED
+    # 3. discharge of delayed patients, first come first served
+    queue = np.flatnonzero(place == DELAYED)
+    queue = queue[np.lexsort((rng.random(len(queue)), c.fit_week[queue]))]
+    need_assess = queue[~c.assessed[queue]]
+    n_assess = stochastic_round(model.discharge_capacity, rng)
+    c.assessed[need_assess[:n_assess]] = True
+    ready = queue[c.assessed[queue]]
+    cn = c.care_need[ready]
+    to_ch = ready[cn >= CARE_HOME_NEED]
+    to_sd = ready[(cn >= STEP_DOWN_NEED) & (cn < CARE_HOME_NEED)]
+    to_hc = ready[cn < STEP_DOWN_NEED]
+    free_ch = max(0, min(model.care_home_places, model.care_home_affordable) - int((place == CARE_HOME).sum()))
+    free_sd = max(0, model.step_down_places - int((place == STEP_DOWN).sum()))
+    go_ch, go_sd = to_ch[:free_ch], to_sd[:free_sd]
+    place[go_ch] = CARE_HOME
+    place[go_sd] = STEP_DOWN
+    c.leave_week[go_sd] = week + rng.geometric(1 / p.step_down_weeks, len(go_sd))
+    # Home care: each discharge uses its hours at the visit floor out of the council's headroom.
+    hours_at_floor = p.home_care_max_hours * c.care_need[to_hc] * p.visit_minutes_floor / p.visit_minutes_planned
+    n_hc = int(np.searchsorted(np.cumsum(hours_at_floor), model.home_care_headroom, side="right"))
+    go_hc = to_hc[:n_hc]
+    model.home_care_headroom -= hours_at_floor[:n_hc].sum()
+    place[go_hc] = HOME
+    c.home_care[go_hc] = True
+    left = np.concatenate([go_ch, go_sd, go_hc])
+    c.assessed[left] = False
+    still = place == DELAYED
+    c.care_need[still] = np.minimum(1, c.care_need[still] + 0.01)
+    c.wellbeing[still] = np.maximum(0, c.wellbeing[still] - 0.02)
+    n_delayed = int(still.sum())
+    awaiting_assessment = int((still & ~c.assessed).sum())
+    # 4. emergency admissions
+    occupied = int(np.isin(place, (ACUTE, DELAYED)).sum())
+    free = max(0, model.beds - occupied)
+    crises = model.crises
+    crises = crises[place[crises] == HOME]
+    crises = crises[rng.permutation(len(crises))]
+    admit, no_bed = crises[:free], crises[free:]
+    place[admit] = ACUTE
+    mean_los = np.maximum(1.0, p.acute_los_weeks * (0.6 + 0.8 * c.health_need[admit]))
+    c.fit_week[admit] = week + rng.geometric(1 / mean_los)
+    c.unmet[no_bed] = True
+    c.health_need[no_bed] = np.minimum(1, c.health_need[no_bed] + 0.02)
+    free -= len(admit)
+    # 5. electives, longest waiters first
+    waiting = np.flatnonzero(c.waiting & (place == HOME))
+    planned = min(stochastic_round(model.elective_slots, rng), len(waiting))
+    order = waiting[np.lexsort((rng.random(len(waiting)), c.wait_start[waiting]))][:planned]
+    done_el = order[:free]
+    place[done_el] = ELECTIVE
+    c.waiting[done_el] = False
+    cancelled = planned - len(done_el)
+    occupied_end = occupied + len(admit) + len(done_el)
+    model.orgs.pressure[0] = (occupied_end + len(no_bed)) / (SAFE_OCCUPANCY * model.beds)
+    sd_demand = len(to_sd) + int((place == STEP_DOWN).sum())
+    model.step_down_pressure = sd_demand / max(model.step_down_places, 1)
+    w = model.w
+    w["delayed_transfers"] = n_delayed
+    w["delayed_awaiting_assessment"] = awaiting_assessment
+    w["delayed_bed_days"] = 7 * n_delayed
+    w["bed_occupancy"] = occupied_end / model.beds
+    w["emergency_admissions"] = len(admit)
+    w["emergencies_without_bed"] = len(no_bed)
+    w["electives_done"] = len(done_el)
+    w["electives_cancelled"] = cancelled
+    w["discharges_with_support"] = len(left)

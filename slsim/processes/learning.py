@@ -1,0 +1,203 @@
+"""Learning: March's (1991) exploration and exploitation, and pilots (experiments).
+
+**March (1991).** Reality is a vector of ``knowledge_dims`` dimensions, each +1 or -1. Each person
+and each organisation's official way of working (its "code") holds a belief on every dimension:
++1, -1 or 0 (no view). Each week, all at once:
+
+* **Socialisation** (rate ``socialisation_rate``, March's p1): on every dimension where the code
+  has a view and a person's belief differs, the person adopts the code's belief with probability
+  p1. Fast socialisation (conform, wait for instructions) wipes out local knowledge.
+* **Code learning** (rate ``code_learning_rate``, March's p2): the code looks at the people it
+  listens to who know more than it does (the "superior group"). On each dimension where their
+  majority belief differs from the code, the code adopts it with probability ``1 - (1 - p2)**k``,
+  where k is how many more of them hold the majority belief than hold the code's. Who the code
+  listens to is set by ``learning_breadth``: senior leaders always; any other staff member whose
+  fixed draw is below the breadth; and, in proportion to the breadth, the citizens this
+  organisation involved this week (lived experience).
+* **Turbulence**: each dimension of reality flips with probability ``turbulence`` a week.
+* An organisation's **practice** is the share of dimensions its code has right; it makes support
+  work better, incidents rarer.
+
+**Pilots.** Each week an organisation starts a pilot with probability
+``experimentation * min(1, improvement hours / 40) * (0.5 + 0.5 * psychological safety)``.
+A pilot's true effect is drawn from Normal(0.03, 0.05) (uncertain, sometimes harmful); after 8
+weeks its measured effect (true + Normal(0, 0.02)) is judged against a promise of 0.05: it is
+scaled if the measured effect is at least ``0.05 * (1 - partial_gain_acceptance)`` and above 0
+(accepting partial, "clumsy" gains). A scaled pilot adds its true effect to the organisation's
+improvement (capped at 0.6), which raises the capacity its kind's work turns into (assessments per
+hour, contacts per hour). A pilot whose measured effect is below zero is a failure: with
+probability ``blame_response`` someone is blamed for it (a blame event, stress +0.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..agents import ORG_LABELS
+from ..params import ORG_KINDS
+from ..population import IMPROVE, SENIOR
+
+PILOT_WEEKS = 8
+PROMISE = 0.05
+PILOT_NAMES = {
+    "acute": ("a trusted assessor", "discharge to assess", "a frailty unit"),
+    "community": ("a rapid response team", "virtual wards", "a joint step-down team"),
+    "social_care": ("reablement at home", "a trusted assessor", "a seven-day discharge team"),
+    "primary_care": ("multidisciplinary huddles", "social prescribing", "proactive frailty reviews"),
+    "voluntary": ("community navigators", "a peer support network", "home-from-hospital volunteers"),
+}
+
+
+# ---------------------------------------------------------------- March (1991), on arrays
+def knowledge(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
+    """Share of dimensions right, for each row of beliefs (a 0 belief counts as not right)."""
+    return (beliefs == reality).mean(axis=-1)
+
+
+def socialise(beliefs: np.ndarray, code: np.ndarray, p1: np.ndarray, rng) -> None:
+    """Each person adopts the code's view (where it has one and theirs differs) with probability p1.
+
+    ``beliefs`` is (people x dims), ``code`` (people x dims) or (dims,), ``p1`` (people,) or scalar.
+    Updated in place.
+    """
+    differs = (code != 0) & (beliefs != code)
+    p1 = np.broadcast_to(np.asarray(p1, float).reshape(-1, 1) if np.ndim(p1) else p1, beliefs.shape)
+    adopt = differs & (rng.random(beliefs.shape) < p1)
+    np.copyto(beliefs, np.broadcast_to(code, beliefs.shape), where=adopt)
+
+
+def learn_code(code: np.ndarray, group: np.ndarray, reality: np.ndarray, p2: float, rng) -> None:
+    """The code learns from the members of ``group`` (rows of beliefs) who know more than it does.
+
+    In place; ``code`` is (dims,) and ``group`` (people x dims).
+    """
+    if len(group) == 0:
+        return
+    superior = group[knowledge(group, reality) > knowledge(code, reality)]
+    if len(superior) == 0:
+        return
+    plus = (superior == 1).sum(axis=0)
+    minus = (superior == -1).sum(axis=0)
+    majority = np.sign(plus - minus).astype(np.int8)
+    n_major = np.where(majority == 1, plus, minus)
+    n_code = np.where(code == 1, plus, np.where(code == -1, minus, 0))
+    k = n_major - n_code
+    change = (majority != 0) & (majority != code) & (k > 0)
+    prob = 1 - (1 - p2) ** np.maximum(k, 0)
+    flip = change & (rng.random(code.shape) < prob)
+    code[flip] = majority[flip]
+
+
+def run_march(n_people: int = 50, dims: int = 30, p1: float | np.ndarray = 0.1, p2: float = 0.5,
+              periods: int = 200, turnover: float = 0.0, turbulence: float = 0.0, seed: int = 0) -> dict:
+    """March's (1991) closed-system model on its own: people and one code, as in the paper.
+
+    Returns the code's knowledge and the mean people's knowledge at the end, and the code's
+    knowledge per period. ``p1`` may be one rate or one per person (a mix of fast and slow
+    learners). ``turnover`` replaces people with naive newcomers; ``turbulence`` flips reality.
+    """
+    rng = np.random.default_rng(seed)
+    reality = np.where(rng.random(dims) < 0.5, 1, -1).astype(np.int8)
+    beliefs = rng.integers(-1, 2, size=(n_people, dims), dtype=np.int8)
+    code = np.zeros(dims, np.int8)
+    history = np.empty(periods)
+    p1_arr = np.broadcast_to(np.asarray(p1, float), (n_people,))
+    for t in range(periods):
+        socialise(beliefs, code, p1_arr, rng)
+        learn_code(code, beliefs, reality, p2, rng)
+        if turnover:
+            leave = rng.random(n_people) < turnover
+            beliefs[leave] = rng.integers(-1, 2, size=(int(leave.sum()), dims), dtype=np.int8)
+        if turbulence:
+            flip = rng.random(dims) < turbulence
+            reality[flip] = -reality[flip]
+        history[t] = knowledge(code, reality)
+    return {"code_knowledge": float(history[-1]), "people_knowledge": float(knowledge(beliefs, reality).mean()),
+            "history": history}
+
+
+# ---------------------------------------------------------------- in the place
+def initial_codes(model) -> None:
+    """Each organisation's way of working starts right on 40% of dimensions, wrong on 15%."""
+    rng = model.streams["learning"]
+    u = rng.random(model.orgs.code.shape)
+    model.orgs.code[:] = np.where(u < 0.4, 1, np.where(u < 0.55, -1, 0))
+    model.orgs.practice[:] = knowledge(model.orgs.code, model.reality)
+
+
+def step(model) -> None:
+    rng = model.streams["learning"]
+    p = model.params
+    s = model.staff
+    orgs = model.orgs
+    reality = model.reality
+    active = s.filled
+    rows = np.flatnonzero(active)
+    # Fancy indexing copies, so socialise a copy of the filled rows and write it back.
+    beliefs = s.beliefs[rows]
+    socialise(beliefs, orgs.code[s.org[rows]], model.style["socialisation_rate"][s.org[rows]], rng)
+    s.beliefs[rows] = beliefs
+    breadth = model.style["learning_breadth"]
+    inv = model.org_hours[:, 2]
+    involved = getattr(model, "newly_involved", np.zeros(0, np.intp))
+    share = inv / inv.sum() if inv.sum() > 0 else np.zeros(len(inv))
+    for o in range(len(ORG_KINDS)):
+        mine = rows[s.org[rows] == o]
+        listened = mine[(s.role[mine] == SENIOR) | (s.listened_u[mine] < breadth[o])]
+        group = s.beliefs[listened]
+        n_cit = int(round(len(involved) * share[o] * breadth[o]))
+        if n_cit:
+            pick = rng.choice(involved, min(n_cit, len(involved)), replace=False)
+            group = np.concatenate([group, model.citizens.beliefs[pick]])
+        learn_code(orgs.code[o], group, reality, p.code_learning_rate, rng)
+    flip = rng.random(len(reality)) < p.turbulence
+    reality[flip] = -reality[flip]
+    orgs.practice[:] = knowledge(orgs.code, reality)
+    _pilots(model, rng)
+    model.w["staff_knowledge"] = knowledge(s.beliefs[rows], reality).mean() if len(rows) else 0.0
+    model.w["practice"] = orgs.practice.mean()
+
+
+def _pilots(model, rng) -> None:
+    orgs = model.orgs
+    week = model.week
+    k = len(ORG_KINDS)
+    imp_hours = model.org_hours[:, IMPROVE]
+    p_start = model.style["experimentation"] * np.minimum(1, imp_hours / 40) * (0.5 + 0.5 * orgs.psych_safety)
+    start = rng.random(k) < p_start
+    effects = rng.normal(0.03, 0.05, k)
+    names = rng.integers(0, 3, k)
+    for o in np.flatnonzero(start):
+        kind = ORG_KINDS[o]
+        name = PILOT_NAMES[kind][names[o]]
+        model.pilots.append({"org": int(o), "name": name, "start": week, "effect": float(effects[o])})
+        model.log("pilot started", kind, f"{ORG_LABELS[kind]} started a pilot of {name}")
+    model.w["experiments_started"] = int(start.sum())
+    due = [pl for pl in model.pilots if pl["start"] + PILOT_WEEKS <= week]
+    model.pilots = [pl for pl in model.pilots if pl["start"] + PILOT_WEEKS > week]
+    scaled = 0
+    noise = rng.normal(0, 0.02, len(due))
+    u = rng.random(len(due))
+    for pl, e, ub in zip(due, noise, u):
+        o = pl["org"]
+        kind = ORG_KINDS[o]
+        measured = pl["effect"] + e
+        threshold = PROMISE * (1 - model.style["partial_gain_acceptance"][o])
+        if measured > 0 and measured >= threshold:
+            orgs.improvement[o] = min(0.6, orgs.improvement[o] + max(pl["effect"], -orgs.improvement[o]))
+            scaled += 1
+            model.log("pilot scaled", kind, f"Pilot of {pl['name']} scaled after {PILOT_WEEKS} weeks "
+                                            f"({ORG_LABELS[kind].lower()}, measured gain {measured:+.0%})")
+        elif measured < 0 and ub < model.style["blame_response"][o]:
+            s = model.staff
+            mine = np.flatnonzero((s.org == o) & s.filled)
+            if len(mine):
+                who = mine[rng.integers(len(mine))]
+                s.stress[who] = min(1.0, s.stress[who] + 0.2)
+            model.w["blame_events"] += 1
+            model.log("blame", kind, f"Pilot of {pl['name']} failed and its lead was blamed "
+                                     f"({ORG_LABELS[kind].lower()})")
+        else:
+            model.log("pilot stopped", kind, f"Pilot of {pl['name']} stopped: measured gain {measured:+.0%} "
+                                             f"short of what leaders accept ({ORG_LABELS[kind].lower()})")
+    model.w["experiments_scaled"] = scaled

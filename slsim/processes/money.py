@@ -1,0 +1,92 @@
+"""Money: budgets, spending and the running surplus or deficit of each organisation.
+
+Rules (per organisation, each week):
+
+* **Budgets** follow their trajectory: the opening weekly budget times
+  ``(1 + nhs_budget_change_per_year) ** (week / 52)`` for the NHS (acute, community, primary care)
+  and ``social_care_budget_change_per_year`` for adult social care and the voluntary sector. The
+  opening budget is the planned spend of the place as it starts (staff, 90% of beds and step-down
+  places, the care home residents and home-care clients it has) times ``1 + budget_gap``.
+* **Pooled budget** (``pooled_budget``): ``pooled_share`` of the acute budget moves to social care,
+  which spends it on home care; the place's total money is unchanged.
+* **Spending**: filled posts at their sector's weekly cost; the hospital and community health
+  cover half their vacant posts with agency staff at 1.5 times the cost; occupied acute beds
+  (delayed ones too) at ``bed_week_cost``, and emergencies without a bed at half that (escalation);
+  step-down places at GBP 1,200 a week; care home residents at ``care_home_weekly_fee``; home-care
+  hours delivered at ``home_care_price``.
+* **Balance** accumulates budget minus spending. Social care funds care home places first (the
+  highest needs) and buys home care only with what is left after its staff and care home fees (a council must balance its books), so its squeeze
+  shows as shorter visits and tighter eligibility rather than a deficit; next week's home-care
+  hours and affordable care home places come from this week's figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import NHS_FUNDED, STAFF_WEEK_COST
+from ..population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN
+
+STEP_DOWN_WEEK_COST = 1200.0
+
+
+def _staff_cost(model) -> np.ndarray:
+    s = model.staff
+    k = len(model.organisations)
+    filled = np.bincount(s.org, weights=s.filled, minlength=k)
+    vacant = model.orgs.posts - filled
+    agency = np.array([0.5, 0.5, 0.0, 0.0, 0.0]) * 1.5 * vacant
+    return (filled + agency) * STAFF_WEEK_COST
+
+
+def open_budgets(model) -> None:
+    """Opening budgets: planned spend of the place as it starts, times 1 + budget_gap."""
+    p = model.params
+    c = model.citizens
+    planned = _staff_cost(model)
+    planned[0] += 0.9 * model.beds * p.bed_week_cost
+    planned[1] += 0.9 * model.step_down_places * STEP_DOWN_WEEK_COST
+    residents = int((c.place == CARE_HOME).sum())
+    hc_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
+    planned[2] += residents * p.care_home_weekly_fee + hc_hours * p.home_care_price
+    model.orgs.budget0[:] = planned * (1 + p.budget_gap)
+    model.orgs.budget[:] = model.orgs.budget0
+    _plan_social_care(model, model.orgs.budget, _staff_cost(model), residents)
+
+
+def _plan_social_care(model, budget: np.ndarray, staff_cost: np.ndarray, residents: int) -> None:
+    p = model.params
+    pool = p.pooled_share * budget[0] if p.pooled_budget else 0.0
+    # The council funds its care home residents first (the highest needs), then home care.
+    after_staff = budget[2] + pool - staff_cost[2]
+    model.care_home_affordable = max(0, int(after_staff // p.care_home_weekly_fee))
+    free = after_staff - residents * p.care_home_weekly_fee
+    model.home_care_budget_hours = max(0.0, free) / p.home_care_price
+    model.home_care_headroom = getattr(model, "home_care_headroom", 0.0)
+
+
+def step(model) -> None:
+    p = model.params
+    c = model.citizens
+    orgs = model.orgs
+    years = model.week / 52
+    growth = np.where(NHS_FUNDED, 1 + p.nhs_budget_change_per_year, 1 + p.social_care_budget_change_per_year)
+    orgs.budget[:] = orgs.budget0 * growth ** years
+    budget = orgs.budget.copy()
+    if p.pooled_budget:
+        pool = p.pooled_share * budget[0]
+        budget[0] -= pool
+        budget[2] += pool
+    staff_cost = _staff_cost(model)
+    spend = staff_cost.copy()
+    occupied = int(np.isin(c.place, (ACUTE, DELAYED)).sum()) + model.w["electives_done"]
+    spend[0] += occupied * p.bed_week_cost + 0.5 * model.w["emergencies_without_bed"] * p.bed_week_cost
+    spend[1] += int((c.place == STEP_DOWN).sum()) * STEP_DOWN_WEEK_COST
+    residents = int((c.place == CARE_HOME).sum())
+    spend[2] += residents * p.care_home_weekly_fee + model.w["home_care_hours_supplied"] * p.home_care_price
+    orgs.spend[:] = spend
+    orgs.balance += budget - spend
+    # Pooling already moved money to social care's line above; plan with the original budgets.
+    _plan_social_care(model, orgs.budget, staff_cost, residents)
+    model.w["cumulative_deficit"] = -orgs.balance.sum()
+    model.w["weekly_spend"] = spend.sum()

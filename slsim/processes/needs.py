@@ -1,0 +1,160 @@
+"""Needs, prevention and community support, crises and elective referrals.
+
+Rules, in order, each over all citizens at once:
+
+1. **Drift.** Health need rises by ``need_growth_per_year / 52`` a week (ageing) plus noise
+   (sd 0.005); care need by half that. A citizen whose need went unmet last week deteriorates
+   faster: ``+ unmet_deterioration`` on health need and ``0.7 *`` that on care need.
+2. **Renewal.** Citizens at home move away or die with weekly probability
+   ``population_renewal_per_year / 52 * (0.5 + health_need)``; care home residents with
+   probability 1/104 (a mean stay of two years). Each is replaced by a newcomer at home with low
+   need, so the population is conserved.
+3. **Prevention.** A citizen at home with need (max of health and care need) above 0.3 seeks
+   support. Primary care, community health (half of its direct time; the rest staffs step-down
+   beds) and the voluntary sector offer ``direct hours / contact_hours`` contacts. Contacts go
+   by weighted random priority (weight = need x access; access is 1 for insiders and
+   ``0.4 + 0.6 * citizen_involvement`` for outsiders: only outreach reaches them).
+   Their pressure is the ratio of citizens seeking support to contacts, relative to that ratio in
+   the place's first week (the place was planned for what it had).
+   Support lowers health need by ``support_effect * fit * (0.5 + 0.5 * practice)`` and care need
+   by half that, where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
+   consulted late. A citizen with complex needs (both above 0.5) benefits fully only if joined-up
+   work across boundaries is available for them (``model.joint_case_capacity``); otherwise the
+   benefit is 0.3 of it and the need counts as unmet.
+4. **Early involvement.** Half of all involving hours are spent designing support with citizens
+   (``involvement_hours`` each): that many supported citizens, by the same access weights, become
+   involved. Involvement lapses with probability 1/13 a week (plans go stale).
+5. **Crises.** A citizen at home has a crisis needing an acute bed with probability
+   ``crisis_rate * health_need**2``, 1.5 times that if their need went unmet this week. (Care home
+   residents' crises are treated in the home, where nursing is at hand.)
+6. **Elective referrals.** A citizen at home not yet waiting joins the elective waiting list with
+   probability ``elective_rate * (0.5 + health_need)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
+
+NEED_THRESHOLD = 0.3
+COMPLEX = 0.5
+
+
+def initial_placement(model) -> None:
+    """Start the place lived-in: care homes 90% full with the highest care needs, 85% of beds
+    occupied by citizens weighted by health need, home care for those above the eligibility line."""
+    c = model.citizens
+    rng = model.streams["population"]
+    n_ch = min(int(0.9 * model.care_home_places), c.n // 10)
+    ch = np.argsort(-c.care_need, kind="stable")[:n_ch]
+    c.place[ch] = CARE_HOME
+    at_home = np.flatnonzero(c.place == HOME)
+    w = c.health_need[at_home] ** 2
+    n_bed = min(int(0.85 * model.beds), len(at_home))
+    if n_bed:
+        in_bed = rng.choice(at_home, n_bed, replace=False, p=w / w.sum())
+        c.place[in_bed] = ACUTE
+        c.fit_week[in_bed] = rng.integers(1, 3, n_bed)
+    c.home_care[:] = (c.place == HOME) & (c.care_need > model.elig_threshold)
+
+
+def _weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """k candidates without replacement with probability in proportion to weight
+    (Efraimidis & Spirakis 2006: the k largest of log(u) / w)."""
+    if k <= 0 or len(candidates) == 0:
+        return candidates[:0]
+    if k >= len(candidates):
+        return candidates
+    keys = np.log(rng.random(len(candidates))) / np.maximum(weights, 1e-12)
+    return candidates[np.argpartition(-keys, k - 1)[:k]]
+
+
+def access_weight(model, outsider: np.ndarray) -> np.ndarray:
+    """How easily a citizen reaches services: 1 for insiders; for outsiders
+    0.4 + 0.6 x the community-facing organisations' mean citizen_involvement (outreach)."""
+    reach = model.style["citizen_involvement"][[1, 3, 4]].mean()
+    return np.where(outsider, 0.4 + 0.6 * reach, 1.0)
+
+
+def step(model) -> None:
+    c = model.citizens
+    p = model.params
+    rng = model.streams["needs"]
+    n = c.n
+    week = model.week
+    # 1. drift
+    unmet = c.unmet
+    c.health_need += p.need_growth_per_year / 52 + p.unmet_deterioration * unmet + rng.normal(0, 0.005, n)
+    c.care_need += 0.5 * p.need_growth_per_year / 52 + 0.7 * p.unmet_deterioration * unmet + rng.normal(0, 0.005, n)
+    np.clip(c.health_need, 0, 1, out=c.health_need)
+    np.clip(c.care_need, 0, 1, out=c.care_need)
+    # 2. renewal
+    home = c.place == HOME
+    u = rng.random(n)
+    leave = (home & (u < p.population_renewal_per_year / 52 * (0.5 + c.health_need))) | \
+            ((c.place == CARE_HOME) & (u < 1 / 104))
+    n_new = int(leave.sum())
+    if n_new:
+        a = 2.0
+        mean = 0.7 * p.initial_need
+        b = a * (1 - mean) / mean
+        rows = np.flatnonzero(leave)
+        c.health_need[rows] = rng.beta(a, b, n_new)
+        c.care_need[rows] = np.clip(0.7 * c.health_need[rows] + 0.3 * rng.beta(a, b, n_new), 0, 1)
+        c.place[rows] = HOME
+        for col in (c.home_care, c.waiting, c.involved, c.unmet, c.assessed):
+            col[rows] = False
+        c.wellbeing[rows] = 0.7
+        c.satisfaction[rows] = 0.5
+        model.w["care_home_leavers"] = float((~home[rows]).sum())
+    home = c.place == HOME
+    # 3. prevention
+    need = np.maximum(c.health_need, c.care_need)
+    needy = np.flatnonzero(home & (need > NEED_THRESHOLD))
+    dh = model.org_hours[:, DIRECT]
+    imp = model.orgs.improvement
+    contacts = (dh[3] * (1 + imp[3]) + 0.5 * dh[1] * (1 + imp[1]) + dh[4] * (1 + imp[4])) / p.contact_hours
+    access = access_weight(model, c.outsider[needy])
+    served = _weighted_pick(rng, needy, need[needy] * access, int(contacts))
+    is_complex = (c.health_need[served] > COMPLEX) & (c.care_need[served] > COMPLEX)
+    complex_rows = served[is_complex]
+    n_joined = min(len(complex_rows), int(model.joint_case_capacity))
+    joined = np.ones(len(served), bool)
+    joined_complex = np.zeros(len(complex_rows), bool)
+    joined_complex[rng.permutation(len(complex_rows))[:n_joined]] = True
+    joined[is_complex] = joined_complex
+    # 4. early involvement: choose among those supported who are not yet involved
+    inv_capacity = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours)
+    fresh = served[~c.involved[served]]
+    newly = _weighted_pick(rng, fresh, access_weight(model, c.outsider[fresh]), inv_capacity)
+    c.involved[newly] = True
+    model.newly_involved = newly
+    lapse = c.involved & (rng.random(n) < 1 / 13)
+    c.involved[lapse] = False
+    fit = np.where(c.involved[served], 1.0, 0.6)
+    practice = model.orgs.practice[[1, 3, 4]].mean()
+    gain = p.support_effect * fit * (0.5 + 0.5 * practice) * np.where(joined, 1.0, 0.3)
+    c.health_need[served] = np.maximum(0, c.health_need[served] - gain)
+    c.care_need[served] = np.maximum(0, c.care_need[served] - 0.5 * gain)
+    c.unmet[:] = False
+    c.unmet[needy] = True
+    c.unmet[served[joined]] = False
+    # Pressure relative to the place's own starting ratio of need to contacts (it was planned for that).
+    ratio = len(needy) / max(contacts, 1.0)
+    if not hasattr(model, "prevention_ratio0"):
+        model.prevention_ratio0 = ratio
+    model.orgs.pressure[[3, 4]] = ratio / model.prevention_ratio0
+    model.w["needy"] = len(needy)
+    model.w["supported"] = len(served)
+    model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0
+    model.w["complex_joined_share"] = joined_complex.mean() if len(complex_rows) else 1.0
+    # 5. crises
+    risk = p.crisis_rate * c.health_need ** 2 * np.where(c.unmet, 1.5, 1.0)
+    risk = np.where(home, risk, 0.0)
+    model.crises = np.flatnonzero(rng.random(n) < risk)
+    model.w["crises"] = len(model.crises)
+    # 6. elective referrals
+    join = home & ~c.waiting & (rng.random(n) < p.elective_rate * (0.5 + c.health_need))
+    c.waiting[join] = True
+    c.wait_start[join] = week

@@ -1,0 +1,54 @@
+"""Staff time: how each staff member splits this week's hours.
+
+Rules (all staff at once, from last week's state):
+
+* Only filled posts have hours (``hours_per_week``); a vacant post has none.
+* Defensive work (covering yourself, escalating, waiting for instruction) takes
+  ``0.05 + 0.35 * defensiveness * (1 - 0.5 * agency)`` of the week.
+* Work across boundaries takes ``0.25 * mindset * (1 - defensiveness) * (0.3 + 0.7 * shared_ambition)``;
+  leaders' shared ambition gives permission to spend time on other organisations' problems.
+* Involving citizens takes ``0.15 * (1 - defensiveness) * citizen_involvement`` (leaders ask for it).
+* Improvement and experiments take ``0.10 * agency * (1 - defensiveness)``.
+* Under pressure people firefight: the three investment uses (across boundaries, involving,
+  improving) are divided by ``1 + 2 * excess``, where excess is the organisation's pressure above 1
+  last week. This is why retreat is tempting: those hours pay back only later.
+* Direct care takes the rest. Senior leaders spend their "direct" share on management.
+
+Results: ``staff.time`` (shares), ``staff.hours`` (hours this week) and per-organisation hours by
+use in ``model.org_hours`` (organisations x uses, hours per week).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE, TIME_USES
+
+
+def step(model) -> None:
+    s = model.staff
+    p = model.params
+    org = s.org
+    d, a, mind = s.defensiveness, s.agency, s.mindset
+    excess = np.maximum(model.orgs.pressure - 1.0, 0.0)[org]
+    firefight = 1.0 / (1.0 + 2.0 * excess)
+    ambition = model.style["shared_ambition"][org]
+    involve = model.style["citizen_involvement"][org]
+    t = s.time
+    t[:, DEFENSIVE] = 0.05 + 0.35 * d * (1 - 0.5 * a)
+    t[:, CROSS] = 0.25 * mind * (1 - d) * (0.3 + 0.7 * ambition) * firefight
+    t[:, INVOLVE] = 0.15 * (1 - d) * involve * firefight
+    t[:, IMPROVE] = 0.10 * a * (1 - d) * firefight
+    t[:, DIRECT] = 1.0 - t[:, 1:].sum(axis=1)
+    s.hours[:] = np.where(s.filled, p.hours_per_week, 0.0)
+    k = len(model.organisations)
+    hours = s.hours[:, None] * t
+    # Per-organisation hours by use: one bincount per use over all staff.
+    model.org_hours = np.stack([np.bincount(org, weights=hours[:, u], minlength=k) for u in range(len(TIME_USES))],
+                               axis=1)
+    total = s.hours.sum()
+    model.w["cross_boundary_time_share"] = hours[:, CROSS].sum() / total if total else 0.0
+    model.w["defensive_time_share"] = hours[:, DEFENSIVE].sum() / total if total else 0.0
+    model.w["direct_time_share"] = hours[:, DIRECT].sum() / total if total else 0.0
+    filled = s.filled
+    model.w["waiting_for_instruction_share"] = (a[filled] < 0.4).mean() if filled.any() else 0.0

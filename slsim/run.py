@@ -1,0 +1,225 @@
+"""The run layer: one run, replicates, scenario comparisons, as tidy pandas frames.
+
+Everything users do (the command line, the browser, sweeps) goes through :func:`run_one`, so a
+number on screen is the number a researcher gets.
+
+Seeds: replicate ``r`` of a run with seed ``s`` uses the ``r``-th child of
+``numpy.random.SeedSequence(s)``, whatever the scenario and whichever process runs it. Two
+scenarios compared with the same seed therefore share common random numbers, so their
+difference reflects leadership, not luck.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .metrics import OUTCOMES, describe
+from .params import ParameterError
+from .scenario import Scenario, resolve_scenario
+
+ID_COLUMNS = ("scenario", "replicate", "seed", "week")
+DEFAULT_WEEKS = 104
+SUMMARY_WEEKS = 26  # outcomes are summarised over the last half-year of a run
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """The seed of each replicate: children of SeedSequence(seed), independent of scenario."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ParameterError(f"seed: {seed!r} is not a seed; allowed: a whole number >= 0")
+    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
+        raise ParameterError(f"replicates: {replicates!r}; allowed: a whole number >= 1")
+    return [int(ss.generate_state(1)[0]) for ss in np.random.SeedSequence(int(seed)).spawn(int(replicates))]
+
+
+def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, seed: int = 0,
+            params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
+            replicate: int = 0) -> pd.DataFrame:
+    """Run one model for ``weeks`` weeks; return its weekly outcomes as a tidy frame.
+
+    Columns: scenario, replicate, seed, week, then every outcome (see ``slsim.OUTCOMES``).
+    """
+    from .model import SystemModel
+
+    if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not 1 <= weeks <= 5200:
+        raise ParameterError(f"weeks: {weeks!r}; allowed: a whole number from 1 to 5200")
+    model = SystemModel(scenario, rng=seed, timeline=timeline, **(params or {}))
+    for _ in range(weeks):
+        model.step()
+    df = model.results()
+    df.insert(0, "seed", seed)
+    df.insert(0, "replicate", replicate)
+    df.insert(0, "scenario", model.scenario_spec.name)
+    return df
+
+
+def _run_task(task: tuple) -> pd.DataFrame:
+    scenario, weeks, seed, params, timeline, replicate = task
+    return run_one(scenario, weeks, seed, params, timeline, replicate)
+
+
+def _workers(n_tasks: int, weeks: int, n_citizens: int, processes: int | None) -> int:
+    if processes is not None:
+        if not isinstance(processes, int) or processes < 1:
+            raise ParameterError(f"processes: {processes!r}; allowed: a whole number >= 1")
+        return min(processes, n_tasks)
+    # A process pool costs about half a second to start: only worth it for real work.
+    work = n_tasks * weeks * n_citizens
+    return 1 if work < 3_000_000 else min(os.cpu_count() or 1, n_tasks)
+
+
+def run_tasks(tasks: list[tuple], processes: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> list[pd.DataFrame]:
+    """Run (scenario, weeks, seed, params, timeline, replicate) tasks, in parallel where worth it.
+
+    Results come back in task order whichever process ran them.
+    """
+    if not tasks:
+        return []
+    n_cit = max(int((t[3] or {}).get("n_citizens", 5000)) for t in tasks)
+    workers = _workers(len(tasks), tasks[0][1], n_cit, processes)
+    out: list[pd.DataFrame] = []
+    if workers <= 1:
+        for i, t in enumerate(tasks):
+            out.append(_run_task(t))
+            if progress:
+                progress(i + 1, len(tasks))
+        return out
+    import multiprocessing as mp
+    # forkserver: safe with threads (unlike fork) and cheaper than spawn for repeated pools.
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for i, df in enumerate(pool.map(_run_task, tasks)):
+            out.append(df)
+            if progress:
+                progress(i + 1, len(tasks))
+    return out
+
+
+@dataclass
+class Results:
+    """Tidy weekly results of one or more scenarios: one row per scenario x replicate x week."""
+
+    frame: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(dict.fromkeys(self.frame["scenario"]))
+
+    def summary(self, weeks: int = SUMMARY_WEEKS) -> pd.DataFrame:
+        """Each outcome's mean over the last ``weeks`` weeks, per scenario and replicate."""
+        last = self.frame[self.frame["week"] > self.frame["week"].max() - weeks]
+        cols = [c for c in self.frame.columns if c not in ID_COLUMNS]
+        return last.groupby(["scenario", "replicate"], sort=False)[cols].mean().reset_index()
+
+    def band(self, outcome: str, lo: float = 0.05, hi: float = 0.95) -> pd.DataFrame:
+        """Median and a (lo, hi) quantile band across replicates for each scenario and week."""
+        g = self.frame.groupby(["scenario", "week"], sort=False)[outcome]
+        return pd.DataFrame({"median": g.median(), "lo": g.quantile(lo), "hi": g.quantile(hi)}).reset_index()
+
+    def plot(self, outcomes: Sequence[str] | None = None, **kwargs):
+        """Weekly outcomes with bands across replicates, grouped as thinking, behaving, on the ground."""
+        from .plots import plot_results
+        return plot_results(self, outcomes, **kwargs)
+
+    def to_files(self, folder: str | Path, stem: str = "results") -> list[Path]:
+        """Write CSV and Parquet data and a JSON record of what made them (atomically)."""
+        from .output import write_results
+        return write_results(self, Path(folder), stem)
+
+
+def run(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, replicates: int = 1,
+        seed: int = 0, params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
+        processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> Results:
+    """Run one scenario with replicates; return tidy :class:`Results` (``.frame``, ``.plot()``).
+
+    Example: ``slsim.run("systems_leadership", weeks=104, replicates=5).plot()``.
+    """
+    return _run_many([scenario], weeks, replicates, seed, params, timeline, processes, progress)
+
+
+def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, processes, progress) -> Results:
+    resolved = [resolve_scenario(s) for s in scenarios]
+    for sc in resolved:
+        sc.params_with(params)  # fail early, in the caller's process, with a clear message
+        sc.timeline_with(timeline)
+    seeds = replicate_seeds(seed, replicates)
+    tasks = [(sc, weeks, s, params, timeline, r) for sc in resolved for r, s in enumerate(seeds)]
+    frames = run_tasks(tasks, processes, progress)
+    frame = pd.concat(frames, ignore_index=True)
+    from . import __version__
+    import mesa
+    meta = {"scenarios": [sc.name for sc in resolved], "weeks": weeks, "replicates": replicates, "seed": seed,
+            "replicate_seeds": seeds, "params": params or {}, "timeline": timeline or [],
+            "scenario_params": {sc.name: sc.params_with(params).model_dump() for sc in resolved},
+            "slsim_version": __version__, "mesa_version": mesa.__version__}
+    return Results(frame, meta)
+
+
+@dataclass
+class Comparison(Results):
+    """Results of several scenarios run with the same seeds, and their differences."""
+
+    baseline: str = ""
+
+    def differences(self, outcomes: Sequence[str] | None = None, weeks: int = SUMMARY_WEEKS,
+                    level: float = 0.90) -> pd.DataFrame:
+        """Each scenario against the baseline, per outcome: the paired mean difference over
+        replicates (common random numbers), its ``level`` interval (Student t across replicates;
+        none with one replicate) and the change in per cent of the baseline."""
+        from scipy import stats
+
+        outcomes = list(outcomes or OUTCOMES)
+        summ = self.summary(weeks)
+        base = summ[summ["scenario"] == self.baseline].set_index("replicate")
+        rows = []
+        for sc in self.scenarios:
+            if sc == self.baseline:
+                continue
+            other = summ[summ["scenario"] == sc].set_index("replicate")
+            for name in outcomes:
+                d = (other[name] - base[name]).dropna()
+                n = len(d)
+                mean_b, mean_o = base[name].mean(), other[name].mean()
+                diff = d.mean()
+                if n > 1 and d.std(ddof=1) > 0:
+                    half = stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n)
+                else:
+                    half = np.nan if n <= 1 else 0.0
+                lvl, unit, _ = describe(name)
+                rows.append({"outcome": name, "level": lvl, "unit": unit, "baseline": self.baseline,
+                             "scenario": sc, "baseline_mean": mean_b, "scenario_mean": mean_o,
+                             "difference": diff, "lo": diff - half, "hi": diff + half,
+                             "percent": 100 * diff / mean_b if mean_b else np.nan,
+                             "percent_lo": 100 * (diff - half) / mean_b if mean_b else np.nan,
+                             "percent_hi": 100 * (diff + half) / mean_b if mean_b else np.nan,
+                             "replicates": n})
+        return pd.DataFrame(rows)
+
+    def plot(self, outcomes: Sequence[str] | None = None, **kwargs):
+        from .plots import plot_results
+        return plot_results(self, outcomes, **kwargs)
+
+
+def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEEKS, replicates: int = 5,
+            seed: int = 0, params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
+            processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run several scenarios with the same replicate seeds; the first is the baseline.
+
+    Example: ``slsim.compare(["blame_culture", "systems_leadership"]).differences()``.
+    """
+    if isinstance(scenarios, (str, Path, Scenario)) or len(scenarios) < 2:
+        raise ParameterError("compare needs at least two scenarios, e.g. ['blame_culture', 'systems_leadership']")
+    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress)
+    names = res.meta["scenarios"]
+    if len(set(names)) < len(names):
+        raise ParameterError(f"compare needs different scenarios; got {names}")
+    return Comparison(res.frame, res.meta, baseline=names[0])

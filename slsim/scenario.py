@@ -1,0 +1,164 @@
+"""Scenario files: a name, a narrative for trainers, parameter overrides and a timeline of events.
+
+A scenario is a YAML file (read with a safe loader) of this form::
+
+    name: systems_leadership
+    title: Shared, ceded systems leadership
+    narrative: |
+      Words a trainer can read aloud.
+    params:            # any parameter of slsim.params.Params
+      blame_response: 0.15
+    timeline:          # optional: from week N, change these parameters
+      - week: 52
+        set: {social_care_budget_change_per_year: -0.08}
+        note: The council's budget is cut.
+
+Anything unknown or invalid is a :class:`ScenarioError` naming the file, the field and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .params import ParameterError, Params, describe_validation_error
+
+
+class ScenarioError(ValueError):
+    """A scenario is unknown, or its file is malformed or holds invalid values."""
+
+
+def scenario_dir() -> Path:
+    """Where the built-in scenario library lives (``SLSIM_SCENARIOS`` overrides)."""
+    env = os.environ.get("SLSIM_SCENARIOS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_scenarios", here.parent / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "scenarios"
+
+
+class TimelineEvent(BaseModel):
+    """From ``week`` on, parameters in ``set`` take new values."""
+
+    model_config = ConfigDict(extra="forbid")
+    week: int = Field(ge=1, le=10_000)
+    set: dict[str, Any]
+    note: str = ""
+
+
+class _ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    narrative: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. ``params`` are only the overrides; see :meth:`params_with`."""
+
+    name: str
+    title: str
+    narrative: str
+    params: dict[str, Any] = field(default_factory=dict)
+    timeline: tuple[TimelineEvent, ...] = ()
+    tags: tuple[str, ...] = ()
+    path: Path | None = None
+
+    def params_with(self, overrides: dict[str, Any] | None = None) -> Params:
+        """The scenario's parameters with keyword overrides on top, validated."""
+        merged = {**self.params, **(overrides or {})}
+        try:
+            return Params(**merged)
+        except ValidationError as err:
+            where = "parameters" if overrides else str(self.path or self.name)
+            raise ParameterError(describe_validation_error(err, where)) from None
+
+    def timeline_with(self, extra: list[dict[str, Any]] | None = None) -> list[TimelineEvent]:
+        """The scenario's timeline plus extra events, validated and sorted by week."""
+        events = list(self.timeline)
+        for i, ev in enumerate(extra or []):
+            try:
+                events.append(TimelineEvent(**ev))
+            except (ValidationError, TypeError) as err:
+                raise ScenarioError(f"timeline event {i}: {err}") from None
+        for ev in events:
+            _check_timeline_params(ev, self.path or self.name)
+        return sorted(events, key=lambda e: e.week)
+
+
+def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
+    unknown = sorted(set(ev.set) - set(Params.model_fields))
+    if unknown:
+        raise ScenarioError(f"{where}: timeline week {ev.week}: unknown parameter(s) {unknown}; "
+                            f"known parameters are listed by `slsim params`")
+    try:
+        Params(**ev.set)
+    except ValidationError as err:
+        raise ScenarioError(describe_validation_error(err, f"{where}: timeline week {ev.week}")) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file. Raises :class:`ScenarioError` with a readable message."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping with name, title, narrative, params, timeline")
+    try:
+        spec = _ScenarioFile(**data)
+    except ValidationError as err:
+        msgs = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        raise ScenarioError("\n".join(msgs) + "\nallowed top-level fields: name, title, narrative, params, "
+                            "timeline, tags") from None
+    scenario = Scenario(spec.name, spec.title, spec.narrative.strip(), dict(spec.params), tuple(spec.timeline),
+                        tuple(spec.tags), path)
+    try:
+        scenario.params_with()
+    except ParameterError as err:
+        raise ScenarioError(str(err)) from None
+    for ev in scenario.timeline:
+        _check_timeline_params(ev, path)
+    return scenario
+
+
+def list_scenarios() -> list[str]:
+    """Names of the built-in scenarios, sorted."""
+    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+
+
+DEFAULT = Scenario("default", "The default place", "The default place: a mixed culture under rising pressure.")
+
+
+def resolve_scenario(scenario: str | Path | Scenario | None) -> Scenario:
+    """A scenario from a built-in name, a file path, a Scenario, or None (the default place)."""
+    if scenario is None or scenario == "default":
+        return DEFAULT
+    if isinstance(scenario, Scenario):
+        return scenario
+    text = str(scenario)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        return load_scenario(text)
+    path = scenario_dir() / f"{text}.yaml"
+    if not path.is_file():
+        names = ", ".join(list_scenarios())
+        raise ScenarioError(f"unknown scenario '{text}'; built-in scenarios: {names} (or give a path to a .yaml file)")
+    return load_scenario(path)

@@ -160,6 +160,7 @@ class SystemModel(mesa.Model):
     def step(self) -> None:
         """Advance the place by one week (see the module docstring for the order)."""
         self.week += 1
+        self.w_last = self.w
         self.w = defaultdict(float)
         for phase, fn in _PHASE_FUNCTIONS:
             if self.profile:

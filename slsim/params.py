@@ -98,15 +98,15 @@ class Params(BaseModel):
     # ---- the place: demand -----------------------------------------------------------------
     initial_need: float = P(0.30, 0.05, 0.9, unit="need score 0-1",
                             help="Mean health and care need of citizens at the start.")
-    need_growth_per_year: float = P(0.03, 0, 0.3, unit="need score per year",
+    need_growth_per_year: float = P(0.015, 0, 0.3, unit="need score per year",
                                     help="Rise of every citizen's need through ageing (demand growth).")
     unmet_deterioration: float = P(0.003, 0, 0.05, unit="need score per week",
                                    help="Extra weekly rise of need for a citizen whose need went unmet that week.")
-    support_effect: float = P(0.02, 0, 0.3, unit="need score per contact",
+    support_effect: float = P(0.005, 0, 0.3, unit="need score per contact",
                               help="Fall in need from one week of well-fitting preventive support.")
-    crisis_rate: float = P(0.024, 0, 0.5, unit="probability per week at need 1",
+    crisis_rate: float = P(0.028, 0, 0.5, unit="probability per week at need 1",
                            help="Chance of a crisis needing an acute bed; scales with need squared.")
-    elective_rate: float = P(0.0015, 0, 0.05, unit="probability per week",
+    elective_rate: float = P(0.002, 0, 0.05, unit="probability per week",
                              help="Chance that a citizen at home joins the elective waiting list.")
     population_renewal_per_year: float = P(0.05, 0, 0.5, unit="share per year",
                                            help="Citizens who die or move away, replaced by newcomers with low need.")
@@ -118,9 +118,9 @@ class Params(BaseModel):
     acute_los_weeks: float = P(1.3, 0.3, 8, unit="weeks",
                                help="Mean acute length of stay until medically fit.",
                                source="older patients' mean stay 11.9 days (NAO 2016), less the delayed part")
-    elective_slots_per_1000: float = P(1.2, 0, 20, unit="procedures per week per 1,000 citizens",
+    elective_slots_per_1000: float = P(1.5, 0, 20, unit="procedures per week per 1,000 citizens",
                                        help="Elective admissions planned each week (each uses a bed for a week).")
-    step_down_places_per_1000: float = P(1.2, 0, 20, unit="places per 1,000 citizens",
+    step_down_places_per_1000: float = P(2.0, 0, 20, unit="places per 1,000 citizens",
                                          help="Community step-down (intermediate care) places.")
     step_down_weeks: float = P(3.0, 1, 12, unit="weeks", help="Mean stay in step-down care.")
     care_home_places_per_1000: float = P(30.0, 0, 200, unit="places per 1,000 citizens",
@@ -134,7 +134,7 @@ class Params(BaseModel):
                                    help="Shortest visit commissioned before eligibility is tightened instead.",
                                    source="15-minute visits commissioned by 74% of councils (UNISON FOI 2014)")
     # ---- the place: money ------------------------------------------------------------------
-    budget_gap: float = P(-0.02, -0.5, 0.5, unit="share of planned spend",
+    budget_gap: float = P(-0.03, -0.5, 0.5, unit="share of planned spend",
                           help="Each organisation's opening weekly budget relative to its planned spend.",
                           source="65% of NHS providers in deficit in 2015/16 (NHS Improvement)")
     nhs_budget_change_per_year: float = P(0.01, -0.3, 0.3, unit="real change per year",
@@ -143,6 +143,11 @@ class Params(BaseModel):
                                                   help="Yearly real change of the adult social care and voluntary "
                                                        "sector budgets.",
                                                   source="-8% real spend 2009/10-2016/17 (IFS BN200, 2017)")
+    nhs_budget_level: float = P(1.0, 0.3, 2.0, unit="multiple of opening budget",
+                                help="One-off change of NHS budgets (e.g. 0.9 for a 10% cut from the week it is set).")
+    social_care_budget_level: float = P(1.0, 0.3, 2.0, unit="multiple of opening budget",
+                                        help="One-off change of the adult social care and voluntary sector budgets "
+                                             "(e.g. 0.85 for a 15% cut).")
     home_care_price: float = P(15.74, 5, 60, unit="GBP per hour",
                                help="Price the council pays for an hour of home care.",
                                source="UKHCA minimum price for home care 2014/15")
@@ -171,10 +176,10 @@ class Params(BaseModel):
                                      "discharge one patient who needs support, at full trust.")
     joint_case_hours: float = P(3.0, 0.5, 40, unit="staff hours per citizen-week",
                                 help="Cross-boundary hours to join up support for one citizen with complex needs.")
-    involvement_hours: float = P(4.0, 0.1, 20, unit="staff hours per citizen",
+    involvement_hours: float = P(6.0, 0.1, 20, unit="staff hours per citizen",
                                  help="Hours to involve one citizen early in designing their support or to hear "
                                       "them properly.")
-    contact_hours: float = P(3.0, 0.1, 20, unit="staff hours per citizen-week",
+    contact_hours: float = P(2.0, 0.1, 20, unit="staff hours per citizen-week",
                              help="Direct hours per week of preventive support for one citizen.")
     # ---- behaviour of people (psychological constants) --------------------------------------
     threat_rigidity: float = P(0.6, 0, 2, unit="defensiveness per unit of excess pressure", group="behaviour",
@@ -182,10 +187,10 @@ class Params(BaseModel):
                                     "boundary (Staw, Sandelands & Dutton 1981).")
     peer_influence: float = P(0.08, 0, 1, unit="share per week", group="behaviour",
                               help="Weekly pull of each person's attitudes towards their organisation's norm.")
-    trust_build: float = P(0.02, 0, 1, unit="trust per small win", group="behaviour",
+    trust_build: float = P(0.015, 0, 1, unit="trust per small win", group="behaviour",
                            help="Rise of trust between two organisations after a successful joint piece of work "
                                 "(Vangen & Huxham 2003).")
-    trust_collapse: float = P(0.08, 0, 1, unit="trust per blame event", group="behaviour",
+    trust_collapse: float = P(0.15, 0, 1, unit="trust per blame event", group="behaviour",
                               help="Fall of trust when one organisation blames the other; larger than trust_build "
                                    "because trust collapses faster than it builds.")
     incident_rate: float = P(0.01, 0, 0.1, unit="incidents per staff-week at pressure 1", group="behaviour",
@@ -198,26 +203,26 @@ class Params(BaseModel):
     turbulence: float = P(0.004, 0, 0.2, unit="probability per dimension per week", group="behaviour",
                           help="Chance that what works changes on one dimension each week (a changing world).")
     # ---- leadership style (place-wide; override per organisation kind) ----------------------
-    blame_response: float = P(0.5, 0, 1, unit="probability", group="leadership",
+    blame_response: float = P(0.6, 0, 1, unit="probability", group="leadership",
                               help="Chance that leaders answer a reported failure by blaming a person or another "
                                    "organisation rather than reviewing it jointly.")
-    ceding: float = P(0.3, 0, 1, unit="share", group="leadership",
+    ceding: float = P(0.25, 0, 1, unit="share", group="leadership",
                       help="How much leaders cede decisions to frontline staff, partners and citizens: raises "
                            "agency (acting rather than waiting for instruction).")
-    citizen_involvement: float = P(0.3, 0, 1, unit="share", group="leadership",
+    citizen_involvement: float = P(0.2, 0, 1, unit="share", group="leadership",
                                    help="How much staff time leaders ask to be spent involving citizens from the "
                                         "start, reaching out to those on the outside.")
-    socialisation_rate: float = P(0.3, 0, 1, unit="probability per dimension per week", group="leadership",
+    socialisation_rate: float = P(0.35, 0, 1, unit="probability per dimension per week", group="leadership",
                                   help="March's p1: how fast people conform to the official way of working.")
-    learning_breadth: float = P(0.3, 0, 1, unit="share", group="leadership",
+    learning_breadth: float = P(0.2, 0, 1, unit="share", group="leadership",
                                 help="Who the official way of working learns from: 0 senior leaders only, 1 all "
                                      "staff and the citizens involved.")
-    experimentation: float = P(0.3, 0, 1, unit="probability", group="leadership",
+    experimentation: float = P(0.2, 0, 1, unit="probability", group="leadership",
                                help="Readiness to start pilots with uncertain pay-off.")
     partial_gain_acceptance: float = P(0.3, 0, 1, unit="share", group="leadership",
                                        help="Willingness to scale a pilot that delivered only part of its promise "
                                             "('clumsy' solutions, Grint 2008).")
-    shared_ambition: float = P(0.3, 0, 1, unit="share", group="leadership",
+    shared_ambition: float = P(0.25, 0, 1, unit="share", group="leadership",
                                help="How strongly leaders set a shared ambition for the whole system rather than "
                                     "their own organisation's targets; gives permission to work across boundaries.")
     leadership_overrides: dict[str, LeadershipOverride] = Field(

@@ -57,6 +57,8 @@ def make_citizens(n: int, m: int, initial_need: float, outsider_share: float,
         n,
         health_need=health,
         care_need=care,
+        frailty_h=health.copy(),
+        frailty_c=care.copy(),
         outsider=rng.random(n) < outsider_share,
         place=np.zeros(n, np.int8),
         fit_week=np.zeros(n, np.int32),
@@ -102,6 +104,7 @@ def make_staff(org: np.ndarray, role: np.ndarray, m: int, rng: np.random.Generat
         # Fixed per person: whether the official way of working would listen to them at a given
         # learning breadth (u < breadth), so membership of the listened-to group is stable.
         listened_u=rng.random(n),
+        initiative=rng.normal(0, 0.15, n),
         time=np.zeros((n, len(TIME_USES))),
         hours=np.zeros(n),
         beliefs=random_beliefs(n, m, rng),

@@ -145,12 +145,15 @@ def list_scenarios() -> list[str]:
     return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
 
 
-DEFAULT = Scenario("default", "The default place", "The default place: a mixed culture under rising pressure.")
+# Used only when the scenario library is missing its default.yaml.
+DEFAULT = Scenario("default", "The place as it is today", "The default place: a mixed culture under rising pressure.")
 
 
 def resolve_scenario(scenario: str | Path | Scenario | None) -> Scenario:
     """A scenario from a built-in name, a file path, a Scenario, or None (the default place)."""
-    if scenario is None or scenario == "default":
+    if scenario is None:
+        scenario = "default"
+    if scenario == "default" and not (scenario_dir() / "default.yaml").is_file():
         return DEFAULT
     if isinstance(scenario, Scenario):
         return scenario

@@ -11,7 +11,8 @@ Rules (all staff at once, from this week's pressure and blame):
   - 0.15 * defensiveness``, where ties is the person's summed tie strength across boundaries / 2
   (at most 1): working with people in other organisations changes how you see the system.
 * **Agency** (acting rather than waiting for instruction) moves 10% a week towards
-  ``0.1 + 0.7 * ceding * (1 - defensiveness) + 0.2 * psychological safety``.
+  ``0.2 + 0.5 * ceding * (1 - defensiveness) + 0.3 * psychological safety + initiative``, where
+  initiative is a fixed personal trait drawn from Normal(0, 0.15).
 * **Peers and leaders.** Each attitude is then pulled by ``peer_influence`` towards the
   organisation's norm: half the mean of its staff, half the mean of its senior leaders (leaders
   set the norm).
@@ -77,7 +78,7 @@ def step(model) -> None:
     ties = _tie_sum(model)
     m_target = 0.2 + 0.4 * st["shared_ambition"][org] + 0.4 * np.minimum(1, ties / 2) - 0.15 * s.defensiveness
     s.mindset += 0.05 * (np.clip(m_target, 0, 1) - s.mindset)
-    a_target = 0.1 + 0.7 * st["ceding"][org] * (1 - s.defensiveness) + 0.2 * safety
+    a_target = 0.2 + 0.5 * st["ceding"][org] * (1 - s.defensiveness) + 0.3 * safety + s.initiative
     s.agency += 0.1 * (np.clip(a_target, 0, 1) - s.agency)
     senior = s.role == SENIOR
     for col in (s.defensiveness, s.mindset, s.agency):
@@ -110,6 +111,7 @@ def step(model) -> None:
             norm = _org_norm(col, org, s.filled, senior, k)
             col[refill] = norm[org[refill]]
         s.stress[refill] = 0.2
+        s.initiative[refill] = rng.normal(0, 0.15, n_refill)
         s.tenure[refill] = 0
         s.beliefs[refill] = random_beliefs(n_refill, p.knowledge_dims, rng)
         s.filled[refill] = True

@@ -34,7 +34,7 @@ from ..params import ORG_KINDS
 from .joint_work import PARTNERS
 
 BOUNDARY_SHARE = 0.4
-DTOC_TARGET = 0.035  # uk_calibration.csv: delayed_transfer_target_share_of_beds (NHS mandate 2017/18)
+from .joint_work import DTOC_TARGET
 
 
 def step(model) -> None:

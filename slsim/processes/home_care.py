@@ -18,7 +18,7 @@ Rules (all clients at once):
   while demand at planned visit length still fits: the council admits community clients only when
   it can serve them properly. Hospital discharges, by contrast, may squeeze visits down to the
   floor (``model.home_care_headroom``, used by next week's discharges).
-* **Care homes from the community.** Citizens at home with care need of 0.7 or more move into a free
+* **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.
 * **Recovery and fit.** Packages end when care need falls below 0.25. Support designed with the
   client (involved early) fits better: their care need falls by 0.003 a week.

@@ -6,8 +6,8 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    health need 0.1 lower. Step-down stays end at their drawn week (mean ``step_down_weeks``);
    reablement lowers care need by 0.1.
 2. **Medically fit.** An acute patient whose fit week has come is medically fit. With care need
-   below 0.4 they go home at once. Otherwise they need a destination: home with a care package
-   (care need 0.4-0.55), step-down care (0.55-0.7) or a care home (0.7 and above), and until they
+   below 0.5 they go home at once. Otherwise they need a destination: home with a care package
+   (care need 0.5-0.57), step-down care (0.57-0.63) or a care home (0.63 and above), and until they
    leave they are a **delayed transfer** (in a bed, medically fit).
 3. **Discharge.** Delayed patients are served first come, first served (fit week, then random).
    Each needs one assessment across the boundary (``model.discharge_capacity`` a week, made by
@@ -16,12 +16,16 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    a free step-down place, or an affordable care home place. A patient who cannot leave stays
    delayed (reason: awaiting assessment, or awaiting a package or place) and deconditions: care
    need +0.01 and wellbeing -0.02 a week.
-4. **Emergency admissions.** This week's crises take free beds in random order; the rest get no
-   bed this week (corridor care, turned away: their need stays unmet and health need rises 0.02).
+4. **Emergency admissions.** Beds for this week's planned electives (``elective_slots`` from the
+   longest waiters) are held back. Crises, in random order, take the other free beds, then board in
+   the held-back elective beds, cancelling an elective each (the cascade Wolstenholme describes);
+   the rest get no bed this week (corridor care, turned away: their need stays unmet and health
+   need rises 0.02). Electives with no free bed at all are cancelled too.
    Length of stay is geometric with mean ``acute_los_weeks * (0.6 + 0.8 * health_need)`` (at least
    one week).
-5. **Electives.** ``elective_slots`` procedures are planned from the longest waiters. Each needs a
-   bed left after emergencies; the rest are cancelled and stay on the list.
+5. **Electives.** Planned electives whose beds were not taken go ahead, plus as many more from the
+   list as there are beds free beyond a buffer of 8% of beds (a hospital with room works its list
+   down). Cancelled patients stay on the list.
 
 Outputs: delayed transfers and bed-days, occupancy, admissions, electives done and cancelled,
 and the hospital's pressure (occupancy against the 0.92 level that NHS Improvement flags).
@@ -33,7 +37,7 @@ import numpy as np
 
 from ..population import ACUTE, DELAYED, ELECTIVE, HOME, STEP_DOWN, CARE_HOME
 
-HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.4, 0.55, 0.7
+HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
 SAFE_OCCUPANCY = 0.92  # NHS Improvement's flag level (uk_calibration.csv: occupancy_safe_threshold)
 
 
@@ -93,27 +97,34 @@ def step(model) -> None:
     c.wellbeing[still] = np.maximum(0, c.wellbeing[still] - 0.02)
     n_delayed = int(still.sum())
     awaiting_assessment = int((still & ~c.assessed).sum())
-    # 4. emergency admissions
+    # 4. emergency admissions; beds are held back for this week's planned electives
     occupied = int(np.isin(place, (ACUTE, DELAYED)).sum())
     free = max(0, model.beds - occupied)
+    waiting = np.flatnonzero(c.waiting & (place == HOME))
+    waiting = waiting[np.lexsort((rng.random(len(waiting)), c.wait_start[waiting]))]
+    planned = min(stochastic_round(model.elective_slots, rng), len(waiting))
+    reserved = min(planned, free)
     crises = model.crises
     crises = crises[place[crises] == HOME]
     crises = crises[rng.permutation(len(crises))]
-    admit, no_bed = crises[:free], crises[free:]
+    general = free - reserved
+    admit = crises[:general + reserved]
+    boarded = max(0, len(admit) - general)  # emergencies boarding in elective beds
+    no_bed = crises[general + reserved:]
     place[admit] = ACUTE
     mean_los = np.maximum(1.0, p.acute_los_weeks * (0.6 + 0.8 * c.health_need[admit]))
     c.fit_week[admit] = week + rng.geometric(1 / mean_los)
     c.unmet[no_bed] = True
     c.health_need[no_bed] = np.minimum(1, c.health_need[no_bed] + 0.02)
     free -= len(admit)
-    # 5. electives, longest waiters first
-    waiting = np.flatnonzero(c.waiting & (place == HOME))
-    planned = min(stochastic_round(model.elective_slots, rng), len(waiting))
-    order = waiting[np.lexsort((rng.random(len(waiting)), c.wait_start[waiting]))][:planned]
-    done_el = order[:free]
+    # 5. electives, longest waiters first: the planned ones whose beds were not taken, then extra
+    # ones in beds free beyond the buffer.
+    n_planned_done = reserved - boarded
+    extra = max(0, free - n_planned_done - int(0.08 * model.beds))
+    done_el = waiting[:min(len(waiting), n_planned_done + extra)]
     place[done_el] = ELECTIVE
     c.waiting[done_el] = False
-    cancelled = planned - len(done_el)
+    cancelled = planned - n_planned_done
     occupied_end = occupied + len(admit) + len(done_el)
     model.orgs.pressure[0] = (occupied_end + len(no_bed)) / (SAFE_OCCUPANCY * model.beds)
     sd_demand = len(to_sd) + int((place == STEP_DOWN).sum())

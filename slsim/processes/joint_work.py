@@ -12,9 +12,11 @@ Rules (all staff at once):
   tie between the two people both help.
 * Successful hours between the hospital and social care or community health become discharge
   assessments (``assessment_hours`` each, fewer once pilots such as trusted assessors are scaled).
-  Besides this joint channel there is always the formal one: 4% of social care's and community
+  Besides this joint channel there is always the formal one: 2% of social care's and community
   health's direct hours go to hospital discharge teams working by referral and hand-off, which
-  takes twice the hours per assessment;
+  takes twice the hours per assessment. When delays run above the national target (3.5% of
+  beds), managers escalate and divert more direct time there: the formal share is multiplied by
+  last week's delayed transfers over the target number, at least 1 and at most 3 times;
   the other successful hours become joined-up support for citizens with complex needs
   (``joint_case_hours`` per citizen-week).
 * Small wins build trust: ``trust += trust_build * (1 - trust) * wins per 10 posts of the pair``,
@@ -28,7 +30,8 @@ import numpy as np
 from ..population import CROSS, DIRECT
 
 EPISODE_HOURS = 4.0
-FORMAL_DISCHARGE_SHARE = 0.04
+FORMAL_DISCHARGE_SHARE = 0.02
+DTOC_TARGET = 0.035  # uk_calibration.csv: delayed_transfer_target_share_of_beds (NHS mandate 2017/18)
 # Where each organisation's cross-boundary time goes (rows: from; columns: to), in the order
 # acute, community, social care, primary care, voluntary. Rows sum to 1.
 PARTNERS = np.array([
@@ -126,7 +129,9 @@ def step(model) -> None:
     discharge_hours = (wins * DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
     case_hours = (wins * ~DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
     # Scaled pilots (e.g. trusted assessors) cut the hours an assessment takes.
-    formal_hours = FORMAL_DISCHARGE_SHARE * model.org_hours[[1, 2], DIRECT].sum()
+    target = DTOC_TARGET * model.beds
+    escalation = min(3.0, max(1.0, model.w_last.get("delayed_transfers", 0.0) / target))
+    formal_hours = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[[1, 2], DIRECT].sum()
     model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + (imp[0] + imp[2]) / 2) / p.assessment_hours
     model.joint_case_capacity = case_hours * (1 + imp[[1, 3, 4]].mean()) / p.joint_case_hours
     posts = model.orgs.posts

@@ -24,7 +24,7 @@ A pilot's true effect is drawn from Normal(0.03, 0.05) (uncertain, sometimes har
 weeks its measured effect (true + Normal(0, 0.02)) is judged against a promise of 0.05: it is
 scaled if the measured effect is at least ``0.05 * (1 - partial_gain_acceptance)`` and above 0
 (accepting partial, "clumsy" gains). A scaled pilot adds its true effect to the organisation's
-improvement (capped at 0.6), which raises the capacity its kind's work turns into (assessments per
+improvement (capped at 0.3), which raises the capacity its kind's work turns into (assessments per
 hour, contacts per hour). A pilot whose measured effect is below zero is a failure: with
 probability ``blame_response`` someone is blamed for it (a blame event, stress +0.2).
 """
@@ -184,7 +184,7 @@ def _pilots(model, rng) -> None:
         measured = pl["effect"] + e
         threshold = PROMISE * (1 - model.style["partial_gain_acceptance"][o])
         if measured > 0 and measured >= threshold:
-            orgs.improvement[o] = min(0.6, orgs.improvement[o] + max(pl["effect"], -orgs.improvement[o]))
+            orgs.improvement[o] = min(0.3, orgs.improvement[o] + max(pl["effect"], -orgs.improvement[o]))
             scaled += 1
             model.log("pilot scaled", kind, f"Pilot of {pl['name']} scaled after {PILOT_WEEKS} weeks "
                                             f"({ORG_LABELS[kind].lower()}, measured gain {measured:+.0%})")

@@ -4,8 +4,9 @@ Rules (per organisation, each week):
 
 * **Budgets** follow their trajectory: the opening weekly budget times
   ``(1 + nhs_budget_change_per_year) ** (week / 52)`` for the NHS (acute, community, primary care)
-  and ``social_care_budget_change_per_year`` for adult social care and the voluntary sector. The
-  opening budget is the planned spend of the place as it starts (staff, 90% of beds and step-down
+  and ``social_care_budget_change_per_year`` for adult social care and the voluntary sector, times
+  the one-off levels ``nhs_budget_level`` and ``social_care_budget_level`` (cuts). The
+  opening budget is the planned spend of the place as it starts (staff, 90% of beds, 60% of step-down
   places, the care home residents and home-care clients it has) times ``1 + budget_gap``.
 * **Pooled budget** (``pooled_budget``): ``pooled_share`` of the acute budget moves to social care,
   which spends it on home care; the place's total money is unchanged.
@@ -45,7 +46,7 @@ def open_budgets(model) -> None:
     c = model.citizens
     planned = _staff_cost(model)
     planned[0] += 0.9 * model.beds * p.bed_week_cost
-    planned[1] += 0.9 * model.step_down_places * STEP_DOWN_WEEK_COST
+    planned[1] += 0.6 * model.step_down_places * STEP_DOWN_WEEK_COST
     residents = int((c.place == CARE_HOME).sum())
     hc_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
     planned[2] += residents * p.care_home_weekly_fee + hc_hours * p.home_care_price
@@ -71,7 +72,8 @@ def step(model) -> None:
     orgs = model.orgs
     years = model.week / 52
     growth = np.where(NHS_FUNDED, 1 + p.nhs_budget_change_per_year, 1 + p.social_care_budget_change_per_year)
-    orgs.budget[:] = orgs.budget0 * growth ** years
+    level = np.where(NHS_FUNDED, p.nhs_budget_level, p.social_care_budget_level)
+    orgs.budget[:] = orgs.budget0 * growth ** years * level
     budget = orgs.budget.copy()
     if p.pooled_budget:
         pool = p.pooled_share * budget[0]

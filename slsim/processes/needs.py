@@ -2,14 +2,16 @@
 
 Rules, in order, each over all citizens at once:
 
-1. **Drift.** Health need rises by ``need_growth_per_year / 52`` a week (ageing) plus noise
-   (sd 0.005); care need by half that. A citizen whose need went unmet last week deteriorates
-   faster: ``+ unmet_deterioration`` on health need and ``0.7 *`` that on care need.
+1. **Drift.** Each citizen has a frailty level for health and for care that rises by
+   ``need_growth_per_year / 52`` a week (ageing). Needs fluctuate around it: each week they move
+   5% of the way back to frailty, plus noise (sd 0.015: episodes of illness and recovery). A
+   citizen whose need went unmet last week deteriorates: ``+ unmet_deterioration`` on health need
+   and ``0.7 *`` that on care need, a fifth of which stays in their frailty.
 2. **Renewal.** Citizens at home move away or die with weekly probability
    ``population_renewal_per_year / 52 * (0.5 + health_need)``; care home residents with
    probability 1/104 (a mean stay of two years). Each is replaced by a newcomer at home with low
    need, so the population is conserved.
-3. **Prevention.** A citizen at home with need (max of health and care need) above 0.3 seeks
+3. **Prevention.** A citizen at home with need (max of health and care need) above 0.4 seeks
    support. Primary care, community health (half of its direct time; the rest staffs step-down
    beds) and the voluntary sector offer ``direct hours / contact_hours`` contacts. Contacts go
    by weighted random priority (weight = need x access; access is 1 for insiders and
@@ -17,7 +19,9 @@ Rules, in order, each over all citizens at once:
    Their pressure is the ratio of citizens seeking support to contacts, relative to that ratio in
    the place's first week (the place was planned for what it had).
    Support lowers health need by ``support_effect * fit * (0.5 + 0.5 * practice)`` and care need
-   by half that, where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
+   by half that, but not below 0.05 under their frailty (support stabilises need; it does not cure
+   the frailty of age),
+   where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
    consulted late. A citizen with complex needs (both above 0.5) benefits fully only if joined-up
    work across boundaries is available for them (``model.joint_case_capacity``); otherwise the
    benefit is 0.3 of it and the need counts as unmet.
@@ -37,13 +41,16 @@ import numpy as np
 
 from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
 
-NEED_THRESHOLD = 0.3
+NEED_THRESHOLD = 0.4
+NOISE = 0.015
+REVERSION = 0.05
 COMPLEX = 0.5
 
 
 def initial_placement(model) -> None:
     """Start the place lived-in: care homes 90% full with the highest care needs, 85% of beds
-    occupied by citizens weighted by health need, home care for those above the eligibility line."""
+    occupied by citizens weighted by health need, home care for those above the eligibility line,
+    and an elective waiting list."""
     c = model.citizens
     rng = model.streams["population"]
     n_ch = min(int(0.9 * model.care_home_places), c.n // 10)
@@ -57,6 +64,11 @@ def initial_placement(model) -> None:
         c.place[in_bed] = ACUTE
         c.fit_week[in_bed] = rng.integers(1, 3, n_bed)
     c.home_care[:] = (c.place == HOME) & (c.care_need > model.elig_threshold)
+    # An elective waiting list already exists: 2% of those at home, waiting up to 18 weeks so far.
+    at_home = np.flatnonzero(c.place == HOME)
+    wait = rng.choice(at_home, int(0.02 * len(at_home)), replace=False)
+    c.waiting[wait] = True
+    c.wait_start[wait] = -rng.integers(0, 18, len(wait))
 
 
 def _weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
@@ -85,10 +97,13 @@ def step(model) -> None:
     week = model.week
     # 1. drift
     unmet = c.unmet
-    c.health_need += p.need_growth_per_year / 52 + p.unmet_deterioration * unmet + rng.normal(0, 0.005, n)
-    c.care_need += 0.5 * p.need_growth_per_year / 52 + 0.7 * p.unmet_deterioration * unmet + rng.normal(0, 0.005, n)
-    np.clip(c.health_need, 0, 1, out=c.health_need)
-    np.clip(c.care_need, 0, 1, out=c.care_need)
+    growth = p.need_growth_per_year / 52
+    for need, frailty, hit in ((c.health_need, c.frailty_h, p.unmet_deterioration),
+                               (c.care_need, c.frailty_c, 0.7 * p.unmet_deterioration)):
+        frailty += growth + 0.2 * hit * unmet
+        need += REVERSION * (frailty - need) + hit * unmet + rng.normal(0, NOISE, n)
+        np.clip(need, 0, 1, out=need)
+        np.clip(frailty, 0, 1, out=frailty)
     # 2. renewal
     home = c.place == HOME
     u = rng.random(n)
@@ -100,8 +115,8 @@ def step(model) -> None:
         mean = 0.7 * p.initial_need
         b = a * (1 - mean) / mean
         rows = np.flatnonzero(leave)
-        c.health_need[rows] = rng.beta(a, b, n_new)
-        c.care_need[rows] = np.clip(0.7 * c.health_need[rows] + 0.3 * rng.beta(a, b, n_new), 0, 1)
+        c.health_need[rows] = c.frailty_h[rows] = rng.beta(a, b, n_new)
+        c.care_need[rows] = c.frailty_c[rows] = np.clip(0.7 * c.health_need[rows] + 0.3 * rng.beta(a, b, n_new), 0, 1)
         c.place[rows] = HOME
         for col in (c.home_care, c.waiting, c.involved, c.unmet, c.assessed):
             col[rows] = False
@@ -135,8 +150,11 @@ def step(model) -> None:
     fit = np.where(c.involved[served], 1.0, 0.6)
     practice = model.orgs.practice[[1, 3, 4]].mean()
     gain = p.support_effect * fit * (0.5 + 0.5 * practice) * np.where(joined, 1.0, 0.3)
-    c.health_need[served] = np.maximum(0, c.health_need[served] - gain)
-    c.care_need[served] = np.maximum(0, c.care_need[served] - 0.5 * gain)
+    # Support stabilises need; it does not cure the frailty of age.
+    c.health_need[served] = np.maximum(np.minimum(c.health_need[served], c.frailty_h[served] - 0.05),
+                                       c.health_need[served] - gain)
+    c.care_need[served] = np.maximum(np.minimum(c.care_need[served], c.frailty_c[served] - 0.05),
+                                     c.care_need[served] - 0.5 * gain)
     c.unmet[:] = False
     c.unmet[needy] = True
     c.unmet[served[joined]] = False

@@ -5,10 +5,10 @@ Rules (all staff at once, from last week's state):
 * Only filled posts have hours (``hours_per_week``); a vacant post has none.
 * Defensive work (covering yourself, escalating, waiting for instruction) takes
   ``0.05 + 0.35 * defensiveness * (1 - 0.5 * agency)`` of the week.
-* Work across boundaries takes ``0.25 * mindset * (1 - defensiveness) * (0.3 + 0.7 * shared_ambition)``;
+* Work across boundaries takes ``0.2 * mindset * (1 - defensiveness) * (0.3 + 0.7 * shared_ambition)``;
   leaders' shared ambition gives permission to spend time on other organisations' problems.
-* Involving citizens takes ``0.15 * (1 - defensiveness) * citizen_involvement`` (leaders ask for it).
-* Improvement and experiments take ``0.10 * agency * (1 - defensiveness)``.
+* Involving citizens takes ``0.1 * (1 - defensiveness) * citizen_involvement`` (leaders ask for it).
+* Improvement and experiments take ``0.08 * agency * (1 - defensiveness)``.
 * Under pressure people firefight: the three investment uses (across boundaries, involving,
   improving) are divided by ``1 + 2 * excess``, where excess is the organisation's pressure above 1
   last week. This is why retreat is tempting: those hours pay back only later.
@@ -36,9 +36,9 @@ def step(model) -> None:
     involve = model.style["citizen_involvement"][org]
     t = s.time
     t[:, DEFENSIVE] = 0.05 + 0.35 * d * (1 - 0.5 * a)
-    t[:, CROSS] = 0.25 * mind * (1 - d) * (0.3 + 0.7 * ambition) * firefight
-    t[:, INVOLVE] = 0.15 * (1 - d) * involve * firefight
-    t[:, IMPROVE] = 0.10 * a * (1 - d) * firefight
+    t[:, CROSS] = 0.2 * mind * (1 - d) * (0.3 + 0.7 * ambition) * firefight
+    t[:, INVOLVE] = 0.1 * (1 - d) * involve * firefight
+    t[:, IMPROVE] = 0.08 * a * (1 - d) * firefight
     t[:, DIRECT] = 1.0 - t[:, 1:].sum(axis=1)
     s.hours[:] = np.where(s.filled, p.hours_per_week, 0.0)
     k = len(model.organisations)

@@ -4,7 +4,8 @@ Rules (all citizens at once):
 
 * **Raising a voice.** A citizen with need (above 0.3) or in a delayed bed raises a concern or an
   idea this week with probability ``0.02 + 0.08 * (1 - satisfaction)``.
-* **Being heard.** Half of all involving hours go to listening, ``involvement_hours`` per citizen.
+* **Being heard.** Half of all involving hours go to listening, ``involvement_hours`` per citizen,
+  and formal channels (complaints, patient advice services) hear 3 citizens per 1,000 a week.
   Who is heard goes by weighted random priority with the same access weights as support:
   outsiders are heard only in proportion to outreach (Arnstein 1969: those with least power are
   consulted last, if at all).
@@ -31,7 +32,7 @@ def step(model) -> None:
     eligible = delayed | (np.maximum(c.health_need, c.care_need) > NEED_THRESHOLD)
     raised = eligible & (rng.random(n) < 0.02 + 0.08 * (1 - c.satisfaction))
     raisers = np.flatnonzero(raised)
-    listen = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours)
+    listen = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours + 0.003 * n)
     heard_rows = _weighted_pick(rng, raisers, access_weight(model, c.outsider[raisers]), listen)
     c.voice_raised[:] = raised
     c.voice_heard[:] = False

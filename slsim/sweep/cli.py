@@ -67,6 +67,9 @@ def _progress_bar():
     task = progress.add_task("runs", total=None)
 
     def update(done: int, total: int) -> None:
+        # started on the first report, so a bad-input error is never drawn under an empty bar
+        if not progress.live.is_started:
+            progress.start()
         progress.update(task, completed=done, total=total)
 
     return progress, update
@@ -84,9 +87,11 @@ def cmd_sweep(args) -> int:
                   f"replicates = {len(runs)} runs of {exp.spec.weeks} weeks; factors: {', '.join(exp.factor_names)}")
             return 0
         progress, update = _progress_bar()
-        with progress:
+        try:
             summary = run_sweep(args.experiment, args.out, processes=args.processes, workers=args.workers,
                                 scheduler=args.scheduler, retry_failed=args.retry_failed, progress=update)
+        finally:
+            progress.stop()
     except (ExperimentError, ScenarioError, ParameterError) as err:
         return _error(err)
     _print_summary(con, summary)

@@ -136,7 +136,7 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, client=None,
-                 connect_timeout: float = 10.0, key_prefix: str = "slsim-run") -> None:
+                 connect_timeout: float = 5.0, key_prefix: str = "slsim-run") -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:

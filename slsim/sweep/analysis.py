@@ -171,11 +171,13 @@ def box_sentence(box: dict[str, Any], overall: float, labels: dict[str, str] | N
 def recovery(weekly: pd.DataFrame, outcome: str, tolerance: float, window: int = 13) -> pd.DataFrame:
     """Recovery after a switch, per switch week, from the replicate-mean weekly series.
 
-    The reference is the earliest switch (leadership changed from the start, or nearly). After a
-    switch at week W the distance to the reference is the absolute difference of 13-week rolling
-    means. Recovered: from the first week after W where the distance falls to ``tolerance`` times
-    its value at W and stays there to the end. ``recovery_weeks`` is that week minus W (empty if
-    never); ``fully_recovers`` says whether the last window ends within the tolerance.
+    The reference is the earliest switch (leadership changed from the start, or nearly). The
+    distance of a series to the reference is the absolute difference of their 13-week rolling
+    means. The damage scale is the distance of "never switching" (``switch_week`` missing) at the
+    end, or, without such runs, the largest distance at a switch. After a switch at week W the
+    place has recovered from the first week at which the distance is within ``tolerance`` times
+    the damage scale and stays there to the end; ``recovery_weeks`` is that week minus W (empty if
+    never), ``fully_recovers`` whether the last week is within the tolerance.
     """
     levels = sorted(v for v in weekly["switch_week"].dropna().unique())
     if len(levels) < 2:
@@ -183,29 +185,29 @@ def recovery(weekly: pd.DataFrame, outcome: str, tolerance: float, window: int =
     mean = (weekly.groupby([weekly["switch_week"].fillna(-1), "week"])[outcome].mean()
             .unstack(0).sort_index().rolling(window, min_periods=1).mean())
     ref_level = levels[0]
-    ref = mean[ref_level]
+    dist = (mean.sub(mean[ref_level], axis=0)).abs()
+    at_switch = {lv: float(dist.loc[lv, lv]) if lv in dist.index else float("nan") for lv in levels[1:]}
+    scale = float(dist[-1].iloc[-1]) if -1 in dist.columns else max(at_switch.values(), default=0.0)
+    tol = max(tolerance * scale, 1e-12)
     rows = []
     for level in [*levels[1:], -1]:
-        if level not in mean.columns:
+        if level not in dist.columns:
             continue
-        series = mean[level]
-        dist = (series - ref).abs()
-        w = int(level) if level != -1 else None
-        at_switch = float(dist.loc[w]) if w is not None and w in dist.index else float(dist.iloc[-1])
-        tol = max(tolerance * at_switch, 1e-9)
+        d = dist[level]
         rec_week = None
-        if w is not None:
-            after = dist.loc[w:]
+        if level != -1:
+            w = int(level)
+            after = d.loc[w:]
             bad = after[after > tol]
             if bad.empty:
                 rec_week = w
             elif bad.index[-1] < after.index[-1]:
                 rec_week = int(bad.index[-1]) + 1
         rows.append({"switch_week": "never" if level == -1 else int(level),
-                     "reference_switch_week": int(ref_level),
-                     "gap_at_switch": at_switch, "gap_at_end": float(dist.iloc[-1]),
-                     "recovery_weeks": (rec_week - w) if rec_week is not None else None,
-                     "fully_recovers": bool(dist.iloc[-1] <= tol) if w is not None else False})
+                     "reference_switch_week": int(ref_level), "damage_scale": scale, "tolerance": tol,
+                     "gap_at_switch": at_switch.get(level, float("nan")), "gap_at_end": float(d.iloc[-1]),
+                     "recovery_weeks": (rec_week - int(level)) if rec_week is not None else None,
+                     "fully_recovers": bool(d.iloc[-1] <= tol) if level != -1 else False})
     return pd.DataFrame(rows)
 
 
@@ -350,6 +352,12 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
         rep.files.append(_save_csv(tab, out / f"{design['kind']}.csv"))
 
     # scenario discovery
+    if "switch_week" in fnames:
+        # "never" has no number: for the tree it is the week after the last one
+        never = spec["weeks"] + 1
+        runs["switch_week"] = pd.to_numeric(runs["switch_week"], errors="coerce").fillna(never)
+        if (runs["switch_week"] == never).any():
+            rep.lines.append(f"(switch week {never} below means never switching.)")
     numeric = [f for f in fnames if f != "scenario" and pd.api.types.is_numeric_dtype(runs[f])
                and runs[f].nunique() > 1]
     if 0 < runs["spiral"].sum() < len(runs) and numeric:
@@ -457,7 +465,8 @@ def _recovery_section(results: Path, hints: AnalysisSpec, out: Path, rep: Report
     ax.legend(fontsize=8)
     rep.files.append(_save(fig, out / "recovery.png"))
     lines = [f"Recovery of {_label(o)} (reference: switch at week {int(tab['reference_switch_week'].iloc[0])}; "
-             f"recovered = within {hints.recovery_tolerance:.0%} of the gap at the switch, and staying there):"]
+             f"recovered = within {hints.recovery_tolerance:.0%} of the damage of never switching "
+             f"({tab['tolerance'].iloc[0]:.3g} {_unit(o)}), and staying there):"]
     for r in tab.itertuples():
         if r.switch_week == "never":
             lines.append(f"- never switching: ends {r.gap_at_end:.3g} away from the reference.")

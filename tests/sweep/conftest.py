@@ -1,0 +1,111 @@
+"""Fixtures for the sweep tests: small experiment files and a real Dask cluster on loopback.
+
+The cluster is a scheduler and two workers started as separate processes with the ``dask``
+command, as a researcher would; every listener binds 127.0.0.1. Workers run without a nanny so
+that killing one really removes it. Processes are stopped by their own PIDs, workers first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+TINY = HERE / "tiny.yaml"
+DASK = Path(sys.executable).parent / "dask"
+
+
+def write_experiment(folder: Path, name: str = "tiny", **changes) -> Path:
+    """A copy of tests/sweep/tiny.yaml with top-level fields changed (None deletes a field)."""
+    data = yaml.safe_load(TINY.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    return write_experiment(tmp_path)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+class DaskProcesses:
+    """A scheduler and named workers started as separate processes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.scheduler_file = folder / "scheduler.json"
+        self.logs = []
+        self.scheduler = self._popen("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                                   "--dashboard-address", "127.0.0.1:0",
+                                                   "--scheduler-file", str(self.scheduler_file)])
+        self.workers: dict[str, subprocess.Popen] = {}
+        deadline = time.monotonic() + 60
+        while not self.scheduler_file.exists():
+            if self.scheduler.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("dask scheduler did not start: " + self.log("scheduler"))
+            time.sleep(0.05)
+        self.address = json.loads(self.scheduler_file.read_text())["address"]
+
+    def _popen(self, name: str, cmd: list[str]) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "w")
+        self.logs.append(log)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder)
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text()
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        proc = self._popen(name, [str(DASK), "worker", "--scheduler-file", str(self.scheduler_file),
+                                  "--host", "127.0.0.1", "--dashboard-address", "127.0.0.1:0", "--nthreads", "1",
+                                  "--name", name, "--no-nanny"])
+        self.workers[name] = proc
+        return proc
+
+    def wait_for_workers(self, n: int) -> None:
+        from distributed import Client
+        with Client(self.address, timeout=30) as client:
+            client.wait_for_workers(n, timeout=60)
+
+    def close(self) -> None:
+        for proc in self.workers.values():
+            _stop(proc)
+        _stop(self.scheduler)
+        for log in self.logs:
+            log.close()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path_factory):
+    """A fresh scheduler and two workers (w1, w2), as separate processes on 127.0.0.1."""
+    procs = DaskProcesses(tmp_path_factory.mktemp("dask"))
+    try:
+        procs.start_worker("w1")
+        procs.start_worker("w2")
+        procs.wait_for_workers(2)
+        yield procs
+    finally:
+        procs.close()

@@ -1,0 +1,208 @@
+"""Experiment files, designs against SALib's expectations, seeds, and sensitivity indices."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from slsim.sweep import ExperimentError, load_experiment, make_design, plan
+from slsim.sweep.analysis import box_sentence, discover, morris_indices, sobol_indices, spiral_flags
+from slsim.sweep.design import design_seed, salib_problem
+from slsim.sweep.experiment import Factor
+from slsim.sweep.runs import run_seed
+
+from .conftest import write_experiment
+
+
+# ------------------------------------------------------------------ bad input
+BAD = [
+    ({"factors": {"no_such_parameter": {"levels": [1, 2]}}}, "unknown"),
+    ({"factors": {"blame_response": {"range": [0.8, 0.2], "steps": 3}}}, "inverted"),
+    ({"factors": {"blame_response": {"range": [0.5, 0.5], "steps": 3}}}, "empty or inverted"),
+    ({"factors": {"blame_response": {"levels": []}}}, "levels is empty"),
+    ({"factors": {"blame_response": {"range": [0, 1.5], "steps": 3}}}, "leaves the allowed range"),
+    ({"factors": {"blame_response": {"levels": [0.2, 2.0]}}}, "level 2.0"),
+    ({"factors": {"blame_response": {"range": [0, 1]}}}, "no steps"),
+    ({"factors": {}}, "factors"),
+    ({"design": "sobol", "samples": 8}, "given as levels"),  # tiny's blame_response is categorical-style levels
+    ({"design": "sobol", "samples": 10, "factors": {"ceding": {"range": [0, 1]}, "blame_response": {"range": [0, 1]}}},
+     "power of two"),
+    ({"design": "lhs", "factors": {"ceding": {"range": [0, 1]}}}, "needs 'samples'"),
+    ({"design": "latin"}, "design"),
+    ({"factors": {"scenario": {"levels": ["no_such_scenario"]}}}, "unknown scenario"),
+    ({"factors": {"switch_week": {"levels": [10]}}}, "switch"),
+    ({"scenario": "no_such_scenario"}, "unknown scenario"),
+    ({"params": {"n_citizens": -5}}, "n_citizens"),
+    ({"params": {"blame_response": 0.5}}, "both fixed in params and varied"),
+    ({"outputs": {"weekly": ["no_such_outcome"]}}, "unknown outcome"),
+    ({"replicates": 0}, "replicates"),
+    ({"surprise": 1}, "unknown field"),
+    ({"analysis": {"spiral": ["defensiveness wobbles"]}}, "spiral"),
+]
+
+
+@pytest.mark.parametrize("changes,message", BAD, ids=[m for _, m in BAD])
+def test_bad_experiment_is_one_clear_error(tmp_path, changes, message):
+    path = write_experiment(tmp_path, **changes)
+    with pytest.raises(ExperimentError) as info:
+        plan(path)
+    assert message in str(info.value)
+
+
+def test_categorical_factor_refused_by_sobol(tmp_path):
+    path = write_experiment(tmp_path, design="sobol", samples=8,
+                            factors={"scenario": {"levels": ["blame_culture", "systems_leadership"]},
+                                     "ceding": {"range": [0, 1]}})
+    with pytest.raises(ExperimentError, match=r"\['scenario'\] are given as levels"):
+        plan(path)
+
+
+def test_shipped_experiments_are_valid():
+    from pathlib import Path
+    files = sorted((Path(__file__).resolve().parents[2] / "experiments").glob("*.yaml"))
+    assert len(files) >= 3
+    kinds = set()
+    for f in files:
+        exp, design, runs = plan(f)
+        kinds.add(exp.spec.design)
+        assert len(runs) == len(design.points) * exp.spec.replicates
+    assert {"grid", "sobol"} <= kinds or {"grid", "morris"} <= kinds
+
+
+# ------------------------------------------------------------------ designs against SALib
+def _factors(n: int, integer_last: bool = False) -> list[Factor]:
+    out = [Factor(f"x{i}", "range", low=-1.0 - i, high=2.0 + i) for i in range(n)]
+    if integer_last:
+        out[-1] = Factor("k", "range", low=4, high=40, integer=True)
+    return out
+
+
+def test_grid_is_every_combination_in_order():
+    fs = [Factor("a", "levels", levels=(1, 2, 3)), Factor("b", "range", low=0.0, high=1.0, steps=5)]
+    d = make_design("grid", fs)
+    assert len(d.points) == 15
+    assert d.points[0] == {"a": 1, "b": 0.0} and d.points[1] == {"a": 1, "b": 0.25} and d.points[-1] == {"a": 3, "b": 1.0}
+
+
+@pytest.mark.parametrize("second_order", [False, True])
+def test_sobol_design_matches_salib(second_order):
+    from SALib.sample import sobol
+    fs = _factors(4)
+    d = make_design("sobol", fs, samples=32, seed=5, second_order=second_order)
+    D = len(fs)
+    assert len(d.points) == 32 * (2 * D + 2 if second_order else D + 2)
+    X = np.array([[p[f.name] for f in fs] for p in d.points])
+    expected = sobol.sample(salib_problem(fs), 32, calc_second_order=second_order, seed=design_seed(5))
+    np.testing.assert_array_equal(X, expected)
+    for j, f in enumerate(fs):
+        assert X[:, j].min() >= f.low and X[:, j].max() <= f.high
+
+
+def test_lhs_design_has_one_point_per_stratum():
+    fs = _factors(3)
+    n = 20
+    d = make_design("lhs", fs, samples=n, seed=1)
+    X = np.array([[p[f.name] for f in fs] for p in d.points])
+    assert X.shape == (n, 3)
+    for j, f in enumerate(fs):
+        strata = np.floor((X[:, j] - f.low) / (f.high - f.low) * n).astype(int)
+        assert sorted(strata) == list(range(n))  # Latin: each of n equal slices holds exactly one point
+
+
+def test_morris_design_sizes_levels_and_integer_rounding():
+    fs = _factors(3, integer_last=True)
+    d = make_design("morris", fs, samples=6, seed=2, morris_levels=4)
+    assert len(d.points) == 6 * (3 + 1)
+    # unrounded: every value is on the 4-level grid of its range
+    for j, f in enumerate(fs):
+        steps = (d.X[:, j] - f.low) / (f.high - f.low) * 3
+        np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
+    assert all(isinstance(p["k"], int) and 4 <= p["k"] <= 40 for p in d.points)
+    # each trajectory moves one factor at a time
+    for t in range(6):
+        block = d.X[t * 4:(t + 1) * 4]
+        assert all((np.abs(np.diff(block, axis=0)) > 1e-12).sum(axis=1) == 1)
+
+
+def test_same_file_same_design_and_seeds(tmp_path):
+    path = write_experiment(tmp_path, design="lhs", samples=5, factors={"ceding": {"range": [0, 1]},
+                                                                          "knowledge_dims": {"range": [10, 40]}})
+    _, d1, r1 = plan(path)
+    _, d2, r2 = plan(load_experiment(path))
+    assert d1.points == d2.points and [r.seed for r in r1] == [r.seed for r in r2]
+    assert all(isinstance(p["knowledge_dims"], int) for p in d1.points)
+
+
+# ------------------------------------------------------------------ seeds
+def test_seeds_come_from_experiment_seed_and_run_index(tmp_path):
+    _, _, runs = plan(write_experiment(tmp_path))
+    seeds = [r.seed for r in runs]
+    assert len(set(seeds)) == len(seeds)
+    assert seeds == [run_seed(7, r.run_id, r.replicate, False) for r in runs]
+    _, _, crn = plan(write_experiment(tmp_path, name="crn", common_random_numbers=True))
+    by_rep = {}
+    for r in crn:
+        by_rep.setdefault(r.replicate, set()).add(r.seed)
+    assert all(len(s) == 1 for s in by_rep.values()) and len(by_rep) == 2
+
+
+# ------------------------------------------------------------------ sensitivity indices
+def test_sobol_indices_of_ishigami_match_known_values():
+    from SALib.test_functions import Ishigami
+    fs = [Factor(f"x{i}", "range", low=-math.pi, high=math.pi) for i in range(1, 4)]
+    d = make_design("sobol", fs, samples=2048, seed=11)
+    Y = Ishigami.evaluate(d.X)
+    t = sobol_indices(d.problem, Y, seed=3).set_index("factor")
+    # analytic values for a=7, b=0.1 (Ishigami & Homma 1990; SALib's docs)
+    s1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}
+    st = {"x1": 0.5576, "x2": 0.4424, "x3": 0.2437}
+    for f in s1:
+        assert t.loc[f, "S1"] == pytest.approx(s1[f], abs=0.05)
+        assert t.loc[f, "ST"] == pytest.approx(st[f], abs=0.05)
+        assert 0 < t.loc[f, "S1_conf"] < 0.1 and 0 < t.loc[f, "ST_conf"] < 0.1
+
+
+def test_sobol_refuses_missing_points():
+    fs = _factors(2)
+    d = make_design("sobol", fs, samples=8, seed=1)
+    Y = np.ones(len(d.points))
+    Y[3] = np.nan
+    with pytest.raises(ExperimentError, match="every design point"):
+        sobol_indices(d.problem, Y)
+
+
+def test_morris_ranks_a_linear_function():
+    fs = [Factor(n, "range", low=0.0, high=1.0) for n in ("strong", "weak", "none")]
+    d = make_design("morris", fs, samples=10, seed=4)
+    Y = 3 * d.X[:, 0] + 1 * d.X[:, 1]
+    t = morris_indices(d.problem, d.X, Y).set_index("factor")
+    assert t.loc["strong", "mu_star"] == pytest.approx(3)
+    assert t.loc["weak", "mu_star"] == pytest.approx(1)
+    assert t.loc["none", "mu_star"] == pytest.approx(0, abs=1e-9)
+
+
+# ------------------------------------------------------------------ scenario discovery
+def test_discovery_finds_the_planted_box_and_says_it_in_words():
+    import pandas as pd
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame({"blame_response": rng.uniform(0, 1, 400), "budget_gap": rng.uniform(-0.2, 0.2, 400),
+                         "noise": rng.uniform(0, 1, 400)})
+    flag = (runs["blame_response"] > 0.6) & (runs["budget_gap"] < 0.0)
+    boxes = discover(runs, ["blame_response", "budget_gap", "noise"], flag)
+    top = boxes.iloc[0]
+    assert top["density"] > 0.9 and top["coverage"] > 0.8
+    conds = {(f, op): thr for f, op, thr in top["conditions"]}
+    assert conds[("blame_response", ">")] == pytest.approx(0.6, abs=0.05)
+    assert conds[("budget_gap", "<=")] == pytest.approx(0.0, abs=0.02)
+    text = box_sentence(top, float(flag.mean()))
+    assert text.startswith("When blame response is above 0.6") and "retreat spiral" in text
+
+
+def test_spiral_rule_uses_start_and_end_of_each_run():
+    import pandas as pd
+    runs = pd.DataFrame({"defensiveness": [0.8, 0.8, 0.2], "defensiveness__start": [0.3, 0.9, 0.3],
+                         "cross_boundary_trust": [0.2, 0.2, 0.2], "cross_boundary_trust__start": [0.5, 0.5, 0.1]})
+    assert spiral_flags(runs, ["defensiveness rises", "cross_boundary_trust falls"]).tolist() == [True, False, False]
+    assert spiral_flags(runs, ["defensiveness > 0.5"]).tolist() == [True, True, False]

@@ -61,6 +61,11 @@ EXTRA: dict[str, tuple[str, str, str]] = {
     "home_care_clients": ("ground", "clients", "Citizens with a home-care package"),
     "eligibility_threshold": ("ground", "care need 0-1", "Care need above which the council funds home care"),
     "crises": ("ground", "crises per week", "Crises needing an acute bed"),
+    "waiting_within_18_weeks": ("ground", "share of waiting list", "Elective patients waiting under 18 weeks"),
+    "social_care_turnover_rate": ("ground", "leavers per post per year", "Adult social care leavers, last 13 weeks"),
+    "social_care_vacancy_rate": ("ground", "share of posts", "Adult social care posts vacant"),
+    "staff_highly_stressed_share": ("thinking", "share of staff", "Staff in post with stress above 0.5"),
+    "nhs_orgs_in_deficit_share": ("ground", "share of NHS organisations", "NHS organisations with a running deficit"),
 }
 
 LEVELS = ("thinking", "behaving", "ground")
@@ -100,6 +105,17 @@ def _wellbeing(model) -> float:
     return float(model.citizens.wellbeing.mean())
 
 
+def _within_18_weeks(model) -> float:
+    c = model.citizens
+    waits = model.week - c.wait_start[c.waiting]
+    return float((waits < 18).mean()) if waits.size else 1.0
+
+
+def _nhs_in_deficit(model) -> float:
+    from .params import NHS_FUNDED
+    return float((model.orgs.balance[NHS_FUNDED] < 0).mean())
+
+
 def _week(model) -> int:
     return int(model.week)
 
@@ -114,6 +130,8 @@ STATE_REPORTERS = {
     "elective_waiting_list": _waiting_list,
     "unmet_need": _unmet_need,
     "wellbeing": _wellbeing,
+    "waiting_within_18_weeks": _within_18_weeks,
+    "nhs_orgs_in_deficit_share": _nhs_in_deficit,
 }
 
 

@@ -35,7 +35,7 @@ ORG_STAFF_SHARE = np.array([0.35, 0.15, 0.25, 0.15, 0.10])
 STAFF_WEEK_COST = np.array([900.0, 800.0, 550.0, 850.0, 450.0])
 # Baseline turnover by kind relative to base_turnover_per_year: social care's is about twice the
 # NHS's (Skills for Care 2019: 30.8% a year; NHS trusts roughly 12-15%).
-TURNOVER_FACTOR = np.array([1.0, 1.0, 2.0, 0.8, 1.5])
+TURNOVER_FACTOR = np.array([1.0, 1.0, 1.6, 0.8, 1.4])
 # Which budget trajectory each kind follows: NHS (True) or local government (False).
 NHS_FUNDED = np.array([True, True, False, True, False])
 
@@ -104,7 +104,7 @@ class Params(BaseModel):
                                    help="Extra weekly rise of need for a citizen whose need went unmet that week.")
     support_effect: float = P(0.005, 0, 0.3, unit="need score per contact",
                               help="Fall in need from one week of well-fitting preventive support.")
-    crisis_rate: float = P(0.028, 0, 0.5, unit="probability per week at need 1",
+    crisis_rate: float = P(0.027, 0, 0.5, unit="probability per week at need 1",
                            help="Chance of a crisis needing an acute bed; scales with need squared.")
     elective_rate: float = P(0.002, 0, 0.05, unit="probability per week",
                              help="Chance that a citizen at home joins the elective waiting list.")
@@ -134,7 +134,7 @@ class Params(BaseModel):
                                    help="Shortest visit commissioned before eligibility is tightened instead.",
                                    source="15-minute visits commissioned by 74% of councils (UNISON FOI 2014)")
     # ---- the place: money ------------------------------------------------------------------
-    budget_gap: float = P(-0.03, -0.5, 0.5, unit="share of planned spend",
+    budget_gap: float = P(-0.04, -0.5, 0.5, unit="share of planned spend",
                           help="Each organisation's opening weekly budget relative to its planned spend.",
                           source="65% of NHS providers in deficit in 2015/16 (NHS Improvement)")
     nhs_budget_change_per_year: float = P(0.01, -0.3, 0.3, unit="real change per year",

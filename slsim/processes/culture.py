@@ -48,7 +48,8 @@ def initial_attitudes(model) -> None:
     s.stress[:] = rng.beta(3, 7, n)
     p = model.params
     expected = (p.base_turnover_per_year * TURNOVER_FACTOR[s.org] + p.burnout_turnover_per_year * s.stress ** 2) / 52
-    model.leavers = np.full(TURNOVER_WINDOW, expected.sum())
+    k = len(model.organisations)
+    model.leavers = np.tile(np.bincount(s.org, weights=expected, minlength=k), (TURNOVER_WINDOW, 1))
     model.last_voice = {}
 
 
@@ -116,11 +117,16 @@ def step(model) -> None:
         s.beliefs[refill] = random_beliefs(n_refill, p.knowledge_dims, rng)
         s.filled[refill] = True
     s.tenure += s.filled
-    model.leavers = np.roll(model.leavers, 1)
-    model.leavers[0] = n_leave
+    model.leavers = np.roll(model.leavers, 1, axis=0)
+    model.leavers[0] = np.bincount(org[leave], minlength=k)
     w = model.w
     w["leavers"] = n_leave
-    w["staff_turnover_rate"] = model.leavers.mean() * 52 / max(s.n, 1)
+    w["staff_turnover_rate"] = model.leavers.sum(axis=1).mean() * 52 / max(s.n, 1)
+    by_org = model.leavers.mean(axis=0) * 52 / np.maximum(orgs.posts, 1)
+    w["social_care_turnover_rate"] = by_org[2]
+    w["social_care_vacancy_rate"] = 1 - s.filled[org == 2].mean()
+    filled = s.filled
+    w["staff_highly_stressed_share"] = (s.stress[filled] > 0.5).mean() if filled.any() else 0.0
     w["vacancy_rate"] = 1 - s.filled.mean()
     w["ties_across_boundaries"] = model.tie_keys.size
 

@@ -1,0 +1,66 @@
+"""Shared helpers for the core model's tests (tests/test_*.py).
+
+Nothing here is autouse: the app and sweep suites under tests/app and tests/sweep are unaffected.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+import pandas as pd
+import pytest
+
+import slsim
+
+# Small places keep the suite fast; 2,000 citizens still gives a hospital of 12 beds.
+SMALL = 2000
+
+
+@functools.lru_cache(maxsize=None)
+def _late_means(scenario, seeds: tuple, weeks: int, n_citizens: int, last: int, items: tuple) -> pd.DataFrame:
+    rows = {}
+    for seed in seeds:
+        model = slsim.SystemModel(scenario, rng=seed, n_citizens=n_citizens, **dict(items))
+        for _ in range(weeks):
+            model.step()
+        df = model.results()
+        rows[seed] = df[df["week"] > weeks - last].mean(numeric_only=True)
+    return pd.DataFrame(rows).T
+
+
+def late_means(scenario=None, *, seeds: Iterable[int] = range(5), weeks: int = 80, n_citizens: int = SMALL,
+               last: int = 26, **params) -> pd.DataFrame:
+    """One row per seed: each column's mean over the last ``last`` weeks of a run.
+
+    Cached, so two tests that vary the same parameter share their runs. The same seeds across
+    settings give paired comparisons (common random numbers).
+    """
+    items = tuple(sorted(params.items()))
+    return _late_means(scenario, tuple(seeds), weeks, n_citizens, last, items).copy()
+
+
+@pytest.fixture(scope="session")
+def means():
+    """The :func:`late_means` helper as a fixture."""
+    return late_means
+
+
+def stepped_model(n_citizens: int = 200, rng: int = 0, weeks: int = 1, **params) -> slsim.SystemModel:
+    """A tiny model stepped ``weeks`` times, so every attribute the processes read exists."""
+    model = slsim.SystemModel(n_citizens=n_citizens, rng=rng, **params)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+@pytest.fixture
+def tiny():
+    """A 200-citizen model after one week."""
+    return stepped_model()
+
+
+@pytest.fixture(scope="session")
+def make_model():
+    """The :func:`stepped_model` factory as a fixture."""
+    return stepped_model

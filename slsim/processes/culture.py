@@ -19,8 +19,10 @@ Rules (all staff at once, from this week's pressure and blame):
 * **Ties decay** by ``2% + 10% x blame exposure`` (mean of the two organisations) a week and are
   dropped below 0.05; a leaver's ties go with them.
 * **Turnover.** A person leaves with weekly probability
-  ``(base_turnover_per_year * sector factor + burnout_turnover_per_year * stress**2) / 52``; social
-  care's sector factor is 2 (Skills for Care 2019). The post stays vacant for an exponential time
+  ``(base_turnover_per_year * sector factor + burnout_turnover_per_year * stress**2) / 52``; the sector
+  factors are 1 (acute, community), 1.6 (social care), 0.8 (primary care) and 1.4 (voluntary
+  sector), so that the default place's social care turnover is near the 30.8% a year Skills for
+  Care (2019) reports. The post stays vacant for an exponential time
   with mean ``vacancy_weeks``, twice that while the organisation is in a recruitment freeze
   (running deficit over four weeks of budget).
 * **Newcomers** take the organisation's current norms (defensiveness, mindset, agency), so culture

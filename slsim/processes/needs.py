@@ -13,15 +13,15 @@ Rules, in order, each over all citizens at once:
    need, so the population is conserved.
 3. **Prevention.** A citizen at home with need (max of health and care need) above 0.4 seeks
    support. Primary care, community health (half of its direct time; the rest staffs step-down
-   beds) and the voluntary sector offer ``direct hours / contact_hours`` contacts. Contacts go
-   by weighted random priority (weight = need x access; access is 1 for insiders and
-   ``0.4 + 0.6 * citizen_involvement`` for outsiders: only outreach reaches them).
-   Their pressure is the ratio of citizens seeking support to contacts, relative to that ratio in
-   the place's first week (the place was planned for what it had).
+   beds) and the voluntary sector offer ``direct hours * (1 + improvement) / contact_hours``
+   contacts (scaled pilots such as social prescribing raise the improvement). Contacts go by
+   weighted random priority (weight = need x access; access is 1 for insiders and
+   ``0.4 + 0.6 * citizen_involvement`` of the community-facing organisations for outsiders: only
+   outreach reaches them). Their pressure is the ratio of citizens seeking support to contacts,
+   relative to that ratio in the place's first week (the place was planned for what it had).
    Support lowers health need by ``support_effect * fit * (0.5 + 0.5 * practice)`` and care need
    by half that, but not below 0.05 under their frailty (support stabilises need; it does not cure
-   the frailty of age),
-   where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
+   the frailty of age), where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
    consulted late. A citizen with complex needs (both above 0.5) benefits fully only if joined-up
    work across boundaries is available for them (``model.joint_case_capacity``); otherwise the
    benefit is 0.3 of it and the need counts as unmet.

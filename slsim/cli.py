@@ -195,34 +195,41 @@ def cmd_compare(args) -> int:
 
 def _difference_table(cmp_):
     from rich.table import Table
+
+    from .metrics import LEVEL_TITLES
     diffs = cmp_.differences()
     reps = int(diffs["replicates"].max()) if len(diffs) else 0
-    table = Table(title=f"Mean of the last 26 weeks; difference against {cmp_.baseline.replace('_', ' ')} "
-                        f"with 90% interval over {reps} paired replicates (same seeds)")
-    for col, justify in (("outcome", "left"), ("unit", "left"), (cmp_.baseline.replace("_", " "), "right")):
-        table.add_column(col, justify=justify, style="dim" if col == "unit" else None)
     others = [s for s in cmp_.scenarios if s != cmp_.baseline]
+    table = Table(title=f"Last 26 weeks, mean of {reps} paired replicates (same seeds); change against "
+                        f"{cmp_.baseline.replace('_', ' ')} with 90% interval", title_justify="left")
+    table.add_column("outcome")
+    table.add_column(cmp_.baseline.replace("_", " "), justify="right")
     for sc in others:
         table.add_column(sc.replace("_", " "), justify="right")
         table.add_column("change", justify="right")
+        table.add_column("90% interval", justify="right", style="dim")
     last = None
     for name, g in diffs.groupby("outcome", sort=False):
         first = g.iloc[0]
         if first["level"] != last:
             table.add_section()
+            table.add_row(f"[bold]{LEVEL_TITLES[first['level']]}[/bold]")
             last = first["level"]
-        cells = [f"[{first['level']}] {name}", first["unit"], _fmt(first["baseline_mean"])]
+        cells = [name.replace("_", " "), _fmt(first["baseline_mean"])]
         for sc in others:
             r = g[g["scenario"] == sc].iloc[0]
-            if r["percent"] == r["percent"] and abs(r["baseline_mean"]) > 1e-9:
-                ci = (f" ({r['percent_lo']:+.0f} to {r['percent_hi']:+.0f})"
-                      if r["percent_lo"] == r["percent_lo"] else "")
-                change = f"{r['percent']:+.0f}%{ci}"
-            else:
-                change = f"{r['difference']:+.3g}"
-            cells += [_fmt(r["scenario_mean"]), change]
+            cells += [_fmt(r["scenario_mean"]), *_change(r)]
         table.add_row(*cells)
     return table
+
+
+def _change(r) -> tuple[str, str]:
+    """Change in per cent of the baseline, or in units where the baseline is zero."""
+    if r["percent"] == r["percent"] and abs(r["baseline_mean"]) > 1e-9:
+        ci = f"{r['percent_lo']:+.0f} to {r['percent_hi']:+.0f}%" if r["percent_lo"] == r["percent_lo"] else ""
+        return f"{r['percent']:+.0f}%", ci
+    ci = f"{r['lo']:+.3g} to {r['hi']:+.3g}" if r["lo"] == r["lo"] else ""
+    return f"{r['difference']:+.3g}", ci
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -136,7 +136,8 @@ class Params(BaseModel):
                                    source="15-minute visits commissioned by 74% of councils (UNISON FOI 2014)")
     # ---- the place: money ------------------------------------------------------------------
     budget_gap: float = P(-0.04, -0.5, 0.5, unit="share of planned spend",
-                          help="Each organisation's opening weekly budget relative to its planned spend.",
+                          help="Each NHS organisation's opening weekly budget relative to its planned spend "
+                               "(councils must balance theirs).",
                           source="65% of NHS providers in deficit in 2015/16 (NHS Improvement)")
     nhs_budget_change_per_year: float = P(0.01, -0.3, 0.3, unit="real change per year",
                                           help="Yearly real change of NHS budgets (acute, community, primary care).")

@@ -21,11 +21,12 @@ HEADLINE = ("defensiveness", "cross_boundary_trust", "cross_boundary_time_share"
 SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#5d6d7e")
 
 
-def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = ()):
-    """Median and 5-95% band across replicates of one outcome, one line per scenario."""
+def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = (), smooth: int = 4):
+    """Median and 5-95% band across replicates of one outcome, one line per scenario, of each
+    replicate's ``smooth``-week rolling mean; dashed lines mark interventions."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
-    band = results.band(outcome)
+    band = results.band(outcome, smooth=smooth)
     for i, (scenario, g) in enumerate(band.groupby("scenario", sort=False)):
         colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
         ax.plot(g["week"], g["median"], color=colour, lw=1.8, label=scenario.replace("_", " "))
@@ -41,16 +42,28 @@ def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = ())
     return ax.figure
 
 
-def plot_results(results, outcomes: Sequence[str] | None = None, fig=None, ncols: int = 3):
+def _event_weeks(results) -> list[int]:
+    """Weeks of timeline events (the scenarios' own and extra ones) to mark on every chart."""
+    from .scenario import resolve_scenario
+    weeks = {ev.get("week") for ev in results.meta.get("timeline", []) if isinstance(ev, dict)}
+    for name in results.meta.get("scenarios", []):
+        try:
+            weeks |= {ev.week for ev in resolve_scenario(name).timeline}
+        except Exception:  # a scenario given as an object or a moved file: nothing to mark
+            pass
+    return sorted(w for w in weeks if w is not None)
+
+
+def plot_results(results, outcomes: Sequence[str] | None = None, fig=None, ncols: int = 3, smooth: int = 4):
     """A grid of band plots, ordered thinking, behaving, on the ground, with a shared legend."""
     outcomes = list(outcomes or HEADLINE)
     nrows = -(-len(outcomes) // ncols)
     if fig is None:
         fig = plt.figure(figsize=(4.2 * ncols, 2.9 * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    weeks = sorted({ev.get("week") for ev in results.meta.get("timeline", []) if isinstance(ev, dict)})
+    weeks = _event_weeks(results)
     for ax, name in zip(axes, outcomes):
-        band_plot(results, name, ax=ax, interventions=weeks)
+        band_plot(results, name, ax=ax, interventions=weeks, smooth=smooth)
         level = describe(name)[0]
         ax.set_title(f"{LEVEL_TITLES[level].split()[-1].upper() if level != 'ground' else 'GROUND'} · "
                      f"{name.replace('_', ' ')}", fontsize=9)
@@ -59,5 +72,6 @@ def plot_results(results, outcomes: Sequence[str] | None = None, fig=None, ncols
     handles, labels = axes[0].get_legend_handles_labels()
     reps = results.frame["replicate"].nunique()
     fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False,
-               title=f"median and 5-95% band over {reps} replicate{'s' if reps > 1 else ''}")
+               title=f"median and 5-95% band over {reps} replicate{'s' if reps > 1 else ''}"
+                     + (f" ({smooth}-week rolling means)" if smooth > 1 else ""))
     return fig

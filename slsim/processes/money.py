@@ -7,7 +7,8 @@ Rules (per organisation, each week):
   and ``social_care_budget_change_per_year`` for adult social care and the voluntary sector, times
   the one-off levels ``nhs_budget_level`` and ``social_care_budget_level`` (cuts). The
   opening budget is the planned spend of the place as it starts (staff, 90% of beds, 60% of step-down
-  places, the care home residents and home-care clients it has) times ``1 + budget_gap``.
+  places, the care home residents and home-care clients it has), for NHS organisations times ``1 + budget_gap``
+  (councils must set balanced budgets).
 * **Pooled budget** (``pooled_budget``): ``pooled_share`` of the acute budget moves to social care,
   which spends it on home care; the place's total money is unchanged.
 * **Spending**: filled posts at their sector's weekly cost; the hospital and community health
@@ -50,7 +51,8 @@ def open_budgets(model) -> None:
     residents = int((c.place == CARE_HOME).sum())
     hc_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
     planned[2] += residents * p.care_home_weekly_fee + hc_hours * p.home_care_price
-    model.orgs.budget0[:] = planned * (1 + p.budget_gap)
+    # The gap applies to the NHS: councils must set balanced budgets.
+    model.orgs.budget0[:] = planned * np.where(NHS_FUNDED, 1 + p.budget_gap, 1.0)
     model.orgs.budget[:] = model.orgs.budget0
     _plan_social_care(model, model.orgs.budget, _staff_cost(model), residents)
 

@@ -48,7 +48,7 @@ COMPLEX = 0.5
 
 
 def initial_placement(model) -> None:
-    """Start the place lived-in: care homes 90% full with the highest care needs, 85% of beds
+    """Start the place lived-in: care homes 90% full with the highest care needs, 75% of beds
     occupied by citizens weighted by health need, home care for those above the eligibility line,
     and an elective waiting list."""
     c = model.citizens
@@ -58,11 +58,11 @@ def initial_placement(model) -> None:
     c.place[ch] = CARE_HOME
     at_home = np.flatnonzero(c.place == HOME)
     w = c.health_need[at_home] ** 2
-    n_bed = min(int(0.85 * model.beds), len(at_home))
+    n_bed = min(int(0.75 * model.beds), len(at_home))
     if n_bed:
         in_bed = rng.choice(at_home, n_bed, replace=False, p=w / w.sum())
         c.place[in_bed] = ACUTE
-        c.fit_week[in_bed] = rng.integers(1, 3, n_bed)
+        c.fit_week[in_bed] = rng.integers(1, 5, n_bed)  # spread, so week 1 is not a wave of discharges
     c.home_care[:] = (c.place == HOME) & (c.care_need > model.elig_threshold)
     # An elective waiting list already exists: 2% of those at home, waiting up to 18 weeks so far.
     at_home = np.flatnonzero(c.place == HOME)

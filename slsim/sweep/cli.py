@@ -91,7 +91,8 @@ def cmd_sweep(args) -> int:
             summary = run_sweep(args.experiment, args.out, processes=args.processes, workers=args.workers,
                                 scheduler=args.scheduler, retry_failed=args.retry_failed, progress=update)
         finally:
-            progress.stop()
+            if progress.live.is_started:
+                progress.stop()
     except (ExperimentError, ScenarioError, ParameterError) as err:
         return _error(err)
     _print_summary(con, summary)

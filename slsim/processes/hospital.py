@@ -121,6 +121,7 @@ def step(model) -> None:
     # ones in beds free beyond the buffer.
     n_planned_done = reserved - boarded
     extra = max(0, free - n_planned_done - int(0.08 * model.beds))
+    waiting = waiting[place[waiting] == HOME]  # an emergency admitted this week is not also an elective
     done_el = waiting[:min(len(waiting), n_planned_done + extra)]
     place[done_el] = ELECTIVE
     c.waiting[done_el] = False

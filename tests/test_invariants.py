@@ -40,8 +40,7 @@ def _check_week(model, balance_before):
     assert w["delayed_transfers"] == int((c.place == DELAYED).sum()), "delayed transfers count the DELAYED patients"
     assert w["delayed_bed_days"] == 7 * w["delayed_transfers"]
     assert 0 <= w["bed_occupancy"] <= 1
-    # (bed_occupancy against the beds actually occupied: see test_processes, an emergency who was
-    # also on the elective list is counted twice.)
+    assert w["bed_occupancy"] == pytest.approx(in_bed / model.beds), "occupancy counts each patient once"
     # citizens' scores
     for col in ("health_need", "care_need", "wellbeing", "satisfaction"):
         v = getattr(c, col)

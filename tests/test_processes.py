@@ -230,9 +230,6 @@ def test_elective_patients_go_home_after_their_week(ward):
     assert c.health_need[row] == pytest.approx(0.4)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: hospital.step admits a crisis patient who is also on the elective "
-                                       "list, then also 'does' their elective: place becomes ELECTIVE, and they "
-                                       "count twice in bed_occupancy, emergency_admissions and electives_done")
 def test_emergency_on_the_waiting_list_is_not_also_an_elective(ward):
     c = ward.citizens
     ward.beds = 10
@@ -402,3 +399,337 @@ def test_involved_clients_recover_faster(make_model):
     home_care.step(m)
     np.testing.assert_allclose(c.care_need[rows[:5]], 0.6 - 0.003)
     np.testing.assert_allclose(c.care_need[rows[5:]], 0.6)
+
+
+# ============================================================== staff time
+def _time_formula(d, a, m, ambition, involve, excess=0.0):
+    ff = 1 / (1 + 2 * excess)
+    t = np.zeros(5)
+    t[DEFENSIVE] = 0.05 + 0.35 * d * (1 - 0.5 * a)
+    t[CROSS] = 0.2 * m * (1 - d) * (0.3 + 0.7 * ambition) * ff
+    t[INVOLVE] = 0.1 * (1 - d) * involve * ff
+    t[IMPROVE] = 0.08 * a * (1 - d) * ff
+    t[DIRECT] = 1 - t[1:].sum()
+    return t
+
+
+@pytest.mark.parametrize("d,a,mind,ambition,involve", [
+    (0.4, 0.6, 0.5, 0.5, 0.3),
+    (0.0, 1.0, 1.0, 1.0, 1.0),
+    (1.0, 0.0, 0.0, 0.0, 0.0),
+    (0.8, 0.2, 0.3, 0.1, 0.1),
+])
+def test_time_use_follows_the_formula(make_model, d, a, mind, ambition, involve):
+    m = make_model(n_citizens=500)
+    s = m.staff
+    s.defensiveness[:], s.agency[:], s.mindset[:] = d, a, mind
+    s.filled[:] = True
+    m.orgs.pressure[:] = 1.0
+    m.style["shared_ambition"][:] = ambition
+    m.style["citizen_involvement"][:] = involve
+    time_use.step(m)
+    expected = _time_formula(d, a, mind, ambition, involve)
+    np.testing.assert_allclose(s.time, np.broadcast_to(expected, s.time.shape), atol=1e-12)
+    assert m.w["cross_boundary_time_share"] == pytest.approx(expected[CROSS])
+    assert m.w["waiting_for_instruction_share"] == (1.0 if a < 0.4 else 0.0)
+
+
+def test_pressure_makes_people_firefight(make_model):
+    m = make_model(n_citizens=500)
+    s = m.staff
+    s.defensiveness[:], s.agency[:], s.mindset[:] = 0.3, 0.5, 0.5
+    m.orgs.pressure[:] = 1.0
+    m.orgs.pressure[0] = 1.5  # excess 0.5: investment uses halved
+    m.style["shared_ambition"][:] = 0.5
+    m.style["citizen_involvement"][:] = 0.5
+    time_use.step(m)
+    calm = _time_formula(0.3, 0.5, 0.5, 0.5, 0.5)
+    hot = _time_formula(0.3, 0.5, 0.5, 0.5, 0.5, excess=0.5)
+    acute = s.org == 0
+    np.testing.assert_allclose(s.time[acute], np.broadcast_to(hot, (acute.sum(), 5)))
+    np.testing.assert_allclose(s.time[~acute], np.broadcast_to(calm, ((~acute).sum(), 5)))
+    for use in (CROSS, INVOLVE, IMPROVE):
+        assert hot[use] == pytest.approx(calm[use] / 2)
+    assert hot[DIRECT] > calm[DIRECT], "under pressure the hours go to direct care"
+
+
+def test_vacant_posts_have_no_hours_and_org_hours_add_up(make_model):
+    m = make_model(n_citizens=500)
+    s = m.staff
+    s.filled[:] = True
+    s.filled[::3] = False
+    time_use.step(m)
+    assert (s.hours[~s.filled] == 0).all()
+    assert (s.hours[s.filled] == m.params.hours_per_week).all()
+    by_org = np.array([(s.hours[s.org == o, None] * s.time[s.org == o]).sum(axis=0) for o in range(5)])
+    np.testing.assert_allclose(m.org_hours, by_org)
+    assert m.org_hours.sum() == pytest.approx(s.filled.sum() * m.params.hours_per_week)
+
+
+# ============================================================== learning (March 1991)
+def test_socialise_with_p1_one_copies_the_code_where_it_has_a_view():
+    rng = np.random.default_rng(0)
+    beliefs = rng.integers(-1, 2, size=(40, 12), dtype=np.int8)
+    before = beliefs.copy()
+    code = np.array([1, -1, 0, 1, 0, -1, 1, 1, 0, -1, 0, 1], np.int8)
+    learning.socialise(beliefs, code, 1.0, rng)
+    view = code != 0
+    assert (beliefs[:, view] == code[view]).all(), "p1 = 1: everyone adopts the code where it has a view"
+    assert (beliefs[:, ~view] == before[:, ~view]).all(), "where the code has no view, beliefs are kept"
+
+
+def test_socialise_with_p1_zero_changes_nothing():
+    rng = np.random.default_rng(1)
+    beliefs = rng.integers(-1, 2, size=(40, 12), dtype=np.int8)
+    before = beliefs.copy()
+    learning.socialise(beliefs, np.ones(12, np.int8), 0.0, rng)
+    np.testing.assert_array_equal(beliefs, before)
+
+
+def test_socialise_per_person_rates_and_per_person_codes():
+    rng = np.random.default_rng(2)
+    beliefs = np.zeros((6, 8), np.int8)
+    codes = np.array([[1] * 8, [-1] * 8] * 3, np.int8)
+    p1 = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0])
+    learning.socialise(beliefs, codes, p1, rng)
+    np.testing.assert_array_equal(beliefs[p1 == 1], codes[p1 == 1])
+    assert (beliefs[p1 == 0] == 0).all()
+
+
+def test_socialise_rate_is_a_probability():
+    rng = np.random.default_rng(3)
+    beliefs = np.zeros((400, 50), np.int8)
+    learning.socialise(beliefs, np.ones(50, np.int8), 0.3, rng)
+    assert (beliefs == 1).mean() == pytest.approx(0.3, abs=0.02)
+
+
+def test_learn_code_adopts_the_superior_groups_majority():
+    reality = np.ones(6, np.int8)
+    code = np.array([-1, -1, -1, 0, 0, 1], np.int8)
+    group = np.array([[1, 1, 1, 1, 1, 1]] * 3, np.int8)
+    learning.learn_code(code, group, reality, 1.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(code, reality)
+
+
+def test_learn_code_with_p2_zero_changes_nothing():
+    reality = np.ones(6, np.int8)
+    code = np.array([-1, -1, -1, 0, 0, 1], np.int8)
+    group = np.ones((3, 6), np.int8)
+    learning.learn_code(code, group, reality, 0.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(code, [-1, -1, -1, 0, 0, 1])
+
+
+def test_learn_code_ignores_people_who_know_no_more_than_the_code():
+    reality = np.ones(6, np.int8)
+    code = np.array([1, 1, 1, 0, 0, 0], np.int8)  # knows 3
+    group = np.array([[-1, -1, -1, 1, 1, 1]] * 5, np.int8)  # also knows 3: not superior
+    learning.learn_code(code, group, reality, 1.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(code, [1, 1, 1, 0, 0, 0])
+
+
+def test_learn_code_follows_the_majority_of_the_superior_not_of_all():
+    reality = np.ones(4, np.int8)
+    code = np.zeros(4, np.int8)
+    superior = np.array([[1, 1, -1, 0]] * 2 + [[1, -1, 1, 0]], np.int8)  # each knows 2 > 0
+    inferior = np.array([[-1, 0, 0, 0]] * 10, np.int8)  # knows 0: ignored although they are many
+    learning.learn_code(code, np.concatenate([superior, inferior]), reality, 1.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(code, [1, 1, -1, 0])  # the majority of the superior, right or wrong
+
+
+def test_learn_code_probability_grows_with_the_majority_margin():
+    # Margin k = 1 (2 vs 1) and k = 3 (3 vs 0): P(adopt) = 1 - (1 - p2)**k.
+    reality = np.ones(3, np.int8)
+    p2 = 0.3
+    adopt = {1: 0, 3: 0}
+    trials = 3000
+    rng = np.random.default_rng(4)
+    for _ in range(trials):
+        code = np.array([-1, -1, 0], np.int8)  # knows 0
+        group = np.array([[1, 1, 1], [1, 1, 1], [-1, 1, 1]], np.int8)  # dim 0: 2 vs 1; dim 1: 3 vs 0
+        learning.learn_code(code, group, reality, p2, rng)
+        adopt[1] += code[0] == 1
+        adopt[3] += code[1] == 1
+    assert adopt[1] / trials == pytest.approx(1 - (1 - p2) ** 1, abs=0.03)
+    assert adopt[3] / trials == pytest.approx(1 - (1 - p2) ** 3, abs=0.03)
+
+
+def test_learning_step_practice_is_share_of_code_right(make_model):
+    m = make_model(n_citizens=500)
+    learning.step(m)
+    np.testing.assert_allclose(m.orgs.practice, (m.orgs.code == m.reality).mean(axis=1))
+
+
+def test_no_learning_breadth_code_learns_only_from_senior_leaders(make_model):
+    # Breadth 0 and no citizens involved: only senior leaders' beliefs can move the code. Make the
+    # seniors know nothing useful and everyone else know everything: the code must not move.
+    m = make_model(n_citizens=1000, learning_breadth=0.0, socialisation_rate=0.0, turbulence=0.0)
+    s = m.staff
+    senior = s.role == SENIOR
+    s.beliefs[~senior] = m.reality
+    s.beliefs[senior] = 0
+    m.newly_involved = np.zeros(0, np.intp)
+    code = m.orgs.code.copy()
+    learning.step(m)
+    np.testing.assert_array_equal(m.orgs.code, code)
+    # Full breadth: the code learns from the frontline.
+    m.style["learning_breadth"][:] = 1.0
+    m.params.code_learning_rate = 1.0
+    learning.step(m)
+    assert (m.orgs.code == m.reality).all()
+
+
+# ============================================================== joint work: the tie network
+def _no_ties(m):
+    m.tie_keys = np.zeros(0, np.int64)
+    m.tie_w = np.zeros(0)
+
+
+def test_add_ties_keeps_keys_sorted_unique_and_strength_capped(make_model):
+    m = make_model(n_citizens=500)
+    _no_ties(m)
+    joint_work.add_ties(m, np.array([1, 5, 9, 3]), np.array([5, 1, 3, 7]), 0.3)
+    assert np.all(np.diff(m.tie_keys) > 0), "keys sorted and unique"
+    assert joint_work.tie_strength(m, np.array([1]), np.array([5]))[0] == pytest.approx(0.6), "(1,5) twice"
+    assert joint_work.tie_strength(m, np.array([5]), np.array([1]))[0] == pytest.approx(0.6), "ties are symmetric"
+    assert joint_work.tie_strength(m, np.array([3, 9]), np.array([9, 3])).tolist() == pytest.approx([0.3, 0.3])
+    assert joint_work.tie_strength(m, np.array([1, 2]), np.array([9, 4])).tolist() == [0.0, 0.0], "no tie: 0"
+    for _ in range(5):
+        joint_work.add_ties(m, np.array([1, 2]), np.array([5, 4]), 0.3)
+    assert np.all(np.diff(m.tie_keys) > 0)
+    assert m.tie_keys.size == 4
+    assert m.tie_w.max() == 1.0, "strength is capped at 1"
+    assert joint_work.tie_strength(m, np.array([2]), np.array([4]))[0] == 1.0
+    assert joint_work.tie_strength(m, np.array([7]), np.array([3]))[0] == pytest.approx(0.3)
+
+
+def test_add_ties_many_random_pairs_matches_a_dictionary(make_model):
+    m = make_model(n_citizens=500)
+    _no_ties(m)
+    rng = np.random.default_rng(5)
+    ref: dict[tuple[int, int], float] = {}
+    for _ in range(20):
+        i = rng.integers(0, m.staff.n, 15)
+        j = rng.integers(0, m.staff.n, 15)
+        joint_work.add_ties(m, i, j, 0.25)
+        for a, b in zip(i, j):
+            key = (min(a, b), max(a, b))
+            ref[key] = ref.get(key, 0.0) + 0.25
+    ref = {k: min(1.0, v) for k, v in ref.items()}
+    assert np.all(np.diff(m.tie_keys) > 0)
+    assert m.tie_keys.size == len(ref)
+    keys = np.array(list(ref))
+    np.testing.assert_allclose(joint_work.tie_strength(m, keys[:, 0], keys[:, 1]), list(ref.values()))
+
+
+def test_formal_discharge_capacity_and_escalation(make_model):
+    m = make_model(n_citizens=2000)
+    m.staff.time[:, CROSS] = 0.0  # no joint work: only the formal channel
+    m.orgs.improvement[:] = 0.0
+    direct = m.org_hours[[1, 2], DIRECT].sum()
+    a = m.params.assessment_hours
+    m.w_last = {"delayed_transfers": 0.0}
+    joint_work.step(m)
+    assert m.discharge_capacity == pytest.approx(0.02 * direct / 2 / a)
+    target = joint_work.DTOC_TARGET * m.beds
+    m.w_last = {"delayed_transfers": 2 * target}
+    joint_work.step(m)
+    assert m.discharge_capacity == pytest.approx(2 * 0.02 * direct / 2 / a), "delays at twice the target: x2"
+    m.w_last = {"delayed_transfers": 10 * target}
+    joint_work.step(m)
+    assert m.discharge_capacity == pytest.approx(3 * 0.02 * direct / 2 / a), "escalation is at most 3 times"
+
+
+def test_joint_work_wins_build_trust_only_between_linked_orgs(make_model):
+    m = make_model(n_citizens=2000, trust_build=0.5)
+    m.staff.time[:, CROSS] = 0.3
+    before = m.trust.copy()
+    joint_work.step(m)
+    assert m.w["joint_work_wins"] > 0
+    assert (m.trust >= before - 1e-12).all(), "wins never lower trust"
+    assert (m.trust[~joint_work.LINKED] == 0).all(), "no trust between organisations that never work together"
+    assert (m.trust[joint_work.LINKED] > before[joint_work.LINKED]).any()
+
+
+# ============================================================== needs
+def test_weighted_pick_returns_k_distinct_candidates():
+    rng = np.random.default_rng(0)
+    cand = np.arange(100, 150)
+    w = rng.random(50)
+    for k in (1, 7, 49):
+        pick = needs._weighted_pick(rng, cand, w, k)
+        assert len(pick) == k and len(set(pick.tolist())) == k
+        assert set(pick.tolist()) <= set(cand.tolist())
+    assert len(needs._weighted_pick(rng, cand, w, 0)) == 0
+    np.testing.assert_array_equal(np.sort(needs._weighted_pick(rng, cand, w, 80)), cand), "k >= n: everyone"
+    assert len(needs._weighted_pick(rng, cand[:0], w[:0], 3)) == 0
+
+
+def test_weighted_pick_favours_heavier_weights():
+    rng = np.random.default_rng(1)
+    cand = np.arange(10)
+    w = np.array([10.0] + [1.0] * 9)
+    first = np.array([needs._weighted_pick(rng, cand, w, 1)[0] for _ in range(4000)])
+    assert (first == 0).mean() == pytest.approx(10 / 19, abs=0.03), "k = 1: probability in proportion to weight"
+    hits = np.zeros(10)
+    for _ in range(2000):
+        hits[needs._weighted_pick(rng, cand, w, 3)] += 1
+    assert hits[0] > 2 * hits[1:].max(), "the heavy candidate is picked far more often"
+    w2 = np.arange(1.0, 11.0)
+    hits = np.zeros(10)
+    for _ in range(3000):
+        hits[needs._weighted_pick(rng, cand, w2, 4)] += 1
+    assert np.corrcoef(w2, hits)[0, 1] > 0.95, "more weight, picked more often"
+
+
+def test_access_weight_reaches_outsiders_through_outreach(make_model):
+    m = make_model(n_citizens=500)
+    outsider = np.array([True, False])
+    m.style["citizen_involvement"][:] = 0.0
+    np.testing.assert_allclose(needs.access_weight(m, outsider), [0.4, 1.0])
+    m.style["citizen_involvement"][:] = 1.0
+    np.testing.assert_allclose(needs.access_weight(m, outsider), [1.0, 1.0])
+    m.style["citizen_involvement"][[1, 3, 4]] = [0.2, 0.5, 0.8]
+    np.testing.assert_allclose(needs.access_weight(m, outsider), [0.4 + 0.6 * 0.5, 1.0])
+
+
+def test_needs_crises_only_at_home_and_population_conserved(make_model):
+    m = make_model(n_citizens=2000, crisis_rate=0.5)
+    c = m.citizens
+    c.health_need[:] = 0.9
+    before_n = c.n
+    needs.step(m)
+    assert c.n == before_n and len(c.place) == before_n
+    assert (c.place[m.crises] == HOME).all(), "only citizens at home have crises needing a bed"
+    assert len(m.crises) > 0
+    m2 = make_model(n_citizens=2000, crisis_rate=0.0)
+    needs.step(m2)
+    assert len(m2.crises) == 0, "crisis_rate 0: no crises"
+
+
+def test_support_goes_to_people_at_home_in_need(make_model):
+    m = make_model(n_citizens=2000)
+    c = m.citizens
+    needs.step(m)
+    assert 0 < m.w["supported"] <= m.w["needy"]
+    assert not (c.unmet & (c.place != HOME)).any(), "only citizens at home have unmet need from prevention"
+    assert c.unmet.sum() >= m.w["needy"] - m.w["supported"], "everyone in need not supported is unmet"
+    assert 0 <= m.w["early_involvement_share"] <= 1
+
+
+def test_more_contact_hours_support_more_people(make_model):
+    supported = []
+    for direct in (0.2, 1.0, 5.0):
+        m = make_model(n_citizens=2000, rng=6)
+        m.org_hours[:, DIRECT] *= direct
+        needs.step(m)
+        supported.append(m.w["supported"])
+    assert supported[0] < supported[1] < supported[2] or supported[2] == supported[1] == m.w["needy"]
+
+
+def test_no_involving_hours_no_new_involvement(make_model):
+    m = make_model(n_citizens=2000)
+    m.org_hours[:, INVOLVE] = 0.0
+    m.citizens.involved[:] = False
+    needs.step(m)
+    assert len(m.newly_involved) == 0 and not m.citizens.involved.any()
+    assert m.w["early_involvement_share"] == 0.0

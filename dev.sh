@@ -33,12 +33,14 @@ setup() {
     "$py" -m venv .venv
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$1]"
+  local spec="."
+  [ -n "${1:-}" ] && spec=".[$1]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
 }
 
 case "${1:-}" in
   demo)
-    setup app,sweep
+    setup ""
     shift
     exec .venv/bin/slsim compare blame_culture systems_leadership --out slsim-output "$@"
     ;;

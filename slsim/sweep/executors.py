@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -50,6 +51,32 @@ class InlineExecutor(Executor):
             on_record(execute_run(spec))
 
 
+def _worker_init(parent_pid: int) -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle, and the worker dies with the sweep.
+
+    In a terminal Ctrl-C reaches every process of the group; only the sweep should react (it saves
+    finished runs and stops the pool). If the sweep is killed outright (SIGKILL), its workers would
+    live on: they are children of the forkserver, which itself waits for them, and each holds the
+    task queue open. A watchdog thread ends the worker once the sweep's process is gone.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid now belongs to someone else's process: ours is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="slsim-parent-watch", daemon=True).start()
+
+
 class LocalProcessExecutor(Executor):
     """A pool of local worker processes (forkserver: safe with threads, cheap to start repeatedly)."""
 
@@ -66,7 +93,8 @@ class LocalProcessExecutor(Executor):
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx,
+                                            initializer=_worker_init, initargs=(os.getpid(),))
         return self.pool
 
     def run(self, specs, on_record):

@@ -1,0 +1,197 @@
+"""The scientific direction of each mechanism: vary one parameter, keep everything else (and the
+seeds) the same, and check the direction of its effect on the outcomes it should move.
+
+Every comparison is paired: the default place and the varied place run with the same five seeds
+(common random numbers); we compare means over the last 26 of 80 weeks, averaged over seeds.
+The default place's runs are shared by all tests (cached in conftest).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import slsim
+from slsim.processes.learning import knowledge
+
+
+def _effect(means, outcome, **change):
+    base = means()[outcome]
+    varied = means(**change)[outcome]
+    return base.mean(), varied.mean(), (varied - base)
+
+
+def _assert_up(means, outcome, expectation, **change):
+    base, varied, diff = _effect(means, outcome, **change)
+    assert varied > base, f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+
+
+def _assert_down(means, outcome, expectation, **change):
+    base, varied, diff = _effect(means, outcome, **change)
+    assert varied < base, f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+
+
+# Default blame_response is 0.6: "more blame" compares 0.1 (less) with the default.
+LESS_BLAME = {"blame_response": 0.1}
+
+
+def _more_blame(means, outcome):
+    low, high = means(**LESS_BLAME)[outcome], means()[outcome]
+    return low.mean(), high.mean(), (high - low)
+
+
+def test_blame_lowers_cross_boundary_trust(means):
+    low, high, diff = _more_blame(means, "cross_boundary_trust")
+    assert high < low, (f"more blame (0.1 -> 0.6) should lower cross-boundary trust: {low:.3f} -> {high:.3f} "
+                        f"(paired differences {diff.round(3).tolist()})")
+
+
+def test_blame_raises_defensiveness(means):
+    low, high, diff = _more_blame(means, "defensiveness")
+    assert high > low, (f"more blame (0.1 -> 0.6) should raise defensiveness: {low:.3f} -> {high:.3f} "
+                        f"(paired differences {diff.round(3).tolist()})")
+
+
+def test_blame_lowers_psychological_safety_and_counts_as_blame_events(means):
+    low, high, _ = _more_blame(means, "psychological_safety")
+    assert high < low, f"more blame (0.1 -> 0.6) should lower psychological safety: {low:.3f} -> {high:.3f}"
+    low, high, _ = _more_blame(means, "blame_events")
+    assert high > low, f"more blame (0.1 -> 0.6) should mean more blame events: {low:.3f} -> {high:.3f}"
+
+
+def test_ceding_lowers_waiting_for_instruction(means):
+    _assert_down(means, "waiting_for_instruction_share",
+                 "ceding more (0.25 -> 0.7) should lower the share waiting for instruction", ceding=0.7)
+    _assert_up(means, "agency", "ceding more should raise agency", ceding=0.7)
+
+
+def test_citizen_involvement_raises_early_involvement(means):
+    _assert_up(means, "early_involvement_share",
+               "more citizen involvement (0.2 -> 0.7) should raise early involvement", citizen_involvement=0.7)
+
+
+def test_citizen_involvement_lets_outsiders_be_heard(means):
+    _assert_up(means, "voice_heard_outsiders",
+               "more citizen involvement (0.2 -> 0.7) should let more outsiders be heard", citizen_involvement=0.7)
+
+
+def test_outsiders_heard_less_than_insiders_in_the_default_place(means):
+    base = means()
+    gap = base["voice_heard_insiders"] - base["voice_heard_outsiders"]
+    assert gap.mean() > 0, f"in the default place outsiders should be heard less than insiders: gaps {gap.round(3).tolist()}"
+    assert (gap > 0).sum() >= 4, "outsiders heard less than insiders in most seeds"
+
+
+def test_experimentation_starts_more_pilots(means):
+    _assert_up(means, "experiments_started", "more experimentation (0.2 -> 0.7) should start more pilots",
+               experimentation=0.7)
+    _assert_up(means, "experiments_scaled", "more pilots started should mean more pilots scaled", experimentation=0.7)
+
+
+def test_trust_collapse_lowers_trust(means):
+    _assert_down(means, "cross_boundary_trust", "faster trust collapse (0.15 -> 0.5) should lower trust",
+                 trust_collapse=0.5)
+
+
+def test_trust_build_raises_trust(means):
+    _assert_up(means, "cross_boundary_trust", "faster trust building (0.015 -> 0.05) should raise trust",
+               trust_build=0.05)
+
+
+def test_burnout_raises_turnover_and_vacancies(means):
+    _assert_up(means, "staff_turnover_rate", "more burnout turnover (0.6 -> 2.0) should raise staff turnover",
+               burnout_turnover_per_year=2.0)
+    _assert_up(means, "vacancy_rate", "more burnout turnover (0.6 -> 2.0) should raise the vacancy rate",
+               burnout_turnover_per_year=2.0)
+
+
+def test_social_care_cut_tightens_eligibility(means):
+    _assert_up(means, "eligibility_threshold", "a 25% social care cut should raise the eligibility line",
+               social_care_budget_level=0.75)
+    _assert_down(means, "home_care_clients", "a 25% social care cut should leave fewer home-care clients",
+                 social_care_budget_level=0.75)
+
+
+def test_social_care_cut_raises_delayed_transfers(means):
+    _assert_up(means, "delayed_transfers", "a 25% social care cut should raise delayed transfers",
+               social_care_budget_level=0.75)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: home_care.step reports visit_minutes_planned (30) in weeks with no "
+                                       "home-care clients, so a deep cut (no packages at all) reads as full-length "
+                                       "visits and the mean visit length rises with the cut")
+def test_social_care_cut_does_not_lengthen_reported_visits(means):
+    base, varied, diff = _effect(means, "home_care_minutes_per_visit", social_care_budget_level=0.75)
+    assert varied <= base, (f"a 25% social care cut should not lengthen home-care visits: "
+                            f"{base:.1f} -> {varied:.1f} minutes")
+
+
+def test_crises_fill_beds_and_cancel_electives(means):
+    _assert_up(means, "bed_occupancy", "more crises (0.028 -> 0.04) should raise bed occupancy", crisis_rate=0.04)
+    _assert_up(means, "electives_cancelled", "more crises (0.028 -> 0.04) should cancel more electives",
+               crisis_rate=0.04)
+
+
+def test_fewer_beds_cancel_more_electives(means):
+    _assert_up(means, "electives_cancelled", "fewer beds (6 -> 4 per 1,000) should cancel more electives",
+               acute_beds_per_1000=4.0)
+
+
+def test_slower_assessments_raise_delayed_transfers(means):
+    _assert_up(means, "delayed_transfers", "more hours per discharge assessment (10 -> 25) should raise delays",
+               assessment_hours=25.0)
+
+
+def test_shared_ambition_raises_cross_boundary_time(means):
+    _assert_up(means, "cross_boundary_time_share",
+               "a stronger shared ambition (0.25 -> 0.8) should raise time spent across boundaries",
+               shared_ambition=0.8)
+    _assert_up(means, "systems_mindset", "a stronger shared ambition should raise the systems mindset",
+               shared_ambition=0.8)
+
+
+def test_threat_rigidity_raises_defensiveness(means):
+    _assert_up(means, "defensiveness", "more threat rigidity (0.6 -> 1.5) should raise defensiveness",
+               threat_rigidity=1.5)
+
+
+def test_learning_breadth_improves_practice(means):
+    _assert_up(means, "practice", "a code that learns from everyone (breadth 0.2 -> 1.0) should get more right",
+               learning_breadth=1.0)
+
+
+def test_incident_rate_raises_incidents(means):
+    _assert_up(means, "incidents_actual", "a higher incident rate (0.01 -> 0.03) should mean more incidents",
+               incident_rate=0.03)
+
+
+# ---------------------------------------------------------------- socialisation (March's p1) in the place
+def _learning_state(p1, seed, weeks=100):
+    # A code that listens to everyone and a stable world, so the code's learning is what differs.
+    m = slsim.SystemModel(rng=seed, n_citizens=1500, socialisation_rate=p1, learning_breadth=1.0, turbulence=0.0)
+    for _ in range(weeks):
+        m.step()
+    s = m.staff
+    rows = np.flatnonzero(s.filled)
+    diversity = float((s.beliefs[rows] != m.orgs.code[s.org[rows]]).mean())
+    practice = float(m.results()["practice"].iloc[-26:].mean())
+    staff_knowledge = float(knowledge(s.beliefs[rows], m.reality).mean())
+    return diversity, practice, staff_knowledge
+
+
+@pytest.fixture(scope="module")
+def socialisation_runs():
+    return {p1: np.array([_learning_state(p1, seed) for seed in range(4)]) for p1 in (0.05, 0.9)}
+
+
+def test_fast_socialisation_wipes_out_diversity_of_views(socialisation_runs):
+    slow, fast = socialisation_runs[0.05][:, 0].mean(), socialisation_runs[0.9][:, 0].mean()
+    assert fast < slow / 2, (f"faster socialisation (p1 0.05 -> 0.9) should leave far fewer staff views that "
+                             f"differ from the official way of working: {slow:.3f} -> {fast:.3f}")
+
+
+def test_fast_socialisation_lowers_practice_in_the_long_run(socialisation_runs):
+    slow, fast = socialisation_runs[0.05][:, 1], socialisation_runs[0.9][:, 1]
+    assert fast.mean() < slow.mean(), (f"faster socialisation (p1 0.05 -> 0.9) should leave the official way of "
+                                       f"working knowing less in the long run (March 1991): {slow.round(3).tolist()} "
+                                       f"-> {fast.round(3).tolist()}")

@@ -1,0 +1,84 @@
+"""The headline comparison: blame_culture against systems_leadership, over several paired seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+import slsim
+from slsim.params import LEADERSHIP_FIELDS
+
+REPLICATES = 5
+
+
+@pytest.fixture(scope="module")
+def headline():
+    return slsim.compare(["blame_culture", "systems_leadership"], weeks=104, replicates=REPLICATES, seed=0,
+                         processes=1)
+
+
+@pytest.fixture(scope="module")
+def summary(headline):
+    return headline.summary().groupby("scenario")[list(slsim.OUTCOMES)].mean()
+
+
+# (outcome, +1 if systems leadership should be higher, -1 if lower, the expectation in words)
+EXPECTATIONS = [
+    ("delayed_transfers", -1, "systems leadership should have fewer delayed transfers"),
+    ("cross_boundary_trust", +1, "systems leadership should have higher cross-boundary trust"),
+    ("defensiveness", -1, "systems leadership should have lower defensiveness"),
+    ("cross_boundary_time_share", +1, "systems leadership should spend more time across boundaries"),
+    ("early_involvement_share", +1, "systems leadership should involve more citizens early"),
+    ("electives_cancelled", -1, "systems leadership should cancel fewer electives"),
+    ("psychological_safety", +1, "systems leadership should have higher psychological safety"),
+    ("waiting_for_instruction_share", -1, "under systems leadership fewer staff should wait for instruction"),
+    ("voice_heard_outsiders", +1, "systems leadership should hear more outsiders"),
+    ("experiments_started", +1, "systems leadership should start more pilots"),
+]
+
+
+@pytest.mark.parametrize("outcome,sign,expectation", EXPECTATIONS, ids=[e[0] for e in EXPECTATIONS])
+def test_systems_leadership_beats_blame_culture(summary, outcome, sign, expectation):
+    blame, systems = summary.loc["blame_culture", outcome], summary.loc["systems_leadership", outcome]
+    assert sign * (systems - blame) > 0, f"{expectation}: blame {blame:.4g}, systems {systems:.4g}"
+
+
+def test_delayed_transfers_difference_excludes_zero(headline):
+    d = headline.differences(["delayed_transfers", "cross_boundary_trust"]).set_index("outcome")
+    row = d.loc["delayed_transfers"]
+    assert row["replicates"] == REPLICATES
+    assert row["lo"] <= row["difference"] <= row["hi"]
+    assert row["hi"] < 0, (f"the interval of the difference in delayed transfers should exclude zero: "
+                           f"[{row['lo']:.3g}, {row['hi']:.3g}]")
+    trust = d.loc["cross_boundary_trust"]
+    assert trust["lo"] > 0, "the interval of the difference in trust should exclude zero"
+
+
+def test_differences_are_paired_means_of_the_summaries(headline):
+    summ = headline.summary().set_index(["scenario", "replicate"])
+    d = headline.differences(["delayed_transfers"]).iloc[0]
+    paired = (summ.loc["systems_leadership", "delayed_transfers"] - summ.loc["blame_culture", "delayed_transfers"])
+    assert d["difference"] == pytest.approx(paired.mean())
+    assert d["baseline"] == "blame_culture" and d["scenario"] == "systems_leadership"
+    assert d["baseline_mean"] == pytest.approx(summ.loc["blame_culture", "delayed_transfers"].mean())
+
+
+def test_headline_scenarios_share_the_place():
+    blame = slsim.load_scenario(slsim.scenario.scenario_dir() / "blame_culture.yaml")
+    systems = slsim.load_scenario(slsim.scenario.scenario_dir() / "systems_leadership.yaml")
+    a, b = blame.params_with().model_dump(), systems.params_with().model_dump()
+    differ = sorted(k for k in a if a[k] != b[k])
+    assert differ, "the two scenarios must differ in leadership"
+    assert set(differ) <= set(LEADERSHIP_FIELDS) | {"leadership_overrides"}, \
+        f"blame_culture and systems_leadership may differ only in leadership, not in {set(differ) - set(LEADERSHIP_FIELDS)}"
+    assert not blame.timeline and not systems.timeline, "no timeline events that could change money or demand"
+
+
+def test_every_scenario_is_the_default_place_plus_named_changes():
+    # Every scenario's place (money, demand, capacity, staff numbers) equals the default's unless the
+    # scenario names the change in its own params or timeline: nothing hides in defaults.
+    default = slsim.scenario.resolve_scenario("default").params_with().model_dump()
+    for name in slsim.list_scenarios():
+        sc = slsim.scenario.resolve_scenario(name)
+        params = sc.params_with().model_dump()
+        changed = {k for k in params if params[k] != default[k]}
+        assert changed <= set(sc.params), f"{name}: {changed - set(sc.params)} differ from default unannounced"

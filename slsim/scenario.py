@@ -12,6 +12,10 @@ A scenario is a YAML file (read with a safe loader) of this form::
       - week: 52
         set: {social_care_budget_change_per_year: -0.08}
         note: The council's budget is cut.
+      - week: 78
+        adopt: systems_leadership   # the leadership behaviours of that scenario
+
+``extends: SCENARIO`` starts ``params`` from another built-in scenario's.
 
 Anything unknown or invalid is a :class:`ScenarioError` naming the file, the field and what is
 allowed.
@@ -47,11 +51,16 @@ def scenario_dir() -> Path:
 
 
 class TimelineEvent(BaseModel):
-    """From ``week`` on, parameters in ``set`` take new values."""
+    """From ``week`` on, parameters in ``set`` take new values.
+
+    ``adopt: SCENARIO`` is a shorthand: the leadership behaviours of that built-in scenario are
+    added to ``set`` (values written in ``set`` win).
+    """
 
     model_config = ConfigDict(extra="forbid")
     week: int = Field(ge=1, le=10_000)
-    set: dict[str, Any]
+    set: dict[str, Any] = Field(default_factory=dict)
+    adopt: str | None = None
     note: str = ""
 
 
@@ -60,6 +69,7 @@ class _ScenarioFile(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     title: str
     narrative: str
+    extends: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     timeline: list[TimelineEvent] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
@@ -91,7 +101,7 @@ class Scenario:
         events = list(self.timeline)
         for i, ev in enumerate(extra or []):
             try:
-                events.append(TimelineEvent(**ev))
+                events.append(_adopted(TimelineEvent(**ev), Path("timeline")))
             except (ValidationError, TypeError) as err:
                 raise ScenarioError(f"timeline event {i}: {err}") from None
         for ev in events:
@@ -127,10 +137,14 @@ def load_scenario(path: str | Path) -> Scenario:
         spec = _ScenarioFile(**data)
     except ValidationError as err:
         msgs = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        raise ScenarioError("\n".join(msgs) + "\nallowed top-level fields: name, title, narrative, params, "
-                            "timeline, tags") from None
-    scenario = Scenario(spec.name, spec.title, spec.narrative.strip(), dict(spec.params), tuple(spec.timeline),
-                        tuple(spec.tags), path)
+        raise ScenarioError("\n".join(msgs) + "\nallowed top-level fields: name, title, narrative, extends, "
+                            "params, timeline, tags") from None
+    params = dict(spec.params)
+    if spec.extends:
+        # The base scenario's parameters first, this file's on top (one level of YAML keys).
+        params = {**_base(spec.extends, path, "extends").params, **params}
+    timeline = tuple(_adopted(ev, path) for ev in spec.timeline)
+    scenario = Scenario(spec.name, spec.title, spec.narrative.strip(), params, timeline, tuple(spec.tags), path)
     try:
         scenario.params_with()
     except ParameterError as err:
@@ -138,6 +152,26 @@ def load_scenario(path: str | Path) -> Scenario:
     for ev in scenario.timeline:
         _check_timeline_params(ev, path)
     return scenario
+
+
+def _base(name: str, path: Path, field: str) -> Scenario:
+    """A built-in scenario named by ``extends`` or ``adopt`` (never the file itself)."""
+    if (scenario_dir() / f"{name}.yaml").resolve() == path.resolve():
+        raise ScenarioError(f"{path}: {field}: a scenario cannot build on itself")
+    try:
+        return resolve_scenario(name)
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: {field}: {err}") from None
+
+
+def _adopted(ev: TimelineEvent, path: Path) -> TimelineEvent:
+    if not ev.adopt:
+        return ev
+    from .params import LEADERSHIP_FIELDS
+    base = _base(ev.adopt, path, f"timeline week {ev.week}: adopt").params
+    style = {k: v for k, v in base.items() if k in LEADERSHIP_FIELDS or k == "leadership_overrides"}
+    note = ev.note or f"The place adopts the leadership of {ev.adopt}"
+    return TimelineEvent(week=ev.week, set={**style, **ev.set}, note=note)
 
 
 def list_scenarios() -> list[str]:

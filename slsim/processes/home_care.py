@@ -20,6 +20,8 @@ Rules (all clients at once):
   floor (``model.home_care_headroom``, used by next week's discharges).
 * **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.
+* **Reporting.** With no clients at all there are no visits to measure, and the visit length
+  reported repeats last week's.
 * **Recovery and fit.** Packages end when care need falls below 0.25. Support designed with the
   client (involved early) fits better: their care need falls by 0.003 a week.
 """
@@ -86,7 +88,10 @@ def step(model) -> None:
     demand = p.home_care_max_hours * c.care_need[clients]
     total = demand.sum()
     ratio = min(1.0, supply / total) if total > 0 else 1.0
-    minutes = max(p.visit_minutes_floor, p.visit_minutes_planned * ratio) if total > 0 else p.visit_minutes_planned
+    if total > 0:
+        minutes = max(p.visit_minutes_floor, p.visit_minutes_planned * ratio)
+    else:  # no clients, no visits to measure: repeat last week's figure
+        minutes = model.w_last.get("home_care_minutes_per_visit", p.visit_minutes_planned)
     if minutes < 0.6 * p.visit_minutes_planned:
         c.unmet[clients] = True
     model.home_care_headroom = max(0.0, supply - total * floor_ratio)

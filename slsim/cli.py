@@ -150,7 +150,7 @@ def _write_outputs(results, args, stem: str) -> list[Path]:
 
         from .output import write_figure
         fig = results.plot()
-        paths += write_figure(fig, args.out, stem)
+        paths += write_figure(fig, args.out, stem, results.meta)
         plt.close(fig)
     return paths
 

@@ -37,16 +37,28 @@ def write_json(path: Path, data: Any) -> Path:
 
 def write_results(results, folder: Path, stem: str) -> list[Path]:
     """CSV and Parquet of the tidy frame, plus ``stem.meta.json``."""
-    frame = results.frame
+    frame = results.frame.copy()
+    # Parquet carries the record of what made it inside the file as well as beside it.
+    frame.attrs["slsim"] = json.dumps(results.meta, default=str)
     paths = [
-        write_atomic(folder / f"{stem}.csv", lambda p: frame.to_csv(p, index=False)),
+        write_atomic(folder / f"{stem}.csv", lambda p: results.frame.to_csv(p, index=False)),
         write_atomic(folder / f"{stem}.parquet", lambda p: frame.to_parquet(p, index=False)),
         write_json(folder / f"{stem}.meta.json", results.meta),
     ]
     return paths
 
 
-def write_figure(fig, folder: Path, stem: str) -> list[Path]:
-    """PNG and SVG of a matplotlib figure, each written atomically."""
-    return [write_atomic(folder / f"{stem}.{ext}", lambda p, ext=ext: fig.savefig(p, format=ext, dpi=130))
-            for ext in ("png", "svg")]
+def write_figure(fig, folder: Path, stem: str, meta: dict | None = None) -> list[Path]:
+    """PNG and SVG of a matplotlib figure, each written atomically, with the scenarios, seed and
+    versions that made it in the file's own metadata (PNG text chunks, SVG metadata)."""
+    paths = []
+    for ext in ("png", "svg"):
+        info = {"Title": stem, "Description": _describe(meta)} if meta else {}
+        paths.append(write_atomic(folder / f"{stem}.{ext}",
+                                  lambda p, ext=ext, info=info: fig.savefig(p, format=ext, dpi=130, metadata=info)))
+    return paths
+
+
+def _describe(meta: dict) -> str:
+    keys = ("scenarios", "weeks", "replicates", "seed", "params", "slsim_version", "mesa_version")
+    return json.dumps({k: meta.get(k) for k in keys}, default=str)

@@ -108,7 +108,7 @@ CSS = """
 .slsim-grid { display: flex; flex-wrap: wrap; gap: 8px; }
 .slsim-cell { width: 250px; border: 1px solid #e5e7e9; border-radius: 4px; background: white; }
 .slsim-cell svg, .slsim-net svg { width: 100%; height: auto; display: block; }
-.slsim-net { max-width: 560px; border: 1px solid #e5e7e9; border-radius: 4px; }
+.slsim-net { width: 540px; max-width: 100%; border: 1px solid #e5e7e9; border-radius: 4px; }
 .slsim-help { font-size: 12px; color: #566573; margin: -4px 0 10px 0; }
 .slsim-error { color: #b03a2e; font-size: 13px; font-weight: 600; display: block; margin-bottom: 8px; }
 .slsim-msg { color: #1e8449; font-size: 13px; }
@@ -125,7 +125,7 @@ CSS = """
 .slsim-diff td:first-child, .slsim-diff th:first-child { text-align: left; }
 .slsim-present { font-size: 22px; }
 .slsim-present .slsim-cell { width: 420px; }
-.slsim-present .slsim-net { max-width: 900px; }
+.slsim-present .slsim-net { width: 860px; }
 .slsim-present .slsim-week { font-size: 36px; }
 .slsim-present .slsim-sentence { font-size: 26px; }
 .slsim-present .slsim-log { font-size: 20px; max-height: 600px; }
@@ -156,6 +156,23 @@ class Ui:
 
 
 # ------------------------------------------------------------------------------------ explore
+def _esc(text: str) -> str:
+    import html
+    return html.escape(str(text))
+
+
+def _scenario_names() -> list[str]:
+    names = list_scenarios()
+    return names if "default" in names else names + ["default"]
+
+
+@solara.component
+def Words(html_text: str, classes: list[str] | None = None):
+    """Text with simple HTML (no solara.Markdown: it fetches mermaid from a public CDN, which fails
+    offline and would leave 'Could not load URL' in the server log)."""
+    solara.HTML(tag="div", unsafe_innerHTML=html_text, classes=classes or [])
+
+
 @solara.component
 def ParamInput(session: Session, ui: Ui, name: str):
     """One labelled set-up control: unit and range in the label, a sentence of help below, and a
@@ -190,7 +207,7 @@ def ParamInput(session: Session, ui: Ui, name: str):
 @solara.component
 def SetupPanel(session: Session, ui: Ui):
     gen = ui.setup_gen.value
-    names = list_scenarios() + ["default"]
+    names = _scenario_names()
     seed_error, set_seed_error = solara.use_state("")
 
     def pick(name):
@@ -213,13 +230,13 @@ def SetupPanel(session: Session, ui: Ui):
     sc = resolve_scenario(session.scenario)
     with solara.Column(gap="6px"):
         solara.Select("Scenario", values=names, value=session.scenario, on_value=pick, classes=["slsim-scenario"])
-        solara.Markdown(f"**{sc.title}**\n\n{sc.narrative}")
+        Words(f"<b>{_esc(sc.title)}</b><br>{_esc(sc.narrative)}", classes=["slsim-narrative"])
         with solara.Tooltip("The same seed gives the same run, here and in slsim.run(..., seed=...)"):
             solara.InputText("Seed (whole number from 0)", value=str(session.seed), on_value=set_seed,
                              error=bool(seed_error), dense=True, classes=["slsim-input-seed"])
         if seed_error:
             solara.Text(seed_error, classes=["slsim-error", "slsim-error-seed"])
-        solara.Markdown("#### Set-up\nChanging a value restarts the run at week 0.")
+        Words("<b>Set-up</b>: changing a value restarts the run at week 0.")
         with solara.Details("Leadership style", expand=True):
             for name in LEADERSHIP_FIELDS:
                 ParamInput(session, ui, name).key(f"{name}-{gen}")
@@ -278,6 +295,8 @@ def TrainerPanel(session: Session, ui: Ui):
     name, set_name = solara.use_state("ceding")
     text, set_text = solara.use_state("")
     error, set_error = solara.use_state("")
+    styles = [n for n in _scenario_names() if n != "default"]
+    style, set_style = solara.use_state("systems_leadership" if "systems_leadership" in styles else styles[0])
 
     def apply(changes_fn, what):
         try:
@@ -307,12 +326,13 @@ def TrainerPanel(session: Session, ui: Ui):
         solara.Text(f"now: {format_value(session.value(name))}. {info['help']}", classes=["slsim-help"])
         if error:
             solara.Text(error, classes=["slsim-error", "slsim-error-intervention"])
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
+            solara.Select("Leadership style of scenario", values=styles, value=style, on_value=set_style,
+                          classes=["slsim-adopt-select"], style={"max-width": "300px"})
+            solara.Button("Adopt this style", on_click=lambda: apply(lambda: session.switch_style(style),
+                                                                     f"leadership style of '{label(style)}'"),
+                          color="primary", classes=["slsim-adopt"])
         with solara.Row(style={"flex-wrap": "wrap"}):
-            for other in list_scenarios():
-                title = resolve_scenario(other).title
-                solara.Button(f"Adopt style: {label(other)}", outlined=True, classes=[f"slsim-adopt-{other}"],
-                              on_click=lambda other=other, title=title: apply(
-                                  lambda: session.switch_style(other), f"leadership style of '{title}'"))
             solara.Button("Cut social care budget 8%/yr", outlined=True, classes=["slsim-cut"],
                           on_click=lambda: apply(lambda: session.intervene(
                               {"social_care_budget_change_per_year": -0.08}, "social care budget cut by 8% a year"),
@@ -326,7 +346,8 @@ def TrainerPanel(session: Session, ui: Ui):
                                                                            "acute and social care pool budgets"),
                                                  "pooled budget"))
         if session.interventions:
-            solara.Markdown("Applied: " + "; ".join(f"week {iv.week}: {iv.note}" for iv in session.interventions))
+            Words("Applied: " + "; ".join(f"week {iv.week}: {_esc(iv.note)}" for iv in session.interventions),
+                  classes=["slsim-applied"])
 
 
 @solara.component
@@ -436,7 +457,7 @@ def TourCard(session: Session, ui: Ui):
 
     with solara.Card(f"Guided tour {i + 1}/{len(TOUR)}: {step['title']}", classes=["slsim-tour"],
                      style={"background": "#fef9e7"}):
-        solara.Markdown(step["text"])
+        Words(step["text"], classes=["slsim-tour-text"])
         with solara.Row():
             solara.Button("Back", on_click=go(i - 1), disabled=i == 0, classes=["slsim-tour-back"])
             solara.Button("Next" if i + 1 < len(TOUR) else "Finish", on_click=go(i + 1), color="primary",
@@ -485,9 +506,9 @@ class CompareRequest:
 @solara.component
 def CompareView(session: Session, ui: Ui):
     """Two scenarios, same seeds, replicates as bands, one sentence per outcome group."""
-    names = list_scenarios() + ["default"]
-    base, set_base = solara.use_state(names[0])
-    other, set_other = solara.use_state(names[1] if len(names) > 1 else "default")
+    names = _scenario_names()
+    base, set_base = solara.use_state("blame_culture" if "blame_culture" in names else names[0])
+    other, set_other = solara.use_state("systems_leadership" if "systems_leadership" in names else names[-1])
     weeks_text, set_weeks = solara.use_state("104")
     reps_text, set_reps = solara.use_state("10")
     seed_text, set_seed = solara.use_state(str(session.seed))
@@ -523,8 +544,8 @@ def CompareView(session: Session, ui: Ui):
     result = solara.use_thread(work, dependencies=[request], intrusive_cancel=False)
 
     with solara.Column():
-        solara.Markdown("### Compare two scenarios\nBoth run with the same seeds (common random numbers), so their "
-                        "difference reflects leadership, not luck. Bands: 5-95% of replicates; line: median.")
+        Words("<h3>Compare two scenarios</h3>Both run with the same seeds (common random numbers), so their "
+              "difference reflects leadership, not luck. Bands: 5-95% of replicates; line: median.")
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
             solara.Select("Baseline", values=names, value=base, on_value=set_base, classes=["slsim-cmp-a"],
                           style={"max-width": "260px"})
@@ -611,10 +632,10 @@ def LearnView(session: Session, ui: Ui):
         ui.tab.value = "Explore"
 
     with solara.Column():
-        solara.Markdown("### Learn\nA short guided tour of the first scenario shows what each chart means and "
+        Words("<h3>Learn</h3>A short guided tour of the first scenario shows what each chart means and "
                         "what to try next. Hover over a chart or a control's help for plain-language help.")
         solara.Button("Start the guided tour", on_click=start_tour, color="primary", classes=["slsim-start-tour"])
-        solara.Markdown("### Glossary")
+        Words("<h3>Glossary</h3>")
         solara.HTML(tag="dl", unsafe_innerHTML="".join(
             f"<dt><b>{term}</b></dt><dd style='margin:0 0 10px 16px'>{text}</dd>" for term, text in GLOSSARY.items()),
             classes=["slsim-glossary"])

@@ -42,9 +42,13 @@ PARAM_INFO: dict[str, dict[str, Any]] = {row["name"]: row for row in parameter_t
 
 
 def first_scenario() -> str:
-    """The scenario a new session opens with (and the guided tour uses): the first built-in one."""
+    """The scenario a new session opens with (and the guided tour uses): the first built-in
+    scenario tagged ``headline`` (the library's opening story), else the first one."""
     from ..scenario import list_scenarios
     names = list_scenarios()
+    for name in names:
+        if "headline" in resolve_scenario(name).tags and name != "default":
+            return name
     return names[0] if names else "default"
 
 

@@ -54,6 +54,9 @@ from .scenario import Scenario, resolve_scenario
 STREAMS = ("population", "staff", "time_use", "joint_work", "needs", "hospital", "home_care", "voice",
            "failures", "learning", "culture")
 
+# Above this many citizens, Citizen agent objects are made only on demand (memory and set-up time).
+CITIZEN_OBJECT_LIMIT = 200_000
+
 PHASES = ("timeline", "time_use", "joint_work", "needs", "hospital", "home_care", "voice", "failures",
           "learning", "culture", "money", "measure")
 
@@ -66,13 +69,17 @@ class SystemModel(mesa.Model):
             YAML file, a :class:`~slsim.scenario.Scenario`, or None for the default place.
         rng: seed (int) for all randomness; same seed and parameters give identical results.
         timeline: extra events ``[{"week": N, "set": {...}}]`` added to the scenario's own.
+        profile: time each phase of the week into ``phase_seconds``.
+        citizen_objects: create a Citizen agent per row (default: up to 200,000 citizens; above
+            that, citizens are columns only and ``model.citizen(row)`` makes a view on demand).
         **params: any parameter of :class:`~slsim.params.Params` by name, overriding the scenario.
 
     Every week is one call of :meth:`step`; ``datacollector`` holds one row per week.
     """
 
     def __init__(self, scenario: str | Path | Scenario | None = None, *, rng: int | None = None,
-                 timeline: list[dict[str, Any]] | None = None, profile: bool = False, **params: Any) -> None:
+                 timeline: list[dict[str, Any]] | None = None, profile: bool = False,
+                 citizen_objects: bool | None = None, **params: Any) -> None:
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**32))
         if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
@@ -87,6 +94,7 @@ class SystemModel(mesa.Model):
         self.week = 0
         self.events: list[tuple[int, str, str, str]] = []  # (week, kind, organisation, text)
         self.profile = profile
+        self.citizen_objects = citizen_objects
         self.phase_seconds: dict[str, float] = defaultdict(float)
         self.w: dict[str, float] = {}  # this week's tallies, read by metrics
         self._build()
@@ -110,7 +118,9 @@ class SystemModel(mesa.Model):
         learning.initial_codes(self)
         joint_work.initial_trust(self)
         self.staff_agents = [Staff(self, i) for i in range(self.staff.n)]
-        self.citizen_agents = [Citizen(self, i) for i in range(n)]
+        eager = self.citizen_objects if self.citizen_objects is not None else n <= CITIZEN_OBJECT_LIMIT
+        self._citizen_views: dict[int, Citizen] = {}
+        self.citizen_agents = [Citizen(self, i) for i in range(n)] if eager else None
         money.open_budgets(self)
 
     def _build_staff(self) -> None:
@@ -206,8 +216,15 @@ class SystemModel(mesa.Model):
 
     # ------------------------------------------------------------------ views
     def citizen(self, row: int) -> Citizen:
-        """The Citizen agent for a row of the citizen table."""
-        return self.citizen_agents[row]
+        """The Citizen agent for a row of the citizen table (made on demand for very large places)."""
+        if self.citizen_agents is not None:
+            return self.citizen_agents[row]
+        if not 0 <= row < self.citizens.n:
+            raise IndexError(f"citizen row {row} out of range 0..{self.citizens.n - 1}")
+        view = self._citizen_views.get(row)
+        if view is None:
+            view = self._citizen_views[row] = Citizen(self, row)
+        return view
 
     def event_log(self):
         """The event log as a DataFrame: week, kind, organisation, text."""

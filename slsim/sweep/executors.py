@@ -63,6 +63,13 @@ def _worker_init(parent_pid: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        # one BLAS/OpenMP thread per worker: the pool already fills the cores (Dask's workers do
+        # the same through OMP_NUM_THREADS); more would oversubscribe them
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except ImportError:
+        pass
 
     def watch() -> None:
         while True:

@@ -1,0 +1,86 @@
+"""slsim analyse on small real sweeps of each kind: Sobol, Morris, switch timing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from slsim.sweep import ExperimentError, load_results, run_sweep
+from slsim.sweep.analysis import analyse, recovery
+
+from .conftest import write_experiment
+
+RANGES = {"blame_response": {"range": [0.0, 1.0]}, "shared_ambition": {"range": [0.0, 1.0]}}
+
+
+@pytest.mark.parametrize("design,samples,points", [("sobol", 4, 4 * (2 + 2)), ("morris", 3, 3 * (2 + 1))])
+def test_sensitivity_sweep_and_analysis(tmp_path, design, samples, points):
+    exp = write_experiment(tmp_path, name=design, design=design, samples=samples, factors=RANGES, replicates=1,
+                           weeks=20, outputs={"weekly": [], "summary_weeks": 5},
+                           analysis={"outcomes": ["cross_boundary_trust", "delayed_transfers"]})
+    out = tmp_path / "out"
+    summary = run_sweep(exp, out, processes=1)
+    assert summary.total == points and summary.completed == points
+    runs = load_results(out)
+    assert runs["blame_response"].between(0, 1).all() and runs["shared_ambition"].between(0, 1).all()
+    rep = analyse(out)
+    tab = rep.tables[design]
+    assert set(tab["outcome"]) == {"cross_boundary_trust", "delayed_transfers"}
+    assert set(tab["factor"]) == set(RANGES)
+    cols = ["S1", "S1_conf", "ST", "ST_conf"] if design == "sobol" else ["mu_star", "mu_star_conf", "sigma"]
+    assert tab[cols].notna().all().all()
+    assert (out / "analysis" / f"{design}.csv").is_file()
+    assert (out / "analysis" / f"{design}_cross_boundary_trust.png").stat().st_size > 1000
+
+
+def test_sobol_analysis_refuses_an_incomplete_sweep(tmp_path):
+    exp = write_experiment(tmp_path, name="partial", design="sobol", samples=4, factors=RANGES, replicates=1,
+                           weeks=10, outputs={"weekly": [], "summary_weeks": 5})
+    out = tmp_path / "out"
+    seen = []
+
+    def stop(rec):
+        seen.append(rec)
+        if len(seen) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(exp, out, processes=1, on_record=stop)
+    with pytest.raises(ExperimentError, match="every design point"):
+        analyse(out)
+
+
+def test_switch_timing_sweep_and_recovery(tmp_path):
+    exp = write_experiment(tmp_path, name="switch", factors={"switch_week": {"levels": [1, 12, None]}},
+                           switch={"to": "systems_leadership"}, replicates=2, weeks=40, common_random_numbers=True,
+                           outputs={"weekly": ["cross_boundary_trust"], "summary_weeks": 8})
+    out = tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    weekly = load_results(out, what="weekly")
+    # runs switched at week 12 follow the never-switched runs exactly until the switch (same seeds)
+    a = weekly[weekly["switch_week"] == 12].set_index(["replicate", "week"])["cross_boundary_trust"]
+    b = weekly[weekly["switch_week"].isna()].set_index(["replicate", "week"])["cross_boundary_trust"]
+    before = a.index.get_level_values("week") < 12
+    pd.testing.assert_series_equal(a[before], b[before])
+    assert not a[~before].equals(b[~before])
+    rep = analyse(out)
+    tab = rep.tables["recovery"]
+    assert tab["switch_week"].tolist() == [12, "never"]
+    assert (out / "analysis" / "recovery.png").is_file()
+    assert any(line.startswith("- switch at week 12") for line in rep.lines)
+
+
+def test_recovery_rule_on_a_planted_series():
+    weeks = range(1, 101)
+    rows = []
+    for w in weeks:
+        rows.append({"switch_week": 1, "week": w, "y": 1.0})
+        rows.append({"switch_week": None, "week": w, "y": 0.0})
+        # switched at 20: climbs back linearly from week 20 to week 60, then stays at the reference
+        rows.append({"switch_week": 20, "week": w, "y": 0.0 if w < 20 else min(1.0, (w - 20) / 40)})
+        # switched at 80: too late to get back
+        rows.append({"switch_week": 80, "week": w, "y": 0.0 if w < 80 else (w - 80) / 100})
+    tab = recovery(pd.DataFrame(rows), "y", tolerance=0.1, window=1).set_index("switch_week")
+    assert tab.loc[20, "recovery_weeks"] == 36 and tab.loc[20, "fully_recovers"]  # 0.9 reached at week 56
+    assert pd.isna(tab.loc[80, "recovery_weeks"]) and not tab.loc[80, "fully_recovers"]
+    assert tab.loc["never", "gap_at_end"] == 1.0

@@ -100,8 +100,9 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
     weeks = np.asarray(weeks, int)
     values = np.asarray(values, float)
     last = float(values[-1]) if values.size else float("nan")
-    wlo, whi = (int(weeks[0]), int(weeks[-1])) if weeks.size else (0, 1)
-    whi = max(whi, wlo + 1)
+    last_week = int(weeks[-1]) if weeks.size else 0
+    wlo, whi = (int(weeks[0]), last_week) if weeks.size else (0, 1)
+    whi = max(whi, wlo + 1)  # a one-week run still needs an x-axis
     ylo, yhi = _scale(float(np.nanmin(values)) if values.size else 0.0, float(np.nanmax(values)) if values.size else 1.0)
     parts, x, y = _axes(wlo, whi, ylo, yhi, w, h, left, top, bottom, right, marks, highlight)
     if values.size:
@@ -115,7 +116,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                     f'<text x="4" y="24" font-size="9" fill="#666">{html.escape(unit)}</text>'
                     f'<text class="slsim-last" x="{w - 6}" y="14" font-size="12" text-anchor="end" '
                     f'fill="#1b4f72">{fmt(last)}</text>')
-    attrs = (f'data-outcome="{outcome}" data-week="{whi if values.size else 0}" '
+    attrs = (f'data-outcome="{outcome}" data-week="{last_week}" '
              f'data-value="{repr(last)}"')
     return _frame(title, tooltip, w, h, parts, attrs)
 

@@ -1,0 +1,125 @@
+"""Fixtures for the browser view's tests: the real server as a subprocess, and real Chromium.
+
+Chromium comes from Debian (`scripts/setup_browser.sh` installs it; `./dev.sh test` runs that
+first). Playwright's own browser download does not work on these machines, so the pytest-playwright
+``browser`` fixture is pointed at /usr/bin/chromium. A missing Chromium FAILS the browser tests
+rather than skipping them: CI must run them every time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1600, "height": 1000}  # the set-up column needs >= 1400 px
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BAD_LOG_LINES = ("Could not load URL", "Traceback (most recent call last)")
+
+
+@dataclass
+class AppServer:
+    url: str
+    log: Path
+    proc: subprocess.Popen
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(log: Path, port: int | None = None, timeout: float = 60.0) -> AppServer:
+    """Start ``slsim app`` on 127.0.0.1 and wait until it answers; its own process group."""
+    port = port or free_port()
+    out = log.open("w")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+                             "app", "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"slsim app exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return AppServer(url, log, proc)
+        except OSError:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError(f"slsim app did not answer within {timeout} s:\n{log.read_text()}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server and its solara child: the process group we created, by its id."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("slsim-app") / "server.log")
+    yield server
+    stop_server(server.proc)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "server.log").write_text(server.log_text())
+
+
+@pytest.fixture
+def app(app_server):
+    """The running server; after each test its log must hold no failed asset load or traceback."""
+    before = len(app_server.log_text())
+    yield app_server
+    new = app_server.log_text()[before:]
+    for bad in BAD_LOG_LINES:
+        assert bad not in new, f"server log contains '{bad}':\n{new[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """pytest-playwright: use Debian's Chromium, never a downloaded one."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup_browser.sh' (as root) to install it")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def new_page(browser, app):
+    """Open a fresh browser context (a new session) on the app; closes them all afterwards."""
+    contexts = []
+
+    def open_page():
+        ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(app.url)
+        page.locator(".slsim-week").wait_for()
+        return page
+
+    yield open_page
+    for ctx in contexts:
+        ctx.close()
+

@@ -1,0 +1,242 @@
+"""End-to-end: the real app (``slsim app``) in real headless Chromium, driven by Playwright.
+
+Numbers are never hard-coded (the model is still being calibrated): what the page shows is checked
+against the run layer (`slsim.run` / `slsim.compare`) for the same scenario, seed and settings.
+Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+import slsim
+from slsim.app.state import summary_sentences
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EXPLORE = ".slsim-view-explore"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_week(page, week: int) -> None:
+    page.locator(".slsim-week").filter(has_text=f"Week {week}").wait_for()
+    # the charts carry the week they show: wait until they have caught up
+    page.wait_for_function(
+        "w => { const c = document.querySelectorAll('.slsim-view-explore svg.slsim-chart');"
+        " return c.length > 0 && [...c].every(e => e.dataset.week == String(w)); }", arg=week)
+
+
+def chart_values(page) -> dict[str, tuple[int, float]]:
+    rows = page.eval_on_selector_all(f"{EXPLORE} svg.slsim-chart",
+                                     "els => els.map(e => [e.dataset.outcome, e.dataset.week, e.dataset.value])")
+    return {name: (int(week), float(value)) for name, week, value in rows}
+
+
+def pick(page, select_class: str, option: str) -> None:
+    """Choose an option of a Vuetify select (its menu opens detached from the field)."""
+    page.locator(f".{select_class}").click()
+    page.locator(".menuable__content__active .v-list-item").get_by_text(option, exact=True).click()
+
+
+def type_into(page, input_class: str, text: str) -> None:
+    box = page.locator(f".{input_class} input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def assert_matches_run_layer(page, scenario, weeks, seed, params=None, timeline=None) -> None:
+    expected = slsim.run(scenario, weeks=weeks, replicates=1, seed=seed, params=params, timeline=timeline).frame
+    last = expected[expected["week"] == weeks].iloc[0]
+    shown = chart_values(page)
+    assert set(shown) == set(slsim.OUTCOMES), "one chart per outcome"
+    for name, (week, value) in shown.items():
+        assert week == weeks
+        want = float(last[name])
+        assert value == want or (math.isnan(value) and math.isnan(want)), f"{name}: page {value} != run layer {want}"
+
+
+def test_explore_pick_set_step_matches_run_layer(new_page):
+    page = new_page()
+    wait_week(page, 0)
+    pick(page, "slsim-scenario", "systems_leadership")
+    page.locator(".slsim-narrative").filter(has_text="lead by influence").wait_for()
+    type_into(page, "slsim-input-ceding", "0.55")
+    page.locator(".slsim-msg").filter(has_text="ceding set to 0.55").wait_for()
+    type_into(page, "slsim-input-seed", "7")
+    page.locator(".slsim-msg").filter(has_text="seed 7").wait_for()
+    page.locator(".slsim-step").click()
+    wait_week(page, 1)
+    first = chart_values(page)
+    net_ties_1 = int(page.locator("svg.slsim-network").get_attribute("data-ties"))
+    page.locator(".slsim-step13").click()
+    wait_week(page, 14)
+    page.locator(".slsim-step").click()
+    wait_week(page, 15)
+    later = chart_values(page)
+    assert sum(first[n][1] != later[n][1] for n in first) >= 5, "charts and numbers update as weeks pass"
+    assert page.locator("svg.slsim-network").get_attribute("data-week") == "15"
+    assert int(page.locator("svg.slsim-network").get_attribute("data-ties")) != net_ties_1 or net_ties_1 > 0
+    assert_matches_run_layer(page, "systems_leadership", 15, 7, params={"ceding": 0.55})
+    code = page.locator(".slsim-code").inner_text()
+    assert "slsim.run('systems_leadership', weeks=15, replicates=1, seed=7, params={'ceding': 0.55})" in code
+    shot(page, "explore")
+
+
+def test_bad_values_refused_with_message(new_page):
+    page = new_page()
+    page.locator(".slsim-step").click()
+    wait_week(page, 1)
+    type_into(page, "slsim-input-ceding", "lots")
+    err = page.locator(".slsim-error-ceding")
+    err.wait_for()
+    assert "'lots' is not allowed" in err.inner_text() and "0 to 1" in err.inner_text()
+    type_into(page, "slsim-input-ceding", "1.5")
+    page.locator(".slsim-error-ceding").filter(has_text="'1.5' is not allowed").wait_for()
+    assert page.locator(".slsim-week").inner_text() == "Week 1", "a refused value does not restart the run"
+    page.get_by_text("Pressure, money and size").click()
+    type_into(page, "slsim-input-n_citizens", "2500.5")
+    page.locator(".slsim-error-n_citizens").filter(has_text="whole number").wait_for()
+    type_into(page, "slsim-input-seed", "-3")
+    page.locator(".slsim-error-seed").filter(has_text="whole number").wait_for()
+    page.locator(".slsim-iv-value input").fill("abc")
+    page.locator(".slsim-iv-apply").click()
+    page.locator(".slsim-error-intervention").filter(has_text="'abc' is not allowed").wait_for()
+    assert "params=" not in page.locator(".slsim-code").inner_text() and "timeline=" not in page.locator(
+        ".slsim-code").inner_text(), "nothing refused reached the model"
+    # a good value clears the message
+    type_into(page, "slsim-input-ceding", "0.2")
+    page.locator(".slsim-msg").filter(has_text="ceding set to 0.2").wait_for()
+    assert page.locator(".slsim-error-ceding").count() == 0
+    shot(page, "bad-values")
+
+
+def test_mid_run_intervention_marked_and_reproducible(new_page):
+    page = new_page()
+    page.locator(".slsim-step13").click()
+    wait_week(page, 13)
+    page.locator(".slsim-iv-value input").fill("0.9")
+    page.locator(".slsim-iv-apply").click()
+    page.locator(".slsim-msg").filter(has_text="intervention from week 14").wait_for()
+    page.locator(".slsim-step13").click()
+    wait_week(page, 26)
+    n = len(slsim.OUTCOMES)
+    marks = page.locator(f'{EXPLORE} svg.slsim-chart line.slsim-mark[data-kind="intervention"][data-week="14"]')
+    assert marks.count() == n, "the intervention is marked on every chart"
+    timeline = [{"week": 14, "set": {"ceding": 0.9}, "note": "Trainer: ceding = 0.9"}]
+    assert_matches_run_layer(page, "blame_culture", 26, 0, timeline=timeline)
+    # adopt another scenario's style, then explain a week from the log
+    page.locator(".slsim-adopt").click()
+    page.locator(".slsim-msg").filter(has_text="intervention from week 27").wait_for()
+    page.locator(".slsim-step").click()
+    wait_week(page, 27)
+    assert page.locator(f'{EXPLORE} line.slsim-mark[data-week="27"]').count() == n
+    page.locator(".slsim-log tr").filter(has_text="Trainer:").first.wait_for()
+    btn = page.locator(".slsim-week-btn").first
+    week = int(btn.inner_text().split()[-1])
+    btn.click()
+    page.wait_for_function("w => document.querySelectorAll('.slsim-view-explore svg.slsim-chart "
+                           "rect.slsim-highlight[data-week=\"' + w + '\"]').length > 0", arg=week)
+    assert page.locator(f'{EXPLORE} rect.slsim-highlight[data-week="{week}"]').count() == n
+    assert page.locator(f'.slsim-log tr.hl[data-week="{week}"]').count() >= 1
+    # filter the log by kind: only interventions left
+    page.locator(".slsim-kinds").click()
+    menu = page.locator(".menuable__content__active")
+    for kind in ("blame", "joint review", "pilot started", "pilot scaled", "pilot stopped", "timeline"):
+        menu.locator(".v-list-item").get_by_text(kind, exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => [...document.querySelectorAll('.slsim-log tr')].every("
+                           "r => r.dataset.kind == 'intervention')")
+    assert page.locator(".slsim-log tr").count() == 2
+    shot(page, "intervention")
+
+
+def test_sessions_are_isolated_and_not_frozen(new_page):
+    a, b = new_page(), new_page()
+    a.locator(".slsim-step13").click()
+    wait_week(a, 13)
+    type_into(a, "slsim-input-blame_response", "0.3")
+    a.locator(".slsim-msg").filter(has_text="blame response set to 0.3").wait_for()
+    a.locator(".slsim-step").click()
+    wait_week(a, 1)
+    assert b.locator(".slsim-week").inner_text() == "Week 0"
+    assert b.locator(".slsim-input-blame_response input").input_value() == "0.85", "B keeps its own set-up"
+    b.locator(".slsim-step").click()
+    wait_week(b, 1)
+    b.locator(".slsim-step").click()
+    wait_week(b, 2)
+    assert a.locator(".slsim-week").inner_text() == "Week 1"
+    assert_matches_run_layer(a, "blame_culture", 1, 0, params={"blame_response": 0.3})
+    assert_matches_run_layer(b, "blame_culture", 2, 0)
+    # a long comparison in A must not freeze B
+    a.get_by_role("button", name="Compare", exact=True).click()
+    a.locator(".slsim-cmp-run").click()
+    a.locator(".slsim-cmp-status").first.wait_for()
+    t0 = time.perf_counter()
+    b.locator(".slsim-step").click()
+    wait_week(b, 3)
+    waited = time.perf_counter() - t0
+    still_running = a.locator(".slsim-cmp-done").count() == 0
+    assert waited < 3.0, f"B's step took {waited:.1f} s while A compared"
+    assert still_running or waited < 1.0
+    shot(b, "session-b")
+    a.locator(".slsim-cmp-done").wait_for(timeout=60_000)
+
+
+def test_compare_same_seeds_bands_and_sentences(new_page):
+    page = new_page()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    # a bad value first: refused beside the controls
+    page.locator(".slsim-cmp-reps input").fill("1")
+    page.locator(".slsim-cmp-run").click()
+    page.locator(".slsim-error-compare").filter(has_text="replicates").wait_for()
+    page.locator(".slsim-cmp-weeks input").fill("30")
+    page.locator(".slsim-cmp-reps input").fill("4")
+    page.locator(".slsim-cmp-seed input").fill("3")
+    page.locator(".slsim-cmp-run").click()
+    page.locator(".slsim-cmp-done").wait_for(timeout=60_000)
+    expected = summary_sentences(slsim.compare(["blame_culture", "systems_leadership"], weeks=30, replicates=4,
+                                               seed=3))
+    for level, sentence in expected.items():
+        assert page.locator(f".slsim-sentence-{level}").inner_text() == sentence
+    assert page.locator(".slsim-view-compare polygon.slsim-band").count() == 2 * len(slsim.OUTCOMES)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Differences (CSV)").click()
+    text = Path(dl.value.path()).read_text()
+    assert text.splitlines()[0].startswith("outcome,level,unit") and len(text.splitlines()) == 1 + len(slsim.OUTCOMES)
+    shot(page, "compare")
+
+
+def test_tour_glossary_presentation_and_exports(new_page):
+    page = new_page()
+    page.get_by_role("button", name="Learn", exact=True).click()
+    glossary = page.locator(".slsim-glossary")
+    for term in ("Delayed transfer of care", "Ceded leadership", "Co-production", "Psychological safety"):
+        assert term in glossary.inner_text()
+    page.locator(".slsim-start-tour").click()
+    page.locator(".slsim-tour").filter(has_text="1/").wait_for()
+    page.locator(".slsim-tour-next").click()
+    page.locator(".slsim-tour").filter(has_text="The place as a network").wait_for()
+    wait_week(page, 26)
+    shot(page, "tour")
+    page.locator(".slsim-present-switch").click()
+    page.locator(".slsim-present").wait_for()
+    assert page.locator(".slsim-scenario").count() == 0, "presentation mode hides the set-up column"
+    big = page.eval_on_selector(".slsim-present", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert big >= 20
+    shot(page, "presentation")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Data (CSV)").click()
+    lines = Path(dl.value.path()).read_text().splitlines()
+    assert lines[0].startswith("week,") and len(lines) == 1 + 26
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Charts (PNG)").click()
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -6,7 +6,8 @@ What is written depends on the design (everything goes to ``RESULTS/analysis`` a
   ``bands.csv`` and ``bands_OUTCOME.png`` (median and 5-95% band of each outcome by factor level;
   continuous factors are cut into five equal-count bins), ``report.md``;
 * two or more factors with several levels: tipping heatmaps ``tipping_spiral_share.png`` and
-  ``tipping_OUTCOME.png`` over the two heatmap factors (averaged over any others);
+  ``tipping_OUTCOME.png`` over the two heatmap factors (averaged over any others), and
+  ``tipping_spiral_share_by_F.png``, one map per level of a third factor F with few levels;
 * ``sobol``: ``sobol.csv`` (S1, S1_conf, ST, ST_conf per outcome and factor) and ``sobol_OUTCOME.png``;
 * ``morris``: ``morris.csv`` (mu, mu_star, mu_star_conf, sigma) and ``morris_OUTCOME.png``;
 * scenario discovery when some runs end in the retreat spiral and some do not: ``discovery.csv``
@@ -331,6 +332,20 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
                 _heatmap(ax[0][0], tab, f"{_label(o)}: mean of runs", _unit(o), fig)
                 name = f"tipping_{o}.png"
             rep.files.append(_save(fig, out / name))
+        # a third factor with few levels (e.g. ceding): one map per level shows whether it pulls the
+        # tipping line back
+        facets = [f for f in multi if f not in axes_f and runs[f].nunique() <= 6]
+        if facets:
+            ff = facets[0]
+            levels = sorted(runs[ff].dropna().unique())
+            fig, axs = _figure(1, len(levels), (4.4, 3.8))
+            for ax, lv in zip(axs[0], levels):
+                sub = runs[runs[ff] == lv]
+                tab = sub.pivot_table(index=yf, columns=xf, values="spiral", aggfunc="mean")
+                _heatmap(ax, tab, f"{_label(ff)} = {_fmt(lv)}", "share of runs", fig, 0, 1, "magma")
+                rep.lines.append(f"- with {_label(ff)} {_fmt(lv)}: {sub['spiral'].mean():.0%} of runs {SPIRAL_LABEL}")
+            fig.suptitle(f"Share of runs that {SPIRAL_LABEL}, by {_label(ff)}")
+            rep.files.append(_save(fig, out / f"tipping_spiral_share_by_{ff}.png"))
 
     # sensitivity indices
     if design["kind"] in ("sobol", "morris"):

@@ -334,7 +334,10 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
         missing = [n for n in spec.analysis.heatmap if n not in spec.factors]
         if missing:
             raise ExperimentError(f"{where}: analysis.heatmap names {missing}, which are not factors")
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode()
+    # The content hash covers what decides the runs' numbers; titles, batch size and analysis hints
+    # may change between sessions of one sweep without blocking a resume.
+    canonical = json.dumps(spec.model_dump(mode="json", exclude={"title", "description", "batch_runs", "analysis"}),
+                           sort_keys=True).encode()
     return Experiment(spec, scenario, factors, path,
                       hashlib.sha256(file_bytes if file_bytes is not None else canonical).hexdigest(),
                       hashlib.sha256(canonical).hexdigest())

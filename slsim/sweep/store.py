@@ -17,7 +17,8 @@ Rules:
   removed on resume, so rerunning those runs cannot duplicate rows.
 * A run may be reported twice (Dask reruns a task whose worker died after it finished); the store
   keeps the first record of a run id and drops later ones, in memory and on load.
-* Resuming needs the same experiment content (comments may change); otherwise it is refused.
+* Resuming needs the same experiment content: everything that decides the runs' numbers. Comments,
+  title, description, ``batch_runs`` and ``analysis`` hints may change; anything else is refused.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ class ResultStore:
         self.runs = runs
         self.factor_names = exp.factor_names
         self.manifest = manifest or self._new_manifest(design, runs)
+        # the latest file's analysis hints and titles win (they do not change any run)
+        self.manifest["experiment"]["spec"] = exp.spec.model_dump(mode="json")
+        self.manifest["experiment"]["file_sha256"] = exp.file_sha256
         self.session = len(self.manifest["sessions"]) + 1
         self.batch = 0
         self.done: set[int] = set()

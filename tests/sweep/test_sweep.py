@@ -290,3 +290,24 @@ def test_local_dask_cluster_workers_option(reference, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "dask local cluster (2 workers)" in res.stderr.replace("\n", " ")
     pd.testing.assert_frame_equal(comparable(load_results(tmp_path / "out")), comparable(reference["runs"]))
+
+
+def test_scenario_as_a_factor_and_hints_may_change_on_resume(tmp_path):
+    exp = write_experiment(tmp_path, name="scen", factors={"scenario": {"levels": ["blame_culture",
+                                                                                   "systems_leadership"]}},
+                           common_random_numbers=True, weeks=12)
+    out = tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    runs = load_results(out)
+    assert runs.groupby("scenario")["run_id"].count().to_dict() == {"blame_culture": 2, "systems_leadership": 2}
+    # same seeds per replicate across scenarios (common random numbers), different outcomes
+    assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
+    assert runs.groupby("scenario")["blame_events"].mean().nunique() == 2
+    # analysis hints and batch size do not change any run: the same folder resumes
+    exp2 = write_experiment(tmp_path, name="scen2", factors={"scenario": {"levels": ["blame_culture",
+                                                                                    "systems_leadership"]}},
+                            common_random_numbers=True, weeks=12, batch_runs=7,
+                            analysis={"spiral": ["delayed_transfers > 5"]})
+    again = run_sweep(exp2, out, processes=1)
+    assert again.skipped == 4 and again.completed == 0
+    assert read_manifest(out)["experiment"]["spec"]["analysis"]["spiral"] == ["delayed_transfers > 5"]

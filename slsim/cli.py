@@ -155,10 +155,19 @@ def _write_outputs(results, args, stem: str) -> list[Path]:
     return paths
 
 
+def _validate(scenarios: list[str], params: dict[str, Any]) -> None:
+    """Check scenarios and parameters before any progress display starts, so an error is the
+    first and only thing printed."""
+    from .scenario import resolve_scenario
+    for name in scenarios:
+        resolve_scenario(name).params_with(params)
+
+
 def cmd_run(args) -> int:
     from .run import run
     _check_common(args)
     params = _parse_sets(args.set)
+    _validate([args.scenario], params)
     progress, update = _progress(f"running {args.scenario}")
     with progress:
         res = run(args.scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
@@ -177,6 +186,7 @@ def cmd_compare(args) -> int:
     if len(args.scenarios) < 2:
         raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")
     params = _parse_sets(args.set)
+    _validate(args.scenarios, params)
     progress, update = _progress("comparing " + " vs ".join(args.scenarios))
     with progress:
         cmp_ = compare(args.scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,

@@ -43,7 +43,10 @@ import numpy as np
 
 from . import metrics
 from .agents import Citizen, Organisation, Staff
-from .params import LEADERSHIP_FIELDS, ORG_KINDS, ORG_STAFF_SHARE, Params, ParameterError
+from pydantic import ValidationError
+
+from .params import (FIXED_DURING_RUN, LEADERSHIP_FIELDS, ORG_KINDS, ORG_STAFF_SHARE, Params, ParameterError,
+                     describe_validation_error)
 from .population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
 from .processes import culture, failures, hospital, home_care, joint_work, learning, money, needs, time_use, voice
 from .scenario import Scenario, resolve_scenario
@@ -158,13 +161,40 @@ class SystemModel(mesa.Model):
         self.style = {name: np.array([o.style[name] for o in self.organisations]) for name in LEADERSHIP_FIELDS}
 
     def _build_capacity(self) -> None:
-        """Physical capacity of the place, from the per-1,000 parameters (at least one of each)."""
+        """Physical capacity of the place, from the per-1,000 parameters (at least one of each).
+
+        A cut during a run sets a target: beds and places close only as the people in them leave
+        (see :meth:`settle_capacity`), so nobody is put out of a bed by a parameter change.
+        """
         p = self.params
         per = p.n_citizens / 1000
-        self.beds = max(1, round(p.acute_beds_per_1000 * per))
-        self.step_down_places = max(1, round(p.step_down_places_per_1000 * per))
-        self.care_home_places = max(1, round(p.care_home_places_per_1000 * per))
+        target = {
+            "beds": max(1, round(p.acute_beds_per_1000 * per)),
+            "step_down_places": max(1, round(p.step_down_places_per_1000 * per)),
+            "care_home_places": max(1, round(p.care_home_places_per_1000 * per)),
+        }
         self.elective_slots = p.elective_slots_per_1000 * per
+        if not hasattr(self, "beds"):
+            self.beds, self.step_down_places, self.care_home_places = target.values()
+            self.capacity_pending = {}
+        else:
+            self.capacity_pending = {k: v for k, v in target.items() if v != getattr(self, k)}
+            self.settle_capacity()
+
+    def settle_capacity(self) -> None:
+        """Move capacity towards a changed target: openings at once, closures only as beds and
+        places empty (nobody is put out of a bed by a parameter change)."""
+        if not self.capacity_pending:
+            return
+        from .population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, STEP_DOWN
+        place = self.citizens.place
+        in_use = {"beds": int(np.isin(place, (ACUTE, DELAYED, ELECTIVE)).sum()),
+                  "step_down_places": int((place == STEP_DOWN).sum()),
+                  "care_home_places": int((place == CARE_HOME).sum())}
+        for name, target in list(self.capacity_pending.items()):
+            setattr(self, name, max(target, in_use[name]))
+            if getattr(self, name) == target:
+                del self.capacity_pending[name]
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
@@ -188,18 +218,17 @@ class SystemModel(mesa.Model):
     def apply_intervention(self, changes: dict[str, Any], note: str = "", kind: str = "intervention") -> None:
         """Change parameters from this week on (a scenario event or a trainer's intervention).
 
-        Raises :class:`~slsim.params.ParameterError` (and changes nothing) if a value is invalid.
-        Place-size parameters (n_citizens, staff and capacity per 1,000) cannot change mid-run.
+        Raises :class:`~slsim.params.ParameterError` (and changes nothing) if a value is invalid or
+        changes the size of the place (``FIXED_DURING_RUN``). Capacity cuts close beds and places
+        as they empty.
         """
-        fixed = {"n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share"}
-        bad = sorted(set(changes) & fixed)
+        bad = sorted(set(changes) & set(FIXED_DURING_RUN))
         if bad:
             raise ParameterError(f"{bad} fix the size of the place and cannot change during a run")
         merged = self.params.model_dump() | changes
         try:
             new = Params(**merged)
-        except Exception as err:  # pydantic ValidationError
-            from .params import describe_validation_error
+        except ValidationError as err:
             raise ParameterError(describe_validation_error(err, "intervention")) from None
         self.params = new
         self.refresh_style()

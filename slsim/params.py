@@ -40,6 +40,9 @@ TURNOVER_FACTOR = np.array([1.0, 1.0, 1.6, 0.8, 1.4])
 # Which budget trajectory each kind follows: NHS (True) or local government (False).
 NHS_FUNDED = np.array([True, True, False, True, False])
 
+# Parameters that fix the size and make-up of the place: they cannot change during a run.
+FIXED_DURING_RUN: tuple[str, ...] = ("n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share")
+
 LEADERSHIP_FIELDS: tuple[str, ...] = (
     "blame_response",
     "ceding",

@@ -110,6 +110,11 @@ class Scenario:
 
 
 def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
+    from .params import FIXED_DURING_RUN
+    fixed = sorted(set(ev.set) & set(FIXED_DURING_RUN))
+    if fixed:
+        raise ScenarioError(f"{where}: timeline week {ev.week}: {fixed} fix the size of the place and cannot "
+                            f"change during a run; set them in params instead")
     unknown = sorted(set(ev.set) - set(Params.model_fields))
     if unknown:
         raise ScenarioError(f"{where}: timeline week {ev.week}: unknown parameter(s) {unknown}; "
@@ -154,14 +159,23 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
+_LOADING: list[Path] = []  # files being loaded, to catch a chain of extends/adopt that loops
+
+
 def _base(name: str, path: Path, field: str) -> Scenario:
-    """A built-in scenario named by ``extends`` or ``adopt`` (never the file itself)."""
-    if (scenario_dir() / f"{name}.yaml").resolve() == path.resolve():
-        raise ScenarioError(f"{path}: {field}: a scenario cannot build on itself")
+    """A built-in scenario named by ``extends`` or ``adopt``; a chain that comes back to a file
+    already being loaded is a ScenarioError, not endless recursion."""
+    target = (scenario_dir() / f"{name}.yaml").resolve()
+    if target == path.resolve() or target in _LOADING:
+        chain = " -> ".join(p.stem for p in [*_LOADING, target])
+        raise ScenarioError(f"{path}: {field}: '{name}' leads back to itself ({chain})")
+    _LOADING.append(path.resolve())
     try:
         return resolve_scenario(name)
     except ScenarioError as err:
         raise ScenarioError(f"{path}: {field}: {err}") from None
+    finally:
+        _LOADING.pop()
 
 
 def _adopted(ev: TimelineEvent, path: Path) -> TimelineEvent:

@@ -53,6 +53,7 @@ def step(model) -> None:
     rng = model.streams["hospital"]
     week = model.week
     place = c.place
+    model.settle_capacity()  # beds and places cut during the run close as they empty
     # 1. leaving elective and step-down beds
     done = place == ELECTIVE
     c.health_need[done] = np.maximum(0, c.health_need[done] - 0.1)

@@ -30,8 +30,7 @@ def _bad(capsys, argv, needle):
     code = main(argv)
     out = capsys.readouterr()
     assert code == 2, f"{argv}: exit code {code}, expected 2"
-    # (lstrip: a blank line before the message is a known bug, see test_error_is_the_first_line_of_stderr)
-    assert out.err.lstrip().startswith("slsim: error:"), f"{argv}: stderr should start 'slsim: error:': {out.err!r}"
+    assert out.err.startswith("slsim: error:"), f"{argv}: stderr should start 'slsim: error:': {out.err!r}"
     assert out.err.count("slsim: error:") == 1, "one message"
     assert needle in out.err, f"{argv}: the message should mention {needle!r}: {out.err!r}"
     assert "Traceback" not in out.err + out.out
@@ -91,16 +90,13 @@ def test_cli_bad_input_as_a_process(tmp_path):
     for case, proc in procs.items():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 2, f"{case}: exit code {proc.returncode}; stderr {err!r}"
-        assert err.lstrip().startswith("slsim: error:"), f"{case}: {err!r}"
+        assert err.startswith("slsim: error:"), f"{case}: {err!r}"
         assert err.count("slsim: error:") == 1, f"{case}: one message"
         assert "Traceback" not in err + out, f"{case}: no traceback for a user"
         folder = tmp_path / case
         assert not folder.exists() or not any(folder.iterdir()), f"{case}: bad input writes nothing"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cli.cmd_run/cmd_compare enter the rich progress display before the "
-                                       "scenario and parameters are validated; when run() raises, the transient "
-                                       "progress leaves a blank line on a non-terminal stderr before the message")
 def test_error_is_the_first_line_of_stderr(capsys, tmp_path):
     assert main(["run", "no_such_scenario", "--weeks", "2"]) == 2
     err = capsys.readouterr().err

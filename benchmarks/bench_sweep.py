@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         walls: dict[str, list[float]] = {k: [] for k in configs}
         print(f"{args.runs} runs x {args.weeks} weeks, {args.citizens} citizens, {os.cpu_count()} cores, "
-              f"{args.repeats} repeat(s)", flush=True)
+              f"{args.repeats} repeat(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
         for r in range(args.repeats):
             for name, fn in configs.items():
                 walls[name].append(fn())
@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'executor':12s} {'median wall s':>14s} {'runs/s':>8s} {'s per run':>10s}")
         for k in configs:
             print(f"{k:12s} {med[k]:14.1f} {rate[k]:8.2f} {per_run[k]:10.3f}")
+        load = os.getloadavg()
+        print(f"load average after: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min); other processes on the cores "
+              f"distort the parallel figures: compare them only on an otherwise idle machine")
         print()
         speedup = rate["2 workers"] / rate["1 worker"]
         dask_speedup = rate["dask 2"] / rate["1 worker"]
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)}, "walls": walls,
                                              "median_wall": med, "runs_per_s": rate, "speedup_2_vs_1": speedup,
                                              "speedup_dask2_vs_1": dask_speedup, "overhead_s_per_run": overhead,
-                                             "overhead_share": share}, indent=1))
+                                             "overhead_share": share, "loadavg_after": load}, indent=1))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

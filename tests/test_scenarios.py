@@ -1,0 +1,165 @@
+"""The scenario library: every file is complete and valid, timelines fire in the right week, and
+each scenario does what its narrative says (paired seeds against the scenario it changes)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slsim
+from slsim.params import LEADERSHIP_FIELDS
+from slsim.scenario import resolve_scenario, scenario_dir
+
+REQUIRED = ["default", "blame_culture", "systems_leadership", "switch_to_systems_leadership", "austerity_cut",
+            "winter_surge", "late_consultation", "early_involvement", "partial_adoption"]
+SEEDS = range(4)
+WEEKS = 80
+N = 1500
+
+
+@functools.lru_cache(maxsize=None)
+def frames(scenario: str) -> pd.DataFrame:
+    out = []
+    for seed in SEEDS:
+        m = slsim.SystemModel(scenario, rng=seed, n_citizens=N)
+        for _ in range(WEEKS):
+            m.step()
+        df = m.results()
+        df["seed"] = seed
+        out.append(df)
+    return pd.concat(out, ignore_index=True)
+
+
+def window(scenario, outcome, lo, hi):
+    df = frames(scenario)
+    return df[(df["week"] >= lo) & (df["week"] <= hi)].groupby("seed")[outcome].mean()
+
+
+def style(name):
+    return {k: v for k, v in resolve_scenario(name).params_with().model_dump().items() if k in LEADERSHIP_FIELDS}
+
+
+# ---------------------------------------------------------------- the library itself
+def test_required_scenarios_exist():
+    missing = [n for n in REQUIRED if n not in slsim.list_scenarios()]
+    assert not missing, f"the scenario library lacks {missing}"
+
+
+@pytest.mark.parametrize("name", slsim.list_scenarios())
+def test_scenario_file_is_complete(name):
+    sc = resolve_scenario(name)
+    assert sc.name == name, "the name inside the file matches the file name"
+    assert sc.title.strip()
+    assert len(sc.narrative.split()) >= 30, "a narrative a trainer can read aloud"
+    assert sc.path is not None and sc.path.parent.resolve() == scenario_dir().resolve()
+    sc.params_with()  # valid
+
+
+def test_late_and_early_involvement_differ_only_in_involvement():
+    a = resolve_scenario("late_consultation").params_with().model_dump()
+    b = resolve_scenario("early_involvement").params_with().model_dump()
+    assert {k for k in a if a[k] != b[k]} == {"citizen_involvement"}
+    assert a["citizen_involvement"] < b["citizen_involvement"]
+
+
+def test_partial_adoption_only_some_organisations_lead_as_a_system():
+    m = slsim.SystemModel("partial_adoption", n_citizens=300, rng=0)
+    blame, systems = style("blame_culture"), style("systems_leadership")
+    for org in m.organisations:
+        expected = systems if org.kind in ("social_care", "community") else blame
+        assert org.style == pytest.approx(expected), f"{org.kind} leads in the wrong style"
+
+
+# ---------------------------------------------------------------- timelines fire in their week
+def _params_by_week(name, weeks, field):
+    m = slsim.SystemModel(name, n_citizens=300, rng=0)
+    values = []
+    for _ in range(weeks):
+        m.step()
+        values.append(getattr(m.params, field))
+    return values, m
+
+
+def test_switch_happens_at_week_52():
+    values, m = _params_by_week("switch_to_systems_leadership", 53, "blame_response")
+    assert values[:51] == [style("blame_culture")["blame_response"]] * 51
+    assert values[51:] == [style("systems_leadership")["blame_response"]] * 2, "from week 52 on"
+    for name, value in style("systems_leadership").items():
+        assert getattr(m.params, name) == value
+    assert any(week == 52 and kind == "timeline" for week, kind, _, _ in m.events), "the switch is in the event log"
+
+
+def test_winter_surge_comes_and_goes():
+    values, _ = _params_by_week("winter_surge", 40, "crisis_rate")
+    base = resolve_scenario("default").params_with().crisis_rate
+    assert values[:19] == [base] * 19
+    assert all(v > base for v in values[19:32]), "weeks 20-32: more crises"
+    assert values[32:] == [base] * 8, "from week 33: back to normal"
+
+
+def test_austerity_cut_from_week_13():
+    values, _ = _params_by_week("austerity_cut", 15, "social_care_budget_level")
+    assert values[:12] == [1.0] * 12 and values[12:] == [0.85] * 3
+
+
+# ---------------------------------------------------------------- what each scenario does
+def test_same_seed_identical_until_the_timeline_changes_something():
+    # Common random numbers: a scenario that differs from another only from week N on is identical
+    # to it, seed by seed, before week N.
+    # (austerity_cut also changes the yearly trend of social care money from week 1, so it is not here.)
+    for a, b, week in (("blame_culture", "switch_to_systems_leadership", 52), ("default", "winter_surge", 20)):
+        fa, fb = frames(a), frames(b)
+        before = list(slsim.OUTCOMES)
+        pd.testing.assert_frame_equal(fa[fa["week"] < week][before], fb[fb["week"] < week][before])
+        after = fa[fa["week"] >= week + 4][before].to_numpy(), fb[fb["week"] >= week + 4][before].to_numpy()
+        assert not np.array_equal(*after), f"{b} should differ from {a} after week {week}"
+
+
+def test_switch_to_systems_leadership_rebuilds_trust():
+    blame = window("blame_culture", "cross_boundary_trust", 70, 80)
+    switch = window("switch_to_systems_leadership", "cross_boundary_trust", 70, 80)
+    assert switch.mean() > blame.mean(), "after the switch, trust should recover above the blame culture's"
+    assert (switch > blame).all(), "in every seed"
+
+
+def test_switch_lowers_waiting_for_instruction():
+    blame = window("blame_culture", "waiting_for_instruction_share", 70, 80)
+    switch = window("switch_to_systems_leadership", "waiting_for_instruction_share", 70, 80)
+    assert switch.mean() < blame.mean(), "after the switch fewer staff should wait for instruction"
+
+
+def test_winter_surge_fills_beds_and_cancels_electives():
+    for outcome in ("crises", "bed_occupancy", "electives_cancelled"):
+        base = window("default", outcome, 20, 32)
+        winter = window("winter_surge", outcome, 20, 32)
+        assert winter.mean() > base.mean(), f"a winter surge should raise {outcome} in weeks 20-32"
+
+
+def test_austerity_cut_travels_upstream():
+    base = window("default", "delayed_transfers", 26, 80)
+    cut = window("austerity_cut", "delayed_transfers", 26, 80)
+    assert cut.mean() > base.mean(), "a social care cut should raise delayed transfers in the hospital"
+    base = window("default", "eligibility_threshold", 26, 80)
+    cut = window("austerity_cut", "eligibility_threshold", 26, 80)
+    assert cut.mean() > base.mean(), "a social care cut should tighten eligibility for home care"
+
+
+def test_early_involvement_hears_outsiders():
+    late = window("late_consultation", "voice_heard_outsiders", 40, 80)
+    early = window("early_involvement", "voice_heard_outsiders", 40, 80)
+    assert early.mean() > late.mean(), "involving citizens early should let more outsiders be heard"
+    late = window("late_consultation", "early_involvement_share", 40, 80)
+    early = window("early_involvement", "early_involvement_share", 40, 80)
+    assert early.mean() > late.mean()
+
+
+def test_partial_adoption_lies_between_blame_and_systems():
+    blame = window("blame_culture", "cross_boundary_trust", 55, 80).mean()
+    partial = window("partial_adoption", "cross_boundary_trust", 55, 80).mean()
+    systems = window("systems_leadership", "cross_boundary_trust", 55, 80).mean()
+    assert blame < partial < systems, (f"trust with only some organisations leading as a system should lie between "
+                                       f"the blame culture's and full systems leadership's: {blame:.3f}, "
+                                       f"{partial:.3f}, {systems:.3f}")

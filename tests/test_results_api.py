@@ -1,0 +1,75 @@
+"""The run layer's tidy results: replicate seeds, summaries, bands and figures."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import slsim
+from slsim.run import replicate_seeds
+
+
+@pytest.fixture(scope="module")
+def results():
+    return slsim.compare(["late_consultation", "early_involvement"], weeks=12, replicates=4, seed=5,
+                         params={"n_citizens": 400}, processes=1)
+
+
+def test_replicate_seeds_grow_without_changing_the_first_ones():
+    assert replicate_seeds(3, 5)[:2] == replicate_seeds(3, 2), "adding replicates keeps the earlier ones"
+    assert len(set(replicate_seeds(3, 50))) == 50
+    assert replicate_seeds(3, 2) != replicate_seeds(4, 2)
+
+
+def test_more_replicates_extend_a_run_without_changing_it():
+    kw = dict(weeks=5, seed=2, params={"n_citizens": 300}, processes=1)
+    two = slsim.run("default", replicates=2, **kw).frame
+    three = slsim.run("default", replicates=3, **kw).frame
+    pd.testing.assert_frame_equal(two, three[three["replicate"] < 2].reset_index(drop=True))
+
+
+def test_band_is_median_and_quantiles_across_replicates(results):
+    band = results.band("voice_heard_insiders")
+    assert set(band["scenario"]) == {"late_consultation", "early_involvement"}
+    assert len(band) == 2 * 12
+    assert (band["lo"] <= band["median"]).all() and (band["median"] <= band["hi"]).all()
+    week5 = results.frame[(results.frame["week"] == 5) & (results.frame["scenario"] == "early_involvement")]
+    row = band[(band["week"] == 5) & (band["scenario"] == "early_involvement")].iloc[0]
+    assert row["median"] == pytest.approx(week5["voice_heard_insiders"].median())
+
+
+def test_smoothed_band_is_a_rolling_mean(results):
+    raw = results.frame
+    band = results.band("crises", smooth=4)
+    g = raw[raw["scenario"] == "late_consultation"].sort_values(["replicate", "week"])
+    rolled = g.groupby("replicate")["crises"].transform(lambda s: s.rolling(4, min_periods=1).mean())
+    expect = rolled.groupby(g["week"]).median()
+    got = band[band["scenario"] == "late_consultation"].set_index("week")["median"]
+    np.testing.assert_allclose(got.sort_index().to_numpy(), expect.sort_index().to_numpy())
+
+
+def test_meta_records_what_made_the_results(results):
+    meta = results.meta
+    assert meta["scenarios"] == ["late_consultation", "early_involvement"]
+    assert meta["seed"] == 5 and meta["replicates"] == 4 and meta["weeks"] == 12
+    assert meta["replicate_seeds"] == replicate_seeds(5, 4)
+    assert meta["slsim_version"] == slsim.__version__
+    assert meta["scenario_params"]["early_involvement"]["citizen_involvement"] == \
+        slsim.scenario.resolve_scenario("early_involvement").params["citizen_involvement"]
+    assert meta["scenario_params"]["early_involvement"]["n_citizens"] == 400
+
+
+def test_plot_draws_one_panel_per_outcome_with_a_line_per_scenario(results):
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    outcomes = ["cross_boundary_trust", "delayed_transfers", "voice_heard_outsiders", "wellbeing"]
+    fig = results.plot(outcomes)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    titles = [ax.get_title() for ax in titled]
+    for o in outcomes:
+        assert sum(o.replace("_", " ") in t for t in titles) == 1, f"one panel for {o}: {titles}"
+    for ax in titled:
+        assert len(ax.lines) >= 2, f"{ax.get_title()}: one line per scenario"
+    plt.close(fig)

@@ -12,6 +12,12 @@ import pytest
 from slsim.population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN, SENIOR
 from slsim.population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE
 from slsim.processes import culture, failures, home_care, hospital, joint_work, learning, needs, time_use
+from slsim.processes.hospital import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
+
+# Care needs that fall squarely in each discharge band of hospital.py's rules.
+NEEDS_HOME_CARE = (HOME_CARE_NEED + STEP_DOWN_NEED) / 2
+NEEDS_STEP_DOWN = (STEP_DOWN_NEED + CARE_HOME_NEED) / 2
+NEEDS_CARE_HOME = (CARE_HOME_NEED + 1) / 2
 
 
 # ============================================================== hospital
@@ -35,6 +41,7 @@ def _at_home(m, k, start=0):
 
 
 def test_fit_patient_with_low_care_need_goes_home(ward):
+    assert 0.3 < HOME_CARE_NEED
     c = ward.citizens
     fit, not_fit = _at_home(ward, 2)
     c.place[[fit, not_fit]] = ACUTE
@@ -47,7 +54,7 @@ def test_fit_patient_with_low_care_need_goes_home(ward):
     assert ward.w["delayed_transfers"] == 0
 
 
-@pytest.mark.parametrize("need", [0.52, 0.6, 0.8])
+@pytest.mark.parametrize("need", [NEEDS_HOME_CARE, NEEDS_STEP_DOWN, NEEDS_CARE_HOME])
 def test_fit_patient_needing_support_is_delayed_until_assessed(ward, need):
     c = ward.citizens
     (row,) = _at_home(ward, 1)
@@ -67,7 +74,7 @@ def test_care_home_discharge_waits_for_a_free_place(ward):
     c = ward.citizens
     (row,) = _at_home(ward, 1)
     c.place[row] = DELAYED
-    c.care_need[row] = 0.8
+    c.care_need[row] = NEEDS_CARE_HOME
     c.fit_week[row] = -100  # first in the queue
     c.assessed[row] = True
     residents = int((c.place == CARE_HOME).sum())
@@ -76,7 +83,7 @@ def test_care_home_discharge_waits_for_a_free_place(ward):
     wellbeing = c.wellbeing[row]
     hospital.step(ward)
     assert c.place[row] == DELAYED, "no free care home place: the patient stays a delayed transfer"
-    assert c.care_need[row] == pytest.approx(0.81)
+    assert c.care_need[row] == pytest.approx(NEEDS_CARE_HOME + 0.01)
     assert c.wellbeing[row] == pytest.approx(max(0, wellbeing - 0.02))
     ward.care_home_places = residents + 1
     hospital.step(ward)
@@ -88,7 +95,7 @@ def test_care_home_discharge_needs_the_place_to_be_affordable(ward):
     c = ward.citizens
     (row,) = _at_home(ward, 1)
     c.place[row] = DELAYED
-    c.care_need[row] = 0.8
+    c.care_need[row] = NEEDS_CARE_HOME
     c.fit_week[row] = -100
     c.assessed[row] = True
     residents = int((c.place == CARE_HOME).sum())
@@ -102,7 +109,7 @@ def test_step_down_discharge_and_stay(ward):
     c = ward.citizens
     (row,) = _at_home(ward, 1)
     c.place[row] = DELAYED
-    c.care_need[row] = 0.6  # 0.57-0.63: step-down care
+    c.care_need[row] = NEEDS_STEP_DOWN
     c.fit_week[row] = -100
     c.assessed[row] = True
     ward.step_down_places = 1
@@ -121,7 +128,7 @@ def test_home_care_discharge_uses_headroom(ward):
     c = ward.citizens
     (row,) = _at_home(ward, 1)
     c.place[row] = DELAYED
-    c.care_need[row] = 0.55  # home with a care package
+    c.care_need[row] = NEEDS_HOME_CARE
     c.fit_week[row] = -100
     c.assessed[row] = True
     c.home_care[row] = False
@@ -140,7 +147,7 @@ def test_delayed_patients_served_first_come_first_served(ward):
     c = ward.citizens
     rows = _at_home(ward, 3)
     c.place[rows] = DELAYED
-    c.care_need[rows] = 0.8
+    c.care_need[rows] = NEEDS_CARE_HOME
     c.fit_week[rows] = [ward.week - 1, ward.week - 5, ward.week - 3]
     ward.discharge_capacity = 1.0  # exactly one assessment this week
     ward.care_home_places = int((c.place == CARE_HOME).sum())  # full: nobody leaves
@@ -379,7 +386,7 @@ def test_care_home_admission_from_the_community(make_model):
     m.care_home_places = residents + 2
     m.care_home_affordable = residents + 2
     cand = np.flatnonzero((c.place == HOME) & ~c.home_care)[:3]
-    c.care_need[cand] = [0.7, 0.9, 0.8]
+    c.care_need[cand] = [CARE_HOME_NEED + 0.01, CARE_HOME_NEED + 0.3, CARE_HOME_NEED + 0.2]
     home_care.step(m)
     assert c.place[cand].tolist() == [HOME, CARE_HOME, CARE_HOME], "two free places go to the highest needs"
 

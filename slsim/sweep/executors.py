@@ -206,8 +206,12 @@ class DaskExecutor(Executor):
             self.close()
             raise ExperimentError(f"Dask scheduler {self.address} has no workers; start some with "
                                   f"`dask worker {self.address}`") from None
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        self.workers = self._threads()
         self.name = "dask local cluster" if self.cluster is not None else f"dask scheduler {self.address}"
+
+    def _threads(self) -> int:
+        # threads, not workers: a worker started with --nthreads 4 runs four models at once
+        return max(1, sum(self.client.nthreads().values()))
 
     def run(self, specs, on_record):
         from distributed import as_completed
@@ -215,6 +219,7 @@ class DaskExecutor(Executor):
         it = iter(specs)
         ac = as_completed()
         window = max(2, self.workers * IN_FLIGHT_PER_WORKER)
+        checked = time.monotonic()
         in_flight: dict[str, RunSpec] = {}
 
         def submit() -> bool:
@@ -238,6 +243,10 @@ class DaskExecutor(Executor):
                 rec = RunRecord(spec.run_id, "failed", {}, None, error=f"{type(err).__name__}: {err}")
             fut.release()  # stored: let the cluster forget it so it is never recomputed
             on_record(rec)
+            if time.monotonic() - checked > 5:
+                # an adaptive cluster (dask-jobqueue) grows and shrinks: keep every thread fed
+                checked = time.monotonic()
+                window = max(2, self._threads() * IN_FLIGHT_PER_WORKER)
             while len(in_flight) < window and submit():
                 pass
 

@@ -346,6 +346,12 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file. Raises :class:`ExperimentError` with a readable message."""
     path = Path(path)
+    if not path.is_file() and path.suffix == "" and len(path.parts) == 1:
+        # a bare name means a shipped experiment: experiments/NAME.yaml here or beside the package
+        for folder in (Path("experiments"), Path(__file__).resolve().parents[2] / "experiments"):
+            if (folder / f"{path}.yaml").is_file():
+                path = folder / f"{path}.yaml"
+                break
     if not path.is_file():
         raise ExperimentError(f"{path}: no such experiment file")
     raw = path.read_bytes()

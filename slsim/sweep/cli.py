@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..params import ParameterError
 from ..scenario import ScenarioError
+from .executors import ClusterLost
 from .experiment import ExperimentError
 
 EXIT_BAD_INPUT = 2
@@ -95,6 +96,9 @@ def cmd_sweep(args) -> int:
                 progress.stop()
     except (ExperimentError, ScenarioError, ParameterError) as err:
         return _error(err)
+    except ClusterLost as err:
+        print(f"slsim: error: {err}", file=sys.stderr)
+        return 1
     _print_summary(con, summary)
     return 0
 

@@ -23,6 +23,11 @@ from .experiment import ExperimentError
 from .runs import RunRecord, RunSpec, execute_run
 
 OnRecord = Callable[[RunRecord], None]
+
+
+class ClusterLost(RuntimeError):
+    """The Dask cluster went away during a sweep; finished runs are saved and it can resume."""
+
 IN_FLIGHT_PER_WORKER = 3
 MAX_POOL_RESTARTS = 3
 
@@ -214,7 +219,7 @@ class DaskExecutor(Executor):
         return max(1, sum(self.client.nthreads().values()))
 
     def run(self, specs, on_record):
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         it = iter(specs)
         ac = as_completed()
@@ -239,8 +244,14 @@ class DaskExecutor(Executor):
             spec = in_flight.pop(fut.key)
             try:
                 rec = fut.result()
-            except Exception as err:  # noqa: BLE001 - KilledWorker, lost data: record, go on
-                rec = RunRecord(spec.run_id, "failed", {}, None, error=f"{type(err).__name__}: {err}")
+            except KilledWorker as err:
+                # this run took down worker after worker: a fault of the run, recorded, sweep goes on
+                rec = RunRecord(spec.run_id, "failed", {}, None, error=f"KilledWorker: {err}")
+            except Exception as err:  # noqa: BLE001
+                # execute_run never raises, so anything else is the cluster (scheduler gone,
+                # connection lost, task cancelled): stop rather than record every run as failed
+                raise ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}: {err}); "
+                                  f"finished runs are saved: run the same command to resume") from None
             fut.release()  # stored: let the cluster forget it so it is never recomputed
             on_record(rec)
             if time.monotonic() - checked > 5:

@@ -63,11 +63,14 @@ class DaskProcesses:
                                                    "--scheduler-file", str(self.scheduler_file)])
         self.workers: dict[str, subprocess.Popen] = {}
         deadline = time.monotonic() + 60
-        while not self.scheduler_file.exists():
-            if self.scheduler.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("dask scheduler did not start: " + self.log("scheduler"))
-            time.sleep(0.05)
-        self.address = json.loads(self.scheduler_file.read_text())["address"]
+        while True:  # the scheduler writes its file in place: wait until it is whole
+            try:
+                self.address = json.loads(self.scheduler_file.read_text())["address"]
+                break
+            except (FileNotFoundError, json.JSONDecodeError, KeyError):
+                if self.scheduler.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("dask scheduler did not start: " + self.log("scheduler")) from None
+                time.sleep(0.05)
 
     def _popen(self, name: str, cmd: list[str]) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "w")

@@ -311,3 +311,26 @@ def test_scenario_as_a_factor_and_hints_may_change_on_resume(tmp_path):
     again = run_sweep(exp2, out, processes=1)
     assert again.skipped == 4 and again.completed == 0
     assert read_manifest(out)["experiment"]["spec"]["analysis"]["spiral"] == ["delayed_transfers > 5"]
+
+
+@pytest.mark.dask
+def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_path):
+    from slsim.sweep.executors import ClusterLost
+    exp = write_experiment(tmp_path, name="lost", replicates=4, batch_runs=1)  # 24 runs
+    out = tmp_path / "out"
+    seen = []
+
+    def kill_scheduler(rec):
+        seen.append(rec.run_id)
+        if len(seen) == 2:
+            dask_cluster.scheduler.send_signal(signal.SIGKILL)
+            dask_cluster.scheduler.wait(timeout=30)
+
+    with pytest.raises(ClusterLost, match="run the same command to resume"):
+        run_sweep(exp, out, scheduler=dask_cluster.address, on_record=kill_scheduler)
+    assert read_manifest(out)["sessions"][-1]["status"] == "failed"
+    kept = load_results(out, failed=True)
+    assert (kept["status"] == "ok").all() and len(kept) >= 2  # nothing recorded as a failed run
+    summary = run_sweep(exp, out, processes=2)
+    assert summary.skipped == len(kept) and summary.completed == 24 - len(kept)
+    assert load_results(out)["run_id"].tolist() == list(range(24))

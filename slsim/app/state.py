@@ -261,14 +261,23 @@ class Session:
 HEADLINE_BY_LEVEL = {"thinking": "defensiveness", "behaving": "blame_events", "ground": "delayed_transfers"}
 
 
-def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None):
+# Worker processes for a browser comparison. Measured on 2 cores: starting a process pool costs
+# about 2.5 s (forkserver plus imports), so 2 x 10 replicates x 104 weeks took 7.5-15 s pooled and
+# about 7 s in one thread. One thread it is; the GIL is released often enough that other sessions
+# stay responsive (tests/app checks a step in another session during a comparison).
+COMPARE_PROCESSES = 1
+
+
+def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None,
+                   processes: int | None = COMPARE_PROCESSES):
     """Two scenarios with the same replicate seeds (common random numbers), via the run layer."""
     if baseline == other:
         raise ParameterError("pick two different scenarios to compare")
     for name, value, lo, hi in (("weeks", weeks, 1, MAX_WEEKS), ("replicates", replicates, 2, 100)):
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ParameterError(f"{name}: '{value}' is not allowed; a whole number from {lo} to {hi}")
-    return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress)
+    return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
+                   processes=processes)
 
 
 def _pct(x: float) -> str:

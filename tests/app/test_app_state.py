@@ -1,0 +1,154 @@
+"""The browser view's logic without a browser: parsing typed values, the session's equality with
+the run layer, comparison sentences, chart and network markup, and the ``slsim app`` command."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import slsim
+from slsim.app import charts
+from slsim.app.state import (INTERVENTION_PARAMS, MAIN_PARAMS, Session, difference_sentence, first_scenario,
+                             parse_value)
+from slsim.params import ParameterError, Params
+
+SMALL = {"n_citizens": 1500}
+
+
+@pytest.mark.parametrize("name,text,value", [
+    ("ceding", "0.5", 0.5), ("ceding", " 0,7 ", 0.7), ("ceding", "1", 1.0), ("ceding", "0", 0.0),
+    ("n_citizens", "2000", 2000), ("n_citizens", "2000.0", 2000), ("pooled_budget", "yes", True),
+    ("pooled_budget", "False", False), ("budget_gap", "-0.1", -0.1),
+])
+def test_parse_value_accepts(name, text, value):
+    got = parse_value(name, text)
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize("name,text,needle", [
+    ("ceding", "abc", "a number from 0 to 1"), ("ceding", "1.01", "from 0 to 1"), ("ceding", "-0.1", "from 0 to 1"),
+    ("ceding", "", "is not allowed"), ("ceding", "nan", "is not allowed"), ("ceding", "inf", "is not allowed"),
+    ("n_citizens", "2500.5", "a whole number"), ("n_citizens", "10", "from 100"),
+    ("pooled_budget", "maybe", "yes or no"), ("no_such_param", "1", "unknown parameter"),
+])
+def test_parse_value_refuses_with_one_readable_message(name, text, needle):
+    with pytest.raises(ParameterError) as err:
+        parse_value(name, text)
+    message = str(err.value)
+    assert needle in message and "\n" not in message
+
+
+def test_every_control_is_a_real_parameter_with_range_and_help():
+    for name in MAIN_PARAMS + INTERVENTION_PARAMS:
+        assert name in Params.model_fields
+    assert "n_citizens" not in INTERVENTION_PARAMS  # the size of the place cannot change mid-run
+
+
+def test_session_equals_run_layer_with_setup_and_interventions():
+    s = Session("systems_leadership", seed=11)
+    s.set_param("n_citizens", "1500")
+    s.set_param("blame_response", "0.4")
+    s.step(6)
+    iv = s.intervene({"ceding": 0.95, "budget_gap": -0.1})
+    assert iv.week == 7
+    s.step(5)
+    s.switch_style("blame_culture")
+    s.step(3)
+    expected = slsim.run("systems_leadership", weeks=14, replicates=1, seed=11, params=s.overrides,
+                         timeline=s.timeline()).frame
+    got = s.results()
+    cols = list(slsim.OUTCOMES)
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), expected[cols].reset_index(drop=True))
+    assert [m[0] for m in s.marks() if m[1] == "intervention"] == [7, 12]
+    assert s.reproduce().startswith("slsim.run('systems_leadership', weeks=14, replicates=1, seed=11, params=")
+
+
+def test_refused_values_change_nothing():
+    s = Session("blame_culture", seed=2, overrides=dict(SMALL))
+    s.step(3)
+    with pytest.raises(ParameterError):
+        s.set_param("ceding", "7")
+    with pytest.raises(ParameterError):
+        s.set_seed("-1")
+    with pytest.raises(ParameterError):
+        s.intervene({"n_citizens": 2000})
+    assert s.week == 3 and s.seed == 2 and s.overrides == SMALL and not s.interventions
+
+
+def test_sessions_do_not_share_state():
+    a, b = Session(overrides=dict(SMALL)), Session(overrides=dict(SMALL))
+    a.set_param("ceding", "0.9")
+    a.step(4)
+    assert b.week == 0 and b.model is not a.model and "ceding" not in b.overrides
+
+
+def test_first_scenario_is_a_library_scenario():
+    assert first_scenario() in slsim.list_scenarios()
+
+
+def test_difference_sentence_reads_like_the_issue():
+    row = pd.Series({"outcome": "delayed_transfers", "unit": "patients", "baseline_mean": 20.0, "difference": -7.6,
+                     "lo": -9.0, "hi": -6.0, "percent": -38.0, "percent_lo": -45.0, "percent_hi": -30.0})
+    assert difference_sentence(row, "systems leadership") == \
+        "delayed transfers 38% lower under systems leadership, 90% interval 30-45%"
+    unclear = row.copy()
+    unclear[["percent", "percent_lo", "percent_hi"]] = [5.0, -3.0, 12.0]
+    assert "no clear difference" in difference_sentence(unclear, "x")
+    zero = row.copy()
+    zero["baseline_mean"] = 0.0
+    zero["percent"] = np.nan
+    assert "patients" in difference_sentence(zero, "x")
+
+
+def test_line_chart_carries_its_numbers_and_marks():
+    svg = charts.line_chart("wellbeing", "wellbeing", "0-1", "tip", np.arange(1, 11), np.linspace(0.5, 0.6, 10),
+                            marks=[(4, "intervention", "Trainer: x")], highlight=6)
+    assert 'data-week="10"' in svg and f'data-value="{repr(0.6)}"' in svg
+    assert 'class="slsim-mark" data-week="4" data-kind="intervention"' in svg
+    assert 'class="slsim-highlight" data-week="6"' in svg
+    empty = charts.line_chart("wellbeing", "wellbeing", "0-1", "tip", np.array([], int), np.array([]))
+    assert 'data-week="0"' in empty
+
+
+def test_network_counts_ties_between_organisations():
+    s = Session("systems_leadership", overrides=dict(SMALL))
+    s.step(8)
+    svg = charts.network_svg(s.model)
+    assert f'data-ties="{len(s.model.tie_keys)}"' in svg
+    assert svg.count('class="slsim-org"') == len(s.model.organisations)
+    import re
+    pair_ties = sum(int(x) for x in re.findall(r'class="slsim-org-edge"[^>]*data-ties="(\d+)"', svg))
+    assert pair_ties == len(s.model.tie_keys), "every staff tie crosses a boundary and is counted once"
+
+
+# ---------------------------------------------------------------------------- the command
+def _slsim(*args, timeout=30):
+    return subprocess.run([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", "-5"])
+def test_app_bad_port_one_message_exit_2(port):
+    r = _slsim("app", "--port", port)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "--port" in r.stderr and "1 to 65535" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_app_busy_port_one_message_exit_2():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = _slsim("app", "--port", str(port))
+    assert r.returncode == 2 and "cannot listen" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_app_help_defaults_to_localhost():
+    r = _slsim("app", "--help")
+    assert r.returncode == 0 and "127.0.0.1" in r.stdout and "8765" in r.stdout

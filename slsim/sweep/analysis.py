@@ -296,8 +296,13 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     # bands by factor level
     band_rows = []
     for o in outcomes:
-        fig, axes = _figure(1, len(fnames), (3.6, 3.4))
-        for ax, f in zip(axes[0], fnames):
+        ncols = min(4, len(fnames))
+        nrows = -(-len(fnames) // ncols)
+        fig, axes = _figure(nrows, ncols, (3.6, 3.4))
+        flat_axes = list(axes.ravel())
+        for ax in flat_axes[len(fnames):]:
+            ax.set_visible(False)
+        for ax, f in zip(flat_axes, fnames):
             lv = _factor_levels(runs, f, factors[f])
             g = runs.groupby(lv, sort=True)[o]
             tab = pd.DataFrame({"median": g.median(), "lo": g.quantile(0.05), "hi": g.quantile(0.95),
@@ -307,7 +312,7 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
             x = np.arange(len(tab))
             ax.fill_between(x, tab["lo"], tab["hi"], alpha=0.3, label="5-95% of runs")
             ax.plot(x, tab["median"], marker="o", label="median")
-            ax.set_xticks(x, [str(v) for v in tab.index], rotation=30, fontsize=7)
+            ax.set_xticks(x, [_fmt(v) for v in tab.index], rotation=30, fontsize=7)
             ax.set_xlabel(_label(f))
             ax.set_ylabel(f"{_label(o)} ({_unit(o)})")
         axes[0][0].legend(fontsize=7)

@@ -44,7 +44,8 @@ def _scale(lo: float, hi: float) -> tuple[float, float]:
         pad = abs(hi) * 0.1 or 0.5
         return lo - pad, hi + pad
     pad = (hi - lo) * 0.08
-    return lo - pad, hi + pad
+    # counts and shares never go below zero: do not pad the axis into negative numbers
+    return (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
 
 
 def _frame(title: str, tooltip: str, w: int, h: int, body: list[str], attrs: str) -> str:

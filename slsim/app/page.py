@@ -105,6 +105,7 @@ TOUR: list[dict[str, Any]] = [
 
 CSS = """
 .slsim-root { font-size: 14px; }
+.slsim-hidden { display: none !important; }
 .slsim-grid { display: flex; flex-wrap: wrap; gap: 8px; }
 .slsim-cell { width: 250px; border: 1px solid #e5e7e9; border-radius: 4px; background: white; }
 .slsim-cell svg, .slsim-net svg { width: 100%; height: auto; display: block; }
@@ -662,6 +663,6 @@ def Page():
         # All three stay mounted (hidden when not chosen): a comparison keeps running and keeps its
         # result while the user explores.
         for name, view in (("Explore", ExploreView), ("Compare", CompareView), ("Learn", LearnView)):
-            with solara.Column(style={"display": "flex" if ui.tab.value == name else "none"},
-                               classes=[f"slsim-view-{name.lower()}"]):
+            # A plain div: Vuetify's d-flex on a Column would override display:none (!important).
+            with solara.Div(classes=[f"slsim-view-{name.lower()}"] + ([] if ui.tab.value == name else ["slsim-hidden"])):
                 view(session, ui)

@@ -194,6 +194,8 @@ def test_sessions_are_isolated_and_not_frozen(new_page):
 def test_compare_same_seeds_bands_and_sentences(new_page):
     page = new_page()
     page.get_by_role("button", name="Compare", exact=True).click()
+    page.locator(".slsim-view-explore").wait_for(state="hidden")
+    assert page.locator(".slsim-view-learn").is_hidden() and page.locator(".slsim-cmp-run").is_visible()
     # a bad value first: refused beside the controls
     page.locator(".slsim-cmp-reps input").fill("1")
     page.locator(".slsim-cmp-run").click()

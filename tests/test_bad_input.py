@@ -300,3 +300,24 @@ def test_new_beds_open_at_once():
     assert m.beds == 40
     m.step()
     assert m.beds == 40
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: run.compare checks for repeated scenario names only after _run_many "
+                                       "has run every replicate of every scenario")
+def test_compare_refuses_repeated_scenarios_before_running_anything():
+    done = []
+    with pytest.raises(ParameterError, match="different"):
+        slsim.compare(["default", "default"], weeks=2, replicates=2, params={"n_citizens": 200}, processes=1,
+                      progress=lambda d, t: done.append(d))
+    assert done == [], "nothing should run before a comparison is refused"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: Scenario.timeline_with checks the caller's extra events with the "
+                                       "scenario file as 'where', so the message blames scenarios/default.yaml "
+                                       "for an event the caller passed in timeline=")
+def test_bad_extra_timeline_event_is_not_blamed_on_the_scenario_file():
+    with pytest.raises(ScenarioError) as err:
+        slsim.SystemModel("default", n_citizens=200, timeline=[{"week": 2, "set": {"bogus": 1}}])
+    msg = str(err.value)
+    assert "bogus" in msg
+    assert "default.yaml" not in msg, f"the bad event came from the timeline argument, not the file: {msg}"

@@ -1,0 +1,35 @@
+"""docs/model.md stays true to the code: its generated sections are up to date and follow the
+model's step order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from slsim import docgen
+from slsim.model import PHASES, _PHASE_FUNCTIONS
+from slsim.params import Params
+
+pytestmark = pytest.mark.skipif(not docgen.DOC.is_file(), reason="docs/model.md not in this checkout")
+
+
+def test_generated_sections_are_up_to_date(capsys):
+    assert docgen.main(["--check"]) == 0, "docs/model.md is out of date: run `python -m slsim.docgen`"
+
+
+def test_docgen_process_order_is_the_step_order():
+    assert ("timeline", *docgen.PROCESS_ORDER, "measure") == PHASES
+    assert [name for name, _ in _PHASE_FUNCTIONS] == list(PHASES)
+
+
+def test_model_docstring_lists_the_step_order():
+    from slsim import model
+    mentioned = re.findall(r":mod:`~slsim\.processes\.(\w+)`", model.__doc__)
+    assert mentioned == list(docgen.PROCESS_ORDER), "the model docstring's story of a week is the step order"
+
+
+def test_every_parameter_is_documented():
+    text = docgen.DOC.read_text(encoding="utf-8")
+    missing = [name for name in Params.model_fields if f"`{name}`" not in text and name not in text]
+    assert not missing, f"docs/model.md does not describe {missing}"

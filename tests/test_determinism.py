@@ -72,11 +72,30 @@ def test_run_replicate_equals_model_with_its_seed():
         pd.testing.assert_frame_equal(got, direct.reset_index(drop=True), check_dtype=False)
 
 
-def test_parallel_equals_serial():
-    kw = dict(weeks=10, replicates=3, seed=21, params={"n_citizens": 400})
-    serial = slsim.run("default", processes=1, **kw).frame
-    parallel = slsim.run("default", processes=2, **kw).frame
+def test_parallel_equals_serial(tmp_path):
+    # A scenario file with a timeline, plus an extra event: everything a worker process must receive.
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\ntitle: Mine\nnarrative: A place.\nextends: blame_culture\n"
+                    "timeline:\n  - week: 4\n    adopt: systems_leadership\n", encoding="utf-8")
+    kw = dict(weeks=10, replicates=3, seed=21, params={"n_citizens": 400},
+              timeline=[{"week": 6, "set": {"crisis_rate": 0.05}}])
+    serial = slsim.run(str(path), processes=1, **kw).frame
+    parallel = slsim.run(str(path), processes=2, **kw).frame
     pd.testing.assert_frame_equal(serial, parallel)
+    assert serial["scenario"].eq("mine").all()
+
+
+def test_each_process_has_its_own_random_stream():
+    # Changing how often incidents happen (the failures process, late in the week) must not change
+    # the random draws of the processes before it in the first week.
+    a = slsim.SystemModel(rng=12, n_citizens=1000)
+    b = slsim.SystemModel(rng=12, n_citizens=1000, incident_rate=0.09)
+    a.step()
+    b.step()
+    for key in ("crises", "emergency_admissions", "delayed_transfers", "joint_work_wins", "electives_cancelled",
+                "home_care_clients", "voice_heard_insiders"):
+        assert a.w[key] == b.w[key], f"{key} differs although only the failures process changed"
+    assert a.w["incidents_actual"] != b.w["incidents_actual"]
 
 
 def test_compare_uses_the_same_seeds_for_each_scenario():

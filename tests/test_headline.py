@@ -82,3 +82,11 @@ def test_every_scenario_is_the_default_place_plus_named_changes():
         params = sc.params_with().model_dump()
         changed = {k for k in params if params[k] != default[k]}
         assert changed <= set(sc.params), f"{name}: {changed - set(sc.params)} differ from default unannounced"
+
+
+def test_safer_cultures_report_a_larger_share_of_incidents(summary):
+    # Edmondson (1996): better-led units report more of their errors, so reported incidents are not a
+    # measure of harm. Systems leadership should report a larger share of what actually happened.
+    share = summary["incidents_reported"] / summary["incidents_actual"]
+    assert share["systems_leadership"] > share["blame_culture"], (
+        f"systems leadership should report a larger share of its incidents: {share.round(2).to_dict()}")

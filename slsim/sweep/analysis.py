@@ -285,13 +285,11 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     rep.lines.append(f"Retreat spiral = {describe_rule(hints.spiral)}: {overall:.0%} of runs.")
 
     # points table
-    group_cols = ["point", *[f for f in fnames]]
     pts = runs.groupby("point").agg({**{f: "first" for f in fnames}, **{o: "mean" for o in outcomes},
                                      "spiral": "mean", "run_id": "count"})
     pts = pts.rename(columns={"spiral": "spiral_share", "run_id": "runs"}).reset_index()
     rep.tables["points"] = pts
     rep.files.append(_save_csv(pts, out / "points.csv"))
-    del group_cols
 
     # bands by factor level
     band_rows = []

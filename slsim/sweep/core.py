@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from .design import Design, experiment_design
 from .executors import make_executor
-from .experiment import Experiment, ExperimentError, load_experiment
+from .experiment import Experiment, load_experiment
 from .runs import RunRecord, RunSpec, build_runs
 from .store import ResultStore, check_out_dir
 

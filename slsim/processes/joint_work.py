@@ -113,10 +113,12 @@ def step(model) -> None:
     counts = np.bincount(s.org[filled_rows], minlength=k)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     u = rng.random(len(who))
-    has = counts[partner] > 0
-    pick = starts[partner] + np.floor(u * counts[partner]).astype(np.intp)
-    mate = np.where(has, by_org[np.minimum(pick, max(len(by_org) - 1, 0))] if len(by_org) else 0, -1)
-    tie = np.where(has, tie_strength(model, who, np.maximum(mate, 0)), 0.0)
+    has = counts[partner] > 0  # a partner organisation with every post vacant offers no one
+    mate = np.full(len(who), -1, np.intp)
+    pick = starts[partner[has]] + np.floor(u[has] * counts[partner[has]]).astype(np.intp)
+    mate[has] = by_org[pick]
+    tie = np.zeros(len(who))
+    tie[has] = tie_strength(model, who[has], mate[has])
     p_win = 0.2 + 0.5 * model.trust[o, partner] + 0.3 * tie
     win = has & (rng.random(len(who)) < p_win)
     wins = np.zeros((k, k))

@@ -131,8 +131,9 @@ def test_switch_lowers_waiting_for_instruction():
     assert switch.mean() < blame.mean(), "after the switch fewer staff should wait for instruction"
 
 
-def test_winter_surge_fills_beds_and_cancels_electives():
-    for outcome in ("crises", "bed_occupancy", "electives_cancelled"):
+def test_winter_surge_cancels_electives():
+    # (Not bed occupancy: the default hospital already runs at 95-100%, so a cap leaves no room to show.)
+    for outcome in ("crises", "electives_cancelled"):
         base = window("default", outcome, 20, 32)
         winter = window("winter_surge", outcome, 20, 32)
         assert winter.mean() > base.mean(), f"a winter surge should raise {outcome} in weeks 20-32"

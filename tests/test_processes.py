@@ -972,3 +972,20 @@ def test_no_home_care_at_all_repeats_last_weeks_visit_length(make_model):
     home_care.step(m)
     assert m.w["home_care_clients"] == 0
     assert m.w["home_care_minutes_per_visit"] == 17.0
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a citizen on the elective waiting list who moves into a care home "
+                                       "(home_care.py community admission, hospital.py discharge) stays on the "
+                                       "list, but electives are only called from home: they can never be done and "
+                                       "inflate elective_waiting_list (5 of 8 waiters at week 104, default, seed 1)")
+def test_care_home_residents_do_not_stay_on_the_elective_list_for_ever(make_model):
+    m, rows = _home_care_case(make_model, 1.0)
+    c = m.citizens
+    residents = int((c.place == CARE_HOME).sum())
+    m.care_home_places = m.care_home_affordable = residents + 1
+    (row,) = np.flatnonzero((c.place == HOME) & ~c.home_care)[:1]
+    c.care_need[row] = NEEDS_CARE_HOME
+    c.waiting[row] = True
+    home_care.step(m)
+    assert c.place[row] == CARE_HOME
+    assert not c.waiting[row], "a care home resident can never be called for an elective from home"

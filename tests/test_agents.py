@@ -99,9 +99,6 @@ def test_very_large_places_make_citizen_views_on_demand():
         m.citizen(300)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model._build_staff rounds each organisation's share of Params.n_staff "
-                                       "separately (and at least 1), so the staff built differ from n_staff by one "
-                                       "or two at many sizes (e.g. 250 citizens: 11 staff, n_staff 10)")
 @pytest.mark.parametrize("n", [100, 225, 250, 475])
 def test_staff_count_matches_params_n_staff(n):
     m = slsim.SystemModel(n_citizens=n, rng=0)

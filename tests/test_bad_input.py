@@ -280,9 +280,6 @@ def test_a_bed_cut_during_a_run_never_overfills_beds():
     assert min(beds) >= target
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model.settle_capacity runs at the start of hospital.step, before "
-                                       "discharges; beds emptied by discharges are refilled by this week's "
-                                       "admissions, so in a busy hospital a cut from 30 to 15 beds stalls at ~21")
 def test_a_bed_cut_reaches_its_target_as_patients_leave():
     m = slsim.SystemModel(n_citizens=5000, rng=0)
     for _ in range(5):
@@ -302,8 +299,6 @@ def test_new_beds_open_at_once():
     assert m.beds == 40
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: run.compare checks for repeated scenario names only after _run_many "
-                                       "has run every replicate of every scenario")
 def test_compare_refuses_repeated_scenarios_before_running_anything():
     done = []
     with pytest.raises(ParameterError, match="different"):
@@ -312,9 +307,6 @@ def test_compare_refuses_repeated_scenarios_before_running_anything():
     assert done == [], "nothing should run before a comparison is refused"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Scenario.timeline_with checks the caller's extra events with the "
-                                       "scenario file as 'where', so the message blames scenarios/default.yaml "
-                                       "for an event the caller passed in timeline=")
 def test_bad_extra_timeline_event_is_not_blamed_on_the_scenario_file():
     with pytest.raises(ScenarioError) as err:
         slsim.SystemModel("default", n_citizens=200, timeline=[{"week": 2, "set": {"bogus": 1}}])

@@ -129,7 +129,7 @@ class SystemModel(mesa.Model):
     def _build_staff(self) -> None:
         p = self.params
         rng = self.streams["staff"]
-        counts = np.maximum(1, np.round(ORG_STAFF_SHARE * p.n_staff)).astype(int)
+        counts = _apportion(p.n_staff, ORG_STAFF_SHARE)
         org = np.repeat(np.arange(len(ORG_KINDS)), counts)
         role = np.full(len(org), FRONTLINE)
         for o in range(len(ORG_KINDS)):
@@ -263,6 +263,20 @@ class SystemModel(mesa.Model):
     def results(self):
         """The model-level outcome frame, one row per simulated week (weeks 1, 2, ...)."""
         return self.datacollector.get_model_vars_dataframe()
+
+
+def _apportion(total: int, shares: np.ndarray) -> np.ndarray:
+    """Whole numbers in proportion to ``shares`` that add up to ``total``, at least one each
+    (largest remainders)."""
+    counts = np.maximum(1, np.floor(shares * total)).astype(int)
+    remainder = shares * total - np.floor(shares * total)
+    for i in np.argsort(-remainder, kind="stable"):
+        if counts.sum() >= total:
+            break
+        counts[i] += 1
+    while counts.sum() > total and counts.max() > 1:  # only when the minimum of one overshoots
+        counts[np.argmax(counts)] -= 1
+    return counts
 
 
 _PHASE_FUNCTIONS = (

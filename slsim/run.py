@@ -245,8 +245,8 @@ def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEE
     """
     if isinstance(scenarios, (str, Path, Scenario)) or len(scenarios) < 2:
         raise ParameterError("compare needs at least two scenarios, e.g. ['blame_culture', 'systems_leadership']")
-    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress)
-    names = res.meta["scenarios"]
+    names = [resolve_scenario(s).name for s in scenarios]
     if len(set(names)) < len(names):
         raise ParameterError(f"compare needs different scenarios; got {names}")
+    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress)
     return Comparison(res.frame, res.meta, baseline=names[0])

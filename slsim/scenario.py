@@ -99,13 +99,16 @@ class Scenario:
     def timeline_with(self, extra: list[dict[str, Any]] | None = None) -> list[TimelineEvent]:
         """The scenario's timeline plus extra events, validated and sorted by week."""
         events = list(self.timeline)
-        for i, ev in enumerate(extra or []):
-            try:
-                events.append(_adopted(TimelineEvent(**ev), Path("timeline")))
-            except (ValidationError, TypeError) as err:
-                raise ScenarioError(f"timeline event {i}: {err}") from None
         for ev in events:
             _check_timeline_params(ev, self.path or self.name)
+        for i, ev in enumerate(extra or []):
+            where = f"timeline= event {i}"
+            try:
+                event = _adopted(TimelineEvent(**ev), Path(where))
+            except (ValidationError, TypeError) as err:
+                raise ScenarioError(f"{where}: {err}") from None
+            _check_timeline_params(event, where)
+            events.append(event)
         return sorted(events, key=lambda e: e.week)
 
 

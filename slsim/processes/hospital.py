@@ -99,6 +99,7 @@ def step(model) -> None:
     n_delayed = int(still.sum())
     awaiting_assessment = int((still & ~c.assessed).sum())
     # 4. emergency admissions; beds are held back for this week's planned electives
+    model.settle_capacity()  # beds emptied by discharges close first if a cut is pending
     occupied = int(np.isin(place, (ACUTE, DELAYED)).sum())
     free = max(0, model.beds - occupied)
     waiting = np.flatnonzero(c.waiting & (place == HOME))

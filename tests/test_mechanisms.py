@@ -59,6 +59,19 @@ def test_blame_lowers_psychological_safety_and_counts_as_blame_events(means):
     assert high > low, f"more blame (0.1 -> 0.6) should mean more blame events: {low:.3f} -> {high:.3f}"
 
 
+def test_blame_sets_off_the_retreat_spiral(means):
+    # More blame: people retreat behind their boundary (less time and fewer wins across it, fewer
+    # ties), and the hospital's discharges suffer (more delayed transfers).
+    for outcome, sign, words in (("cross_boundary_time_share", -1, "less time across boundaries"),
+                                 ("joint_work_wins", -1, "fewer joint wins"),
+                                 ("ties_across_boundaries", -1, "fewer ties across boundaries"),
+                                 ("defensive_time_share", +1, "more defensive work"),
+                                 ("stress", +1, "more stress"),
+                                 ("delayed_transfers", +1, "more delayed transfers")):
+        low, high, diff = _more_blame(means, outcome)
+        assert sign * (high - low) > 0, f"more blame (0.1 -> 0.6) should mean {words}: {outcome} {low:.3g} -> {high:.3g}"
+
+
 def test_ceding_lowers_waiting_for_instruction(means):
     _assert_down(means, "waiting_for_instruction_share",
                  "ceding more (0.25 -> 0.7) should lower the share waiting for instruction", ceding=0.7)

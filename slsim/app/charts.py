@@ -42,7 +42,7 @@ def _scale(lo: float, hi: float) -> tuple[float, float]:
         return 0.0, 1.0
     if hi - lo < 1e-12:
         pad = abs(hi) * 0.1 or 0.5
-        return lo - pad, hi + pad
+        return (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
     pad = (hi - lo) * 0.08
     # counts and shares never go below zero: do not pad the axis into negative numbers
     return (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad

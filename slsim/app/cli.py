@@ -68,6 +68,9 @@ def cmd_app(args) -> int:
               "blank. Fill it with: bash scripts/setup_browser.sh", file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"slsim app: open http://{shown}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
+    # Solara keeps a closed tab's session (and its model) for 24 h by default; 2 h is enough to
+    # reconnect during a training day and bounds the memory of a busy room.
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2h")
     cmd = [sys.executable, "-m", "solara", "run", "slsim.app.page", "--host", args.host, "--port", str(port),
            "--production", "--no-open"]
     try:

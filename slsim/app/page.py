@@ -24,7 +24,7 @@ from ..metrics import LEVEL_TITLES, OUTCOMES, columns_by_level
 from ..params import LEADERSHIP_FIELDS, ParameterError
 from ..scenario import ScenarioError, list_scenarios, resolve_scenario
 from . import charts
-from .state import (INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_INFO, Session, allowed_text,
+from .state import (APP_MAX, INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_INFO, Session, allowed_text,
                     first_scenario, format_value, label, outcome_help, parse_value, run_comparison,
                     summary_sentences)
 
@@ -162,6 +162,11 @@ def _esc(text: str) -> str:
     return html.escape(str(text))
 
 
+def _num(x: float) -> str:
+    """A range end for a label: 50,000 rather than 5e+04."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 def _scenario_names() -> list[str]:
     names = list_scenarios()
     return names if "default" in names else names + ["default"]
@@ -194,7 +199,8 @@ def ParamInput(session: Session, ui: Ui, name: str):
         ui.changed(f"{label(name)} set to {format_value(value)}: the run restarted at week 0")
 
     unit = f", {info['unit']}" if info["unit"] else ""
-    rng = f" {info['min']:g}-{info['max']:g}" if info["min"] is not None else ""
+    hi = APP_MAX.get(name, info["max"])
+    rng = f" {_num(info['min'])}-{_num(hi)}" if info["min"] is not None else ""
     with solara.Column(gap="0px", classes=[f"slsim-param-{name}"]):
         solara.InputText(f"{label(name)} ({rng.strip()}{unit})", value=text, on_value=on_value, error=bool(error),
                          dense=True, classes=[f"slsim-input-{name}"])

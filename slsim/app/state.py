@@ -37,6 +37,9 @@ MAIN_PARAMS: tuple[str, ...] = LEADERSHIP_FIELDS + PRESSURE_FIELDS + ("n_citizen
 # model refuses to change during a run.
 INTERVENTION_PARAMS: tuple[str, ...] = LEADERSHIP_FIELDS + PRESSURE_FIELDS
 MAX_WEEKS = 520  # ten years: play stops here so a forgotten tab does not run for ever
+# Upper limits tighter than the model's for the browser: all sessions share one server process, so
+# one learner building a place of millions would stall everyone. Bigger places: `slsim run`.
+APP_MAX = {"n_citizens": 50_000, "staff_per_1000_citizens": 100}
 
 PARAM_INFO: dict[str, dict[str, Any]] = {row["name"]: row for row in parameter_table()}
 
@@ -105,6 +108,9 @@ def parse_value(name: str, text: Any) -> Any:
     info = PARAM_INFO[name]
     if (info["min"] is not None and value < info["min"]) or (info["max"] is not None and value > info["max"]):
         raise ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
+    if name in APP_MAX and value > APP_MAX[name]:
+        raise ParameterError(f"'{raw}' is not allowed here: the browser view takes {label(name)} up to "
+                             f"{APP_MAX[name]:,} (use `slsim run` for bigger places)")
     return value
 
 

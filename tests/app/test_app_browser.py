@@ -115,7 +115,7 @@ def test_bad_values_refused_with_message(new_page):
     # a good value clears the message
     type_into(page, "slsim-input-ceding", "0.2")
     page.locator(".slsim-msg").filter(has_text="ceding set to 0.2").wait_for()
-    assert page.locator(".slsim-error-ceding").count() == 0
+    page.locator(".slsim-error-ceding").wait_for(state="detached")
     shot(page, "bad-values")
 
 
@@ -139,23 +139,22 @@ def test_mid_run_intervention_marked_and_reproducible(new_page):
     page.locator(".slsim-step").click()
     wait_week(page, 27)
     assert page.locator(f'{EXPLORE} line.slsim-mark[data-week="27"]').count() == n
-    page.locator(".slsim-log tr").filter(has_text="Trainer:").first.wait_for()
-    btn = page.locator(".slsim-week-btn").first
-    week = int(btn.inner_text().split()[-1])
-    btn.click()
+    row = page.locator(".slsim-log tr").filter(has_text="Trainer:").first
+    row.wait_for()
+    week = int(row.get_attribute("data-week"))
+    page.locator(f".slsim-week-btn-{week}").click()
     # every chart highlights the week (the three groups update one after the other)
     page.wait_for_function("([w, n]) => document.querySelectorAll('.slsim-view-explore svg.slsim-chart "
                            "rect.slsim-highlight[data-week=\"' + w + '\"]').length == n", arg=[week, n])
-    assert page.locator(f'.slsim-log tr.hl[data-week="{week}"]').count() >= 1
+    page.locator(f'.slsim-log tr.hl[data-week="{week}"]').first.wait_for()  # and its rows in the log
     # filter the log by kind: only interventions left
     page.locator(".slsim-kinds").click()
     menu = page.locator(".menuable__content__active")
     for kind in ("blame", "joint review", "pilot started", "pilot scaled", "pilot stopped", "timeline"):
         menu.locator(".v-list-item").get_by_text(kind, exact=True).click()
     page.keyboard.press("Escape")
-    page.wait_for_function("() => [...document.querySelectorAll('.slsim-log tr')].every("
-                           "r => r.dataset.kind == 'intervention')")
-    assert page.locator(".slsim-log tr").count() == 2
+    page.wait_for_function("() => { const r = [...document.querySelectorAll('.slsim-log tr')];"
+                           " return r.length == 2 && r.every(x => x.dataset.kind == 'intervention'); }")
     shot(page, "intervention")
 
 
@@ -209,7 +208,8 @@ def test_compare_same_seeds_bands_and_sentences(new_page):
                                                seed=3))
     for level, sentence in expected.items():
         assert page.locator(f".slsim-sentence-{level}").inner_text() == sentence
-    assert page.locator(".slsim-view-compare polygon.slsim-band").count() == 2 * len(slsim.OUTCOMES)
+    page.wait_for_function("n => document.querySelectorAll('.slsim-view-compare polygon.slsim-band').length == n",
+                           arg=2 * len(slsim.OUTCOMES))
     with page.expect_download() as dl:
         page.get_by_role("button", name="Differences (CSV)").click()
     text = Path(dl.value.path()).read_text()
@@ -231,7 +231,7 @@ def test_tour_glossary_presentation_and_exports(new_page):
     shot(page, "tour")
     page.locator(".slsim-present-switch").click()
     page.locator(".slsim-present").wait_for()
-    assert page.locator(".slsim-scenario").count() == 0, "presentation mode hides the set-up column"
+    page.locator(".slsim-scenario").wait_for(state="detached")  # presentation mode hides the set-up column
     big = page.eval_on_selector(".slsim-present", "e => parseFloat(getComputedStyle(e).fontSize)")
     assert big >= 20
     shot(page, "presentation")

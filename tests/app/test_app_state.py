@@ -35,6 +35,7 @@ def test_parse_value_accepts(name, text, value):
     ("ceding", "", "is not allowed"), ("ceding", "nan", "is not allowed"), ("ceding", "inf", "is not allowed"),
     ("n_citizens", "2500.5", "a whole number"), ("n_citizens", "10", "from 100"),
     ("pooled_budget", "maybe", "yes or no"), ("no_such_param", "1", "unknown parameter"),
+    ("n_citizens", "5000000", "slsim run"),
 ])
 def test_parse_value_refuses_with_one_readable_message(name, text, needle):
     with pytest.raises(ParameterError) as err:

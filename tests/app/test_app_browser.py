@@ -229,6 +229,22 @@ def test_tour_glossary_presentation_and_exports(new_page):
     page.locator(".slsim-tour").filter(has_text="The place as a network").wait_for()
     wait_week(page, 26)
     shot(page, "tour")
+    # play runs on by itself; pause stops it; reset goes back to week 0
+    page.locator(".slsim-play").click()
+    page.wait_for_function("() => parseInt(document.querySelector('.slsim-week').innerText.split(' ')[1]) >= 29")
+    page.locator(".slsim-pause").click()
+    page.locator(".slsim-play").wait_for()
+    page.wait_for_timeout(300)  # a week already being stepped when Pause was pressed may still land
+    stopped = page.locator(".slsim-week").inner_text()
+    page.wait_for_timeout(800)  # three play ticks
+    assert page.locator(".slsim-week").inner_text() == stopped
+    page.locator(".slsim-reset").click()
+    wait_week(page, 0)
+    page.locator(".slsim-tour-next").click()  # the tour's next step leaves the week alone
+    page.locator(".slsim-tour").filter(has_text="How people think").wait_for()
+    page.locator(".slsim-step13").click()
+    page.locator(".slsim-step13").click()
+    wait_week(page, 26)
     page.locator(".slsim-present-switch").click()
     page.locator(".slsim-present").wait_for()
     page.locator(".slsim-scenario").wait_for(state="detached")  # presentation mode hides the set-up column

@@ -55,3 +55,10 @@ def test_model_runs_with_mesa_run_for():
     m = slsim.SystemModel(n_citizens=300, rng=0)
     m.run_for(3)
     assert m.week == 3 and len(m.results()) == 3
+
+
+def test_batch_run_with_bad_parameters_raises_parameter_error():
+    import pytest
+    with pytest.raises(slsim.ParameterError, match="n_citizens"):
+        mesa.batch_run(slsim.SystemModel, parameters={"n_citizens": [-5]}, rng=[1], max_steps=2,
+                       number_processes=1, display_progress=False)

@@ -98,6 +98,13 @@ def test_invariants_every_week(scenario):
     assert not neg, f"{scenario}: negative values in {neg}"
     for c in SHARES:
         assert df[c].between(0, 1).all(), f"{scenario}: {c} outside [0, 1]"
+    from slsim.metrics import EXTRA
+    extra_shares = [n for n, (_, unit, _) in EXTRA.items() if unit.endswith("0-1") or unit.startswith("share")]
+    for c in extra_shares:
+        assert df[c].between(0, 1).all(), f"{scenario}: {c} outside [0, 1]"
+    extra_counts = [n for n in EXTRA if n not in extra_shares]
+    neg = [c for c in extra_counts if (df[c] < 0).any()]
+    assert not neg, f"{scenario}: negative values in {neg}"
     assert (df["delayed_bed_days"] == 7 * df["delayed_transfers"]).all()
     assert (df["incidents_reported"] <= df["incidents_actual"]).all()
     assert not df[list(slsim.OUTCOMES)].isna().any().any(), f"{scenario}: missing values"

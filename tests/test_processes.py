@@ -989,3 +989,37 @@ def test_care_home_residents_do_not_stay_on_the_elective_list_for_ever(make_mode
     home_care.step(m)
     assert c.place[row] == CARE_HOME
     assert not c.waiting[row], "a care home resident can never be called for an elective from home"
+
+
+def test_frailty_rises_with_age_and_faster_when_unmet(make_model):
+    m = make_model(n_citizens=2000, population_renewal_per_year=0.0, need_growth_per_year=0.052,
+                   unmet_deterioration=0.01)
+    c = m.citizens
+    c.frailty_h[:] = 0.4
+    c.unmet[:] = False
+    c.unmet[::2] = True
+    stay = c.place != CARE_HOME  # (care home residents may die and be replaced this week)
+    needs.step(m)
+    odd, even = stay.copy(), stay.copy()
+    odd[::2] = False
+    even[1::2] = False
+    np.testing.assert_allclose(c.frailty_h[odd], 0.4 + 0.001, err_msg="ageing: need_growth_per_year / 52 a week")
+    np.testing.assert_allclose(c.frailty_h[even], 0.4 + 0.001 + 0.2 * 0.01,
+                               err_msg="unmet need: a fifth of the deterioration stays in frailty")
+
+
+def test_crisis_risk_grows_with_the_square_of_need(make_model):
+    counts = {}
+    for need in (0.5, 1.0):
+        m = make_model(n_citizens=5000, crisis_rate=0.2, population_renewal_per_year=0.0)
+        c = m.citizens
+        c.place[:] = HOME
+        c.frailty_h[:] = need
+        c.health_need[:] = need
+        c.care_need[:] = c.frailty_c[:] = 0.1  # nobody complex: support needs no joined-up work
+        c.unmet[:] = False
+        m.org_hours[:, DIRECT] *= 1000  # everyone in need is supported: no 1.5x for unmet need
+        needs.step(m)
+        counts[need] = len(m.crises)
+    ratio = counts[1.0] / counts[0.5]
+    assert 3.0 < ratio < 5.3, f"crisis risk at need 1 should be about 4 times that at need 0.5: {counts}"

@@ -147,7 +147,7 @@ class Ui:
     tab: solara.Reactive[str]
     message: solara.Reactive[str]
     tour: solara.Reactive[Any]            # index into TOUR, or None
-    kinds: solara.Reactive[list]
+    hidden_kinds: solara.Reactive[list]  # event kinds switched off in the log
     only_week: solara.Reactive[bool]
 
     def changed(self, message: str | None = None) -> None:
@@ -389,15 +389,19 @@ def EventLog(session: Session, ui: Ui):
     """What happened, in words; a week button highlights that week on every chart."""
     ui.version.value
     highlight = ui.highlight.value
-    kinds = ui.kinds.value
     log = session.events()
-    shown = log[log["kind"].isin(kinds)] if len(log) else log
+    # Kinds the model adds later appear too: the filter remembers what was switched OFF.
+    all_kinds = EVENT_KINDS + sorted(set(log["kind"]) - set(EVENT_KINDS)) if len(log) else list(EVENT_KINDS)
+    hidden = set(ui.hidden_kinds.value)
+    kinds = [k for k in all_kinds if k not in hidden]
+    shown = log[~log["kind"].isin(hidden)] if len(log) else log
     if ui.only_week.value and highlight is not None and len(shown):
         shown = shown[shown["week"] == highlight]
     with solara.Card("Event log", subtitle="Click a week to highlight it on every chart"):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.SelectMultiple("Kinds shown", values=kinds, all_values=EVENT_KINDS,
-                                  on_value=ui.kinds.set, classes=["slsim-kinds"])
+            solara.SelectMultiple("Kinds shown", values=kinds, all_values=all_kinds,
+                                  on_value=lambda chosen: ui.hidden_kinds.set([k for k in all_kinds if k not in chosen]),
+                                  classes=["slsim-kinds"])
             solara.Checkbox(label="only the highlighted week", value=ui.only_week)
             if highlight is not None:
                 solara.Button(f"Clear highlight (week {highlight})", text=True, on_click=lambda: ui.highlight.set(None),
@@ -656,7 +660,7 @@ def Page():
     ui = Ui(version=solara.use_reactive(0), setup_gen=solara.use_reactive(0), highlight=solara.use_reactive(None),
             playing=solara.use_reactive(False), present=solara.use_reactive(False),
             tab=solara.use_reactive("Explore"), message=solara.use_reactive(""), tour=solara.use_reactive(None),
-            kinds=solara.use_reactive(list(EVENT_KINDS)), only_week=solara.use_reactive(False))
+            hidden_kinds=solara.use_reactive([]), only_week=solara.use_reactive(False))
     ui = solara.use_memo(lambda: ui, dependencies=[])
     present = ui.present.value
     solara.Title("slsim: systems leadership simulator")

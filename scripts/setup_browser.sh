@@ -62,11 +62,20 @@ if [ "${#missing[@]}" -eq 0 ]; then
   echo "setup_browser: solara asset cache complete ($CACHE)"
   exit 0
 fi
-command -v npm >/dev/null 2>&1 || { echo "setup_browser: npm is needed to fill $CACHE (apt-get install -y npm)" >&2; exit 1; }
+# Without the cache Solara can still fetch from the public CDN when there is internet, so a failure
+# here is a warning; offline, the browser tests then fail on "Could not load URL" in the server log.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup_browser: WARNING: npm is needed to fill $CACHE (apt-get install -y npm); without it the page" \
+       "needs internet access to the CDN" >&2
+  exit 0
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 echo "setup_browser: fetching ${missing[*]}"
-(cd "$tmp" && npm pack --silent "${missing[@]}" >/dev/null)
+if ! (cd "$tmp" && npm pack --silent "${missing[@]}" >/dev/null); then
+  echo "setup_browser: WARNING: npm pack failed; Solara's asset cache is incomplete ($CACHE)" >&2
+  exit 0
+fi
 for spec in "${missing[@]}"; do
   name="${spec%@*}"; version="${spec##*@}"
   tarball="$tmp/$(echo "${name#@}" | tr '/' '-')-$version.tgz"

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ORG_KINDS: tuple[str, ...] = ("acute", "community", "social_care", "primary_care", "voluntary")
 """The five kinds of organisation in a place, in the order of the organisation index."""
@@ -235,6 +235,13 @@ class Params(BaseModel):
         description="Leadership behaviours for some organisation kinds, e.g. {social_care: {ceding: 0.8}}.",
         json_schema_extra={"unit": "", "group": "leadership"})
 
+    @model_validator(mode="after")
+    def _floor_below_planned(self) -> "Params":
+        if self.visit_minutes_floor > self.visit_minutes_planned:
+            raise ValueError(f"visit_minutes_floor ({self.visit_minutes_floor}) must not exceed "
+                             f"visit_minutes_planned ({self.visit_minutes_planned})")
+        return self
+
     @field_validator("leadership_overrides")
     @classmethod
     def _known_kinds(cls, value: dict[str, LeadershipOverride]) -> dict[str, LeadershipOverride]:
@@ -261,7 +268,10 @@ def describe_validation_error(err: ValidationError, where: str = "parameters") -
     """One readable message for a pydantic error: the field, what was wrong, what is allowed."""
     lines = []
     for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        field = ".".join(str(p) for p in e["loc"])
+        if not field:  # a rule across fields
+            lines.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
+            continue
         if e["type"] == "extra_forbidden":
             known = ", ".join(sorted(Params.model_fields))
             lines.append(f"{where}: unknown parameter '{field}'. Known parameters: {known}")

@@ -315,9 +315,6 @@ def test_bad_extra_timeline_event_is_not_blamed_on_the_scenario_file():
     assert "default.yaml" not in msg, f"the bad event came from the timeline argument, not the file: {msg}"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: params.py has no check across fields: visit_minutes_floor (5-60) may "
-                                       "exceed visit_minutes_planned (15-120); the model then reports visits longer "
-                                       "than planned as the squeeze")
 def test_visit_floor_above_planned_length_is_refused():
     with pytest.raises(ParameterError) as err:
         slsim.SystemModel(n_citizens=200, visit_minutes_floor=45, visit_minutes_planned=30)

@@ -974,10 +974,6 @@ def test_no_home_care_at_all_repeats_last_weeks_visit_length(make_model):
     assert m.w["home_care_minutes_per_visit"] == 17.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a citizen on the elective waiting list who moves into a care home "
-                                       "(home_care.py community admission, hospital.py discharge) stays on the "
-                                       "list, but electives are only called from home: they can never be done and "
-                                       "inflate elective_waiting_list (5 of 8 waiters at week 104, default, seed 1)")
 def test_care_home_residents_do_not_stay_on_the_elective_list_for_ever(make_model):
     m, rows = _home_care_case(make_model, 1.0)
     c = m.citizens

@@ -16,8 +16,8 @@ Rules (per organisation, then per pair of organisations):
 * **Blame** raises the blamed organisation's blame exposure ``1 - exp(-x)``, where x is the
   recent rate of blame events it received (80% carried from week to week) times 30 (the team
   who see it) per post, and the stress of the person blamed (+0.2); blame across
-  a boundary cuts trust between the two organisations by ``trust_collapse * trust`` per event per
-  100 posts of the pair (trust collapses faster than it builds).
+  a boundary multiplies trust between the two organisations by ``1 - trust_collapse`` for each
+  event per 100 posts of the pair (trust collapses faster than it builds).
 * **Joint review** turns a failure into learning: with probability 0.3 the organisation's way of
   working corrects one dimension it had wrong; a joint review across a boundary is itself a small
   win (``trust_build``).
@@ -31,7 +31,7 @@ import numpy as np
 
 from ..agents import ORG_LABELS
 from ..params import ORG_KINDS
-from .joint_work import PARTNERS
+from .joint_work import PARTNERS, build_trust
 
 BOUNDARY_SHARE = 0.4
 from .joint_work import DTOC_TARGET
@@ -63,8 +63,7 @@ def step(model) -> None:
     posts = orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
     sym = pair_blame + pair_blame.T
-    model.trust -= p.trust_collapse * model.trust * np.minimum(1.0, sym * 100 / np.maximum(pair_posts, 1))
-    np.clip(model.trust, 0, 1, out=model.trust)
+    model.trust *= (1 - p.trust_collapse) ** (sym * 100 / np.maximum(pair_posts, 1))
     # The person blamed: one random filled post of the organisation per individual blame.
     for o in np.flatnonzero(individual):
         rows = np.flatnonzero((s.org == o) & s.filled)
@@ -87,7 +86,7 @@ def step(model) -> None:
     for o in np.flatnonzero(boundary_reviews):
         pair_review[o] += rng.multinomial(boundary_reviews[o], PARTNERS[o])
     sym_r = pair_review + pair_review.T
-    model.trust += p.trust_build * (1 - model.trust) * sym_r * 10 / np.maximum(pair_posts, 1)
+    model.trust[:] = build_trust(model.trust, p.trust_build, sym_r * 10 / np.maximum(pair_posts, 1))
     share_blamed = np.where(failures_ > 0, blame / np.maximum(failures_, 1), orgs.blame_climate)
     orgs.blame_climate = 0.9 * orgs.blame_climate + 0.1 * share_blamed
     target = 0.8 * (1 - orgs.blame_climate) + 0.2 * model.style["ceding"]

@@ -57,6 +57,7 @@ def step(model) -> None:
         move = cand[np.argsort(-c.care_need[cand], kind="stable")][:free_ch]
         c.place[move] = CARE_HOME
         c.home_care[move] = False
+        c.waiting[move] = False  # electives are not done from care homes
         home[move] = False
         model.care_home_affordable -= len(move)
     floor_ratio = p.visit_minutes_floor / p.visit_minutes_planned

@@ -82,6 +82,7 @@ def step(model) -> None:
     free_sd = max(0, model.step_down_places - int((place == STEP_DOWN).sum()))
     go_ch, go_sd = to_ch[:free_ch], to_sd[:free_sd]
     place[go_ch] = CARE_HOME
+    c.waiting[go_ch] = False  # electives are not done from care homes
     place[go_sd] = STEP_DOWN
     c.leave_week[go_sd] = week + rng.geometric(1 / p.step_down_weeks, len(go_sd))
     # Home care: each discharge uses its hours at the visit floor out of the council's headroom.

@@ -19,8 +19,9 @@ Rules (all staff at once):
   last week's delayed transfers over the target number, at least 1 and at most 3 times;
   the other successful hours become joined-up support for citizens with complex needs
   (``joint_case_hours`` per citizen-week).
-* Small wins build trust: ``trust += trust_build * (1 - trust) * wins per 10 posts of the pair``,
-  and each win strengthens the tie between the two people by 0.25 (a new tie if none; at most 1).
+* Small wins build trust: each win per 10 posts of the pair closes ``trust_build`` of the gap to 1
+  (``trust = 1 - (1 - trust) * (1 - trust_build) ** n``, so trust never passes 1), and each win
+  strengthens the tie between the two people by 0.25 (a new tie if none; at most 1).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ LINKED = (PARTNERS + PARTNERS.T) > 0
 DISCHARGE_PAIRS = np.zeros((5, 5), bool)
 DISCHARGE_PAIRS[0, 1] = DISCHARGE_PAIRS[1, 0] = DISCHARGE_PAIRS[0, 2] = DISCHARGE_PAIRS[2, 0] = True
 _CUM = PARTNERS.cumsum(axis=1)
+
+
+def build_trust(trust: np.ndarray, rate: float, n: np.ndarray) -> np.ndarray:
+    """Trust after ``n`` small wins (per pair), each closing ``rate`` of the gap to 1."""
+    return 1 - (1 - trust) * (1 - rate) ** n
 
 
 def initial_trust(model) -> None:
@@ -138,7 +144,7 @@ def step(model) -> None:
     model.joint_case_capacity = case_hours * (1 + imp[[1, 3, 4]].mean()) / p.joint_case_hours
     posts = model.orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
-    model.trust += p.trust_build * (1 - model.trust) * wins / np.maximum(pair_posts, 1) * 10 * LINKED
+    model.trust[:] = build_trust(model.trust, p.trust_build, wins * 10 / np.maximum(pair_posts, 1) * LINKED)
     add_ties(model, who[win], mate[win], 0.25)
     model.w["joint_work_wins"] = wins.sum() / 2
     model.w["joint_work_episodes"] = episodes.sum() / 2

@@ -18,7 +18,8 @@ Rules, in order, each over all citizens at once:
    weighted random priority (weight = need x access; access is 1 for insiders and
    ``0.4 + 0.6 * citizen_involvement`` of the community-facing organisations for outsiders: only
    outreach reaches them). Their pressure is the ratio of citizens seeking support to contacts,
-   relative to that ratio in the place's first week (the place was planned for what it had).
+   relative to that ratio in the place's first week (the place was planned for what it had; at
+   least 0.5).
    Support lowers health need by ``support_effect * fit * (0.5 + 0.5 * practice)`` and care need
    by half that, but not below 0.05 under their frailty (support stabilises need; it does not cure
    the frailty of age), where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if
@@ -161,7 +162,9 @@ def step(model) -> None:
     # Pressure relative to the place's own starting ratio of need to contacts (it was planned for that).
     ratio = len(needy) / max(contacts, 1.0)
     if not hasattr(model, "prevention_ratio0"):
-        model.prevention_ratio0 = ratio
+        # At least half a seeker per contact: a place that starts with almost no need must not
+        # turn its first few seekers into infinite pressure.
+        model.prevention_ratio0 = max(ratio, 0.5)
     model.orgs.pressure[[3, 4]] = ratio / model.prevention_ratio0
     model.w["needy"] = len(needy)
     model.w["supported"] = len(served)

@@ -102,6 +102,7 @@ class LocalProcessExecutor(Executor):
             # the forkserver imports the model once; each worker forks from it already warm
             self.ctx.set_forkserver_preload(["slsim.sweep.runs", "slsim.model", "slsim.run"])
         self.pool: ProcessPoolExecutor | None = None
+        self.pool_restarts = 0  # how often a dead worker forced a new pool (for the summary and tests)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
@@ -144,6 +145,7 @@ class LocalProcessExecutor(Executor):
                 pending.clear()
                 self._kill_pool()
                 restarts += 1
+                self.pool_restarts += 1
                 if restarts > MAX_POOL_RESTARTS:
                     for spec in retry:
                         on_record(RunRecord(spec.run_id, "failed", {}, None,

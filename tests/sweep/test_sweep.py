@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -332,3 +333,28 @@ def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_p
     summary = run_sweep(exp, out, processes=2)
     assert summary.skipped == len(kept) and summary.completed == 24 - len(kept)
     assert load_results(out)["run_id"].tolist() == list(range(24))
+
+
+def test_a_dying_pool_worker_loses_nothing(reference):
+    """A local worker process killed mid-sweep: the pool is restarted and its runs run again."""
+    from slsim.sweep import plan
+    from slsim.sweep.executors import LocalProcessExecutor
+    _, _, specs = plan(reference["exp"])
+    ex = LocalProcessExecutor(2)
+    got = []
+
+    def kill_one(rec):
+        got.append(rec)
+        if len(got) == 1:
+            os.kill(next(iter(ex.pool._processes)), signal.SIGKILL)
+
+    try:
+        ex.run(specs, kill_one)
+    finally:
+        ex.close()
+    assert ex.pool_restarts >= 1
+    ids = [r.run_id for r in got]
+    assert sorted(ids) == list(range(12)) and all(r.status == "ok" for r in got)
+    ref = reference["runs"].set_index("run_id")
+    for r in got:
+        assert r.summary["delayed_transfers"] == pytest.approx(ref.loc[r.run_id, "delayed_transfers"])

@@ -97,6 +97,7 @@ class SystemModel(mesa.Model):
         self.week = 0
         self.events: list[tuple[int, str, str, str]] = []  # (week, kind, organisation, text)
         self.profile = profile
+        self._stepping = False
         self.citizen_objects = citizen_objects
         self.phase_seconds: dict[str, float] = defaultdict(float)
         self.w: dict[str, float] = {}  # this week's tallies, read by metrics
@@ -202,13 +203,17 @@ class SystemModel(mesa.Model):
         self.week += 1
         self.w_last = self.w
         self.w = defaultdict(float)
-        for phase, fn in _PHASE_FUNCTIONS:
-            if self.profile:
-                t0 = time.perf_counter()
-                fn(self)
-                self.phase_seconds[phase] += time.perf_counter() - t0
-            else:
-                fn(self)
+        self._stepping = True
+        try:
+            for phase, fn in _PHASE_FUNCTIONS:
+                if self.profile:
+                    t0 = time.perf_counter()
+                    fn(self)
+                    self.phase_seconds[phase] += time.perf_counter() - t0
+                else:
+                    fn(self)
+        finally:
+            self._stepping = False
 
     def _apply_timeline(self) -> None:
         due = [ev for ev in self.timeline if ev.week == self.week]
@@ -216,7 +221,8 @@ class SystemModel(mesa.Model):
             self.apply_intervention(ev.set, note=ev.note, kind="timeline")
 
     def apply_intervention(self, changes: dict[str, Any], note: str = "", kind: str = "intervention") -> None:
-        """Change parameters from this week on (a scenario event or a trainer's intervention).
+        """Change parameters (a scenario event during a week, or a trainer's intervention between
+        weeks, which acts from the next week and is logged there).
 
         Raises :class:`~slsim.params.ParameterError` (and changes nothing) if a value is invalid or
         changes the size of the place (``FIXED_DURING_RUN``). Capacity cuts close beds and places
@@ -234,11 +240,12 @@ class SystemModel(mesa.Model):
         self.refresh_style()
         self._build_capacity()
         text = note or ", ".join(f"{k} = {v}" for k, v in changes.items())
-        self.log(kind, "place", text)
+        # Between weeks a change acts from the next week: log it there, as timeline events are.
+        self.log(kind, "place", text, week=self.week if self._stepping else self.week + 1)
 
-    def log(self, kind: str, organisation: str, text: str) -> None:
+    def log(self, kind: str, organisation: str, text: str, week: int | None = None) -> None:
         """Record an event in words for the event log (a few per week, never per agent)."""
-        self.events.append((self.week, kind, organisation, text))
+        self.events.append((self.week if week is None else week, kind, organisation, text))
 
     def _measure(self) -> None:
         self.datacollector.collect(self)

@@ -70,9 +70,9 @@ def _workers(n_tasks: int, weeks: int, n_citizens: int, processes: int | None) -
         if not isinstance(processes, int) or processes < 1:
             raise ParameterError(f"processes: {processes!r}; allowed: a whole number >= 1")
         return min(processes, n_tasks)
-    # A process pool costs about half a second to start: only worth it for real work.
+    # A pool costs start-up and copying: only worth it for real work (several runs of some size).
     work = n_tasks * weeks * n_citizens
-    return 1 if work < 3_000_000 else min(os.cpu_count() or 1, n_tasks)
+    return 1 if work < 3_000_000 or n_tasks < 4 else min(os.cpu_count() or 1, n_tasks)
 
 
 def run_tasks(tasks: list[tuple], processes: int | None = None,
@@ -92,15 +92,35 @@ def run_tasks(tasks: list[tuple], processes: int | None = None,
             if progress:
                 progress(i + 1, len(tasks))
         return out
-    import multiprocessing as mp
-    # forkserver: safe with threads (unlike fork) and cheaper than spawn for repeated pools.
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    ctx = _pool_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for i, df in enumerate(pool.map(_run_task, tasks)):
             out.append(df)
             if progress:
                 progress(i + 1, len(tasks))
     return out
+
+
+def _pool_context():
+    """fork where it is safe (a single-threaded process on a system that has it: workers start in
+    milliseconds with everything imported); otherwise forkserver or spawn, which start clean but
+    pay about a second to import numpy, pandas and Mesa in each worker."""
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and _no_python_threads():
+        return mp.get_context("fork")
+    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _no_python_threads() -> bool:
+    """True when no thread but the main one runs Python code (the threads CPython warns about
+    before a fork: those of ``threading`` and of ``_thread``, e.g. a test runner's or a server's).
+    BLAS worker threads do not count: numerical libraries re-initialise them after a fork."""
+    import _thread
+    import threading
+
+    return threading.active_count() == 1 and _thread._count() == 0
 
 
 @dataclass

@@ -11,7 +11,7 @@ Each configuration is repeated ``--repeats`` times; the medians are printed with
 issue sets as targets: 2 workers >= 1.7 x 1 worker, and executor overhead < 5% of run time
 (overhead per run = wall time per run of the 1-worker sweep minus that of direct calls).
 
-    .venv/bin/python benchmarks/bench_sweep.py                  # about 4 minutes on 2 cores
+    .venv/bin/python benchmarks/bench_sweep.py --repeats 2      # about 5 minutes on 2 idle cores
     .venv/bin/python benchmarks/bench_sweep.py --runs 40 --weeks 52 --repeats 1   # a quick look
 """
 

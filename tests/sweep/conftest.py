@@ -58,10 +58,10 @@ class DaskProcesses:
         self.folder = folder
         self.scheduler_file = folder / "scheduler.json"
         self.logs = []
+        self.workers: dict[str, subprocess.Popen] = {}
         self.scheduler = self._popen("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
                                                    "--dashboard-address", "127.0.0.1:0",
                                                    "--scheduler-file", str(self.scheduler_file)])
-        self.workers: dict[str, subprocess.Popen] = {}
         deadline = time.monotonic() + 60
         while True:  # the scheduler writes its file in place: wait until it is whole
             try:
@@ -69,6 +69,7 @@ class DaskProcesses:
                 break
             except (FileNotFoundError, json.JSONDecodeError, KeyError):
                 if self.scheduler.poll() is not None or time.monotonic() > deadline:
+                    self.close()  # never leave a scheduler behind, even when it failed to start
                     raise RuntimeError("dask scheduler did not start: " + self.log("scheduler")) from None
                 time.sleep(0.05)
 

@@ -5,8 +5,10 @@ Rules (all staff at once, from last week's state):
 * Only filled posts have hours (``hours_per_week``); a vacant post has none.
 * Defensive work (covering yourself, escalating, waiting for instruction) takes
   ``0.05 + 0.35 * defensiveness * (1 - 0.5 * agency)`` of the week.
-* Work across boundaries takes ``0.2 * mindset * (1 - defensiveness) * (0.3 + 0.7 * shared_ambition)``;
-  leaders' shared ambition gives permission to spend time on other organisations' problems.
+* Work across boundaries takes ``0.2 * mindset * (1 - defensiveness) * (0.3 + 0.7 * shared_ambition)
+  * (0.5 + 0.5 * agency)``: leaders' shared ambition gives permission to spend time on other
+  organisations' problems, and only people who act rather than wait for instruction take it up
+  (leading across boundaries when you are not in charge).
 * Involving citizens takes ``0.1 * (1 - defensiveness) * citizen_involvement`` (leaders ask for it).
 * Improvement and experiments take ``0.08 * agency * (1 - defensiveness)``.
 * Under pressure people firefight: the three investment uses (across boundaries, involving,
@@ -36,7 +38,7 @@ def step(model) -> None:
     involve = model.style["citizen_involvement"][org]
     t = s.time
     t[:, DEFENSIVE] = 0.05 + 0.35 * d * (1 - 0.5 * a)
-    t[:, CROSS] = 0.2 * mind * (1 - d) * (0.3 + 0.7 * ambition) * firefight
+    t[:, CROSS] = 0.2 * mind * (1 - d) * (0.3 + 0.7 * ambition) * (0.5 + 0.5 * a) * firefight
     t[:, INVOLVE] = 0.1 * (1 - d) * involve * firefight
     t[:, IMPROVE] = 0.08 * a * (1 - d) * firefight
     t[:, DIRECT] = 1.0 - t[:, 1:].sum(axis=1)

@@ -2,7 +2,7 @@
 
 Runs one 200-run sweep (default place size, 104 weeks) with:
 
-* ``direct``: ``slsim.run.run_one`` called in a loop, nothing else (the yardstick);
+* ``direct``: ``slsim.runner.run_one`` called in a loop, nothing else (the yardstick);
 * ``1 worker``: the sweep in this process (``--processes 1``): run_one + summaries + Parquet parts;
 * ``2 workers``: a pool of two local processes (``--processes 2``);
 * ``dask 2``: a local Dask cluster of two single-threaded worker processes (``--workers 2``).
@@ -48,7 +48,7 @@ def experiment(folder: Path, runs: int, weeks: int, n_citizens: int) -> Path:
 
 
 def time_direct(exp_path: Path) -> float:
-    from slsim.run import run_one
+    from slsim.runner import run_one
     from slsim.sweep import plan
     _, _, specs = plan(exp_path)
     t0 = time.perf_counter()

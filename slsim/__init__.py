@@ -14,7 +14,7 @@ from .agents import Citizen, Organisation, Staff
 from .metrics import OUTCOMES
 from .model import SystemModel
 from .params import ORG_KINDS, ParameterError, Params
-from .run import Comparison, Results, compare, run
+from .runner import Comparison, Results, compare, run
 from .scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 
 __version__ = "0.1.0"

@@ -44,7 +44,7 @@ def calibration_data() -> pd.DataFrame:
 def check(weeks: int = 104, seeds: tuple[int, ...] = (1, 2, 3, 4, 5), scenario: str = "default") -> pd.DataFrame:
     """Run the default place with several seeds; compare each quantity with its published figure."""
     from .model import SystemModel
-    from .run import replicate_seeds
+    from .runner import replicate_seeds
 
     cal = calibration_data().drop_duplicates("quantity").set_index("quantity")
     sources = calibration_data().groupby("quantity")["source"].first()

@@ -164,7 +164,7 @@ def _validate(scenarios: list[str], params: dict[str, Any]) -> None:
 
 
 def cmd_run(args) -> int:
-    from .run import run
+    from .runner import run
     _check_common(args)
     params = _parse_sets(args.set)
     _validate([args.scenario], params)
@@ -181,7 +181,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .run import compare
+    from .runner import compare
     _check_common(args)
     if len(args.scenarios) < 2:
         raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")

@@ -25,7 +25,7 @@ import pandas as pd
 from ..metrics import LEVEL_TITLES, OUTCOMES, columns_by_level
 from ..model import SystemModel
 from ..params import LEADERSHIP_FIELDS, ParameterError, Params, parameter_table
-from ..run import compare, replicate_seeds
+from ..runner import compare, replicate_seeds
 from ..scenario import resolve_scenario
 
 # The set-up controls shown for every scenario: leadership style first (what the course is about),

@@ -100,7 +100,7 @@ class LocalProcessExecutor(Executor):
         self.ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
             # the forkserver imports the model once; each worker forks from it already warm
-            self.ctx.set_forkserver_preload(["slsim.sweep.runs", "slsim.model", "slsim.run"])
+            self.ctx.set_forkserver_preload(["slsim.sweep.runs", "slsim.model", "slsim.runner"])
         self.pool: ProcessPoolExecutor | None = None
         self.pool_restarts = 0  # how often a dead worker forced a new pool (for the summary and tests)
 

@@ -109,7 +109,7 @@ def summarise(frame: pd.DataFrame, summary_weeks: int) -> dict[str, float]:
 
 def execute_run(spec: RunSpec) -> RunRecord:
     """Run one model and reduce it to what the experiment keeps. Model errors become a failed record."""
-    from ..run import run_one  # imported here so workers import the model lazily
+    from ..runner import run_one  # imported here so workers import the model lazily
 
     t0 = time.perf_counter()
     try:

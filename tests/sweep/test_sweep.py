@@ -95,7 +95,7 @@ def test_interrupted_sweep_resumes_without_loss_or_duplicates(reference, tmp_pat
 
 def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monkeypatch):
     import importlib
-    run_module = importlib.import_module("slsim.run")  # the package's `run` attribute is the function
+    run_module = importlib.import_module("slsim.runner")
     real = run_module.run_one
     bad_seed = reference["runs"].loc[4, "seed"]
 

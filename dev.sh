@@ -48,7 +48,8 @@ case "${1:-}" in
     setup all
     [ -f scripts/setup_browser.sh ] && bash scripts/setup_browser.sh
     shift
-    exec .venv/bin/python -m pytest "$@"
+    # Two test processes by default (these machines have two cores); pass -n 0 to run in one.
+    exec .venv/bin/python -m pytest -n "${SLSIM_TEST_WORKERS:-2}" "$@"
     ;;
   setup)
     setup "${2:-all}"

@@ -62,3 +62,19 @@ def test_batch_run_with_bad_parameters_raises_parameter_error():
     with pytest.raises(slsim.ParameterError, match="n_citizens"):
         mesa.batch_run(slsim.SystemModel, parameters={"n_citizens": [-5]}, rng=[1], max_steps=2,
                        number_processes=1, display_progress=False)
+
+
+def test_solaraviz_renders_the_model_with_plot_components():
+    # Mesa's own browser front end must accept the model as it accepts Mesa's examples: a page
+    # with a plot of an outcome column and a model parameter renders without error.
+    import pytest
+    solara = pytest.importorskip("solara")
+    from mesa.visualization import SolaraViz, make_plot_component
+
+    m = slsim.SystemModel(n_citizens=300, rng=0)
+    page = SolaraViz(m, components=[make_plot_component("delayed_transfers")],
+                     model_params={"n_citizens": {"type": "SliderInt", "value": 300, "min": 100, "max": 1000,
+                                                  "step": 100, "label": "citizens"}},
+                     name="slsim")
+    box, _ = solara.render(page, handle_error=False)
+    assert box is not None

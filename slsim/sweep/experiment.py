@@ -104,6 +104,15 @@ class SwitchSpec(BaseModel):
         return self
 
 
+def _known_outcomes(value: list[str]) -> list[str]:
+    """The names unchanged if every one is an outcome column; otherwise a message listing them."""
+    unknown = [v for v in value if v not in OUTCOMES and v not in EXTRA]
+    if unknown:
+        raise ValueError(f"unknown outcome(s) {unknown}; outcomes are {', '.join(OUTCOMES)} "
+                         f"(and extra: {', '.join(EXTRA)})")
+    return value
+
+
 class OutputSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weekly: list[str] = Field(default_factory=list)
@@ -112,11 +121,7 @@ class OutputSpec(BaseModel):
     @field_validator("weekly")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in OUTCOMES and v not in EXTRA]
-        if unknown:
-            raise ValueError(f"unknown outcome(s) {unknown}; outcomes are {', '.join(OUTCOMES)} "
-                             f"(and extra: {', '.join(EXTRA)})")
-        return list(dict.fromkeys(value))
+        return list(dict.fromkeys(_known_outcomes(value)))
 
 
 class AnalysisSpec(BaseModel):
@@ -134,10 +139,7 @@ class AnalysisSpec(BaseModel):
     @field_validator("outcomes")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in OUTCOMES and v not in EXTRA]
-        if unknown:
-            raise ValueError(f"unknown outcome(s) {unknown}")
-        return value
+        return _known_outcomes(value)
 
 
 class ExperimentFile(BaseModel):

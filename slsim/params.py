@@ -108,8 +108,10 @@ class Params(BaseModel):
                                    help="Extra weekly rise of need for a citizen whose need went unmet that week.")
     support_effect: float = P(0.005, 0, 0.3, unit="need score per contact",
                               help="Fall in need from one week of well-fitting preventive support.")
-    crisis_rate: float = P(0.027, 0, 0.5, unit="probability per week at need 1",
+    crisis_rate: float = P(0.029, 0, 0.5, unit="probability per week at need 1",
                            help="Chance of a crisis needing an acute bed; scales with need squared.")
+    crisis_surge: float = P(1.0, 0.2, 5.0, unit="multiple of crisis_rate",
+                            help="Seasonal or outbreak surge in crises (e.g. 1.4 for a hard winter).")
     elective_rate: float = P(0.002, 0, 0.05, unit="probability per week",
                              help="Chance that a citizen at home joins the elective waiting list.")
     population_renewal_per_year: float = P(0.05, 0, 0.5, unit="share per year",
@@ -131,7 +133,7 @@ class Params(BaseModel):
                                          help="Care home places the council can buy.",
                                          source="about 410,000 care home residents in the UK (CMA 2017) for "
                                                 "about 12m people aged 65+")
-    home_care_max_hours: float = P(10.0, 1, 40, unit="hours per week",
+    home_care_max_hours: float = P(13.0, 1, 40, unit="hours per week",
                                    help="Home care a client with care need 1 is assessed to need.")
     visit_minutes_planned: float = P(30.0, 15, 120, unit="minutes", help="Planned length of a home care visit.")
     visit_minutes_floor: float = P(15.0, 5, 60, unit="minutes",

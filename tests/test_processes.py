@@ -372,11 +372,27 @@ def test_new_clients_admitted_only_while_planned_visits_fit(make_model):
     c, p = m.citizens, m.params
     extra = np.flatnonzero((c.place == HOME) & ~c.home_care)[:6]
     c.care_need[extra] = [0.9, 0.8, 0.7, 0.6, 0.55, 0.52]
+    m.orgs.budget[2] = m.orgs.budget0[2]  # no cut: the council commissions the planned length
     home_care.step(m)
     admitted = c.home_care[extra]
     # Room for 0.5 x demand of 10 clients at 0.6 = 30 hours: 0.9 + 0.8 + 0.7 = 2.4 x 10 = 24 h fit, + 0.6 does not.
     assert admitted.tolist() == [True, True, True, False, False, False], "highest need first, while it fits"
     assert m.w["home_care_minutes_per_visit"] == pytest.approx(p.visit_minutes_planned)
+
+
+def test_a_budget_cut_commissions_shorter_visits(make_model):
+    m, rows = _home_care_case(make_model, 1.5)
+    c, p = m.citizens, m.params
+    extra = np.flatnonzero((c.place == HOME) & ~c.home_care)[:6]
+    c.care_need[extra] = [0.9, 0.8, 0.7, 0.6, 0.55, 0.52]
+    m.orgs.budget[2] = 0.7 * m.orgs.budget0[2]  # a 30% cut: visits commissioned at 70% of planned
+    assert home_care.commissioned_ratio(m) == pytest.approx(0.7)
+    home_care.step(m)
+    assert c.home_care[extra].sum() > 3, "at shorter commissioned visits more new clients fit the same hours"
+    assert m.w["home_care_minutes_per_visit"] < p.visit_minutes_planned, "so visits are shorter than planned"
+    m.orgs.budget[2] = 0.1 * m.orgs.budget0[2]
+    floor = p.visit_minutes_floor / p.visit_minutes_planned
+    assert home_care.commissioned_ratio(m) == pytest.approx(floor), "never below the floor"
 
 
 def test_care_home_admission_from_the_community(make_model):
@@ -636,14 +652,14 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     a = m.params.assessment_hours
     m.w_last = {"delayed_transfers": 0.0}
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(0.02 * direct / 2 / a)
+    assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a)
     target = joint_work.DTOC_TARGET * m.beds
     m.w_last = {"delayed_transfers": 2 * target}
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(2 * 0.02 * direct / 2 / a), "delays at twice the target: x2"
+    assert m.discharge_capacity == pytest.approx(2 * joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a), "delays at twice the target: x2"
     m.w_last = {"delayed_transfers": 10 * target}
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(3 * 0.02 * direct / 2 / a), "escalation is at most 3 times"
+    assert m.discharge_capacity == pytest.approx(3 * joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a), "escalation is at most 3 times"
 
 
 def test_joint_work_wins_build_trust_only_between_linked_orgs(make_model):

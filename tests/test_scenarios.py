@@ -93,8 +93,8 @@ def test_switch_happens_at_week_52():
 
 
 def test_winter_surge_comes_and_goes():
-    values, _ = _params_by_week("winter_surge", 40, "crisis_rate")
-    base = resolve_scenario("default").params_with().crisis_rate
+    values, _ = _params_by_week("winter_surge", 40, "crisis_surge")
+    base = resolve_scenario("default").params_with().crisis_surge
     assert values[:19] == [base] * 19
     assert all(v > base for v in values[19:32]), "weeks 20-32: more crises"
     assert values[32:] == [base] * 8, "from week 33: back to normal"
@@ -102,7 +102,9 @@ def test_winter_surge_comes_and_goes():
 
 def test_austerity_cut_from_week_13():
     values, _ = _params_by_week("austerity_cut", 15, "social_care_budget_level")
-    assert values[:12] == [1.0] * 12 and values[12:] == [0.85] * 3
+    cut = slsim.load_scenario("scenarios/austerity_cut.yaml").timeline[0].set["social_care_budget_level"]
+    assert cut < 1
+    assert values[:12] == [1.0] * 12 and values[12:] == [cut] * 3
 
 
 # ---------------------------------------------------------------- what each scenario does

@@ -14,9 +14,11 @@ Rules (all clients at once):
   at the floor and the council raises its eligibility line by 0.01 a week; clients below the line
   lose their package (lowest need first) until demand at the floor fits the supply. With slack
   (demand under 90% of supply) the line falls by 0.005 a week, to no lower than 0.3.
-* **New clients.** Citizens at home above the line with no package get one, longest-need first,
-  while demand at planned visit length still fits: the council admits community clients only when
-  it can serve them properly. Hospital discharges, by contrast, may squeeze visits down to the
+* **New clients.** Citizens at home above the line with no package get one, highest need first,
+  while demand at the *commissioned* visit length still fits. The council commissions the planned
+  length times its social care budget over its opening budget (between the floor and the planned
+  length): when money is cut, it buys shorter visits (15-minute visits were commissioned by 74% of
+  councils, UNISON FOI 2014). Hospital discharges, by contrast, may squeeze visits down to the
   floor (``model.home_care_headroom``, used by next week's discharges).
 * **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.
@@ -40,6 +42,17 @@ def supply_hours(model) -> float:
     sc = s.org == 2
     filled_share = s.filled[sc].mean() if sc.any() else 1.0
     return max(0.0, model.home_care_budget_hours) * filled_share
+
+
+def commissioned_ratio(model) -> float:
+    """The visit length the council commissions, as a share of the planned length: its social care
+    budget now over its opening budget (a 15% cut commissions 15% shorter visits), between the
+    floor and 1."""
+    p = model.params
+    floor = p.visit_minutes_floor / p.visit_minutes_planned
+    budget0 = model.orgs.budget0[2]
+    share = model.orgs.budget[2] / budget0 if budget0 > 0 else 1.0
+    return float(min(1.0, max(floor, share)))
 
 
 def step(model) -> None:
@@ -77,12 +90,13 @@ def step(model) -> None:
         model.w["packages_withdrawn"] = len(drop)
     elif total < 0.9 * supply:
         model.elig_threshold = max(0.3, model.elig_threshold - 0.005)
-    # New community clients while demand at planned length fits.
-    total = p.home_care_max_hours * c.care_need[c.home_care].sum()
+    # New community clients while demand at the commissioned visit length fits.
+    commissioned = commissioned_ratio(model)
+    total = p.home_care_max_hours * c.care_need[c.home_care].sum() * commissioned
     cand = np.flatnonzero(home & ~c.home_care & (c.care_need > model.elig_threshold))
     if len(cand) and total < supply:
         cand = cand[np.argsort(-c.care_need[cand], kind="stable")]
-        room = supply - total
+        room = (supply - total) / commissioned
         n_new = int(np.searchsorted(np.cumsum(p.home_care_max_hours * c.care_need[cand]), room, side="right"))
         c.home_care[cand[:n_new]] = True
     clients = np.flatnonzero(c.home_care)

@@ -12,7 +12,7 @@ Rules (all staff at once):
   tie between the two people both help.
 * Successful hours between the hospital and social care or community health become discharge
   assessments (``assessment_hours`` each, fewer once pilots such as trusted assessors are scaled).
-  Besides this joint channel there is always the formal one: 2% of social care's and community
+  Besides this joint channel there is always the formal one: 1.5% of social care's and community
   health's direct hours go to hospital discharge teams working by referral and hand-off, which
   takes twice the hours per assessment. When delays run above the national target (3.5% of
   beds), managers escalate and divert more direct time there: the formal share is multiplied by
@@ -31,7 +31,7 @@ import numpy as np
 from ..population import CROSS, DIRECT
 
 EPISODE_HOURS = 4.0
-FORMAL_DISCHARGE_SHARE = 0.02
+FORMAL_DISCHARGE_SHARE = 0.015
 DTOC_TARGET = 0.035  # uk_calibration.csv: delayed_transfer_target_share_of_beds (NHS mandate 2017/18)
 # Where each organisation's cross-boundary time goes (rows: from; columns: to), in the order
 # acute, community, social care, primary care, voluntary. Rows sum to 1.

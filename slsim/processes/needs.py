@@ -30,7 +30,9 @@ Rules, in order, each over all citizens at once:
    (``involvement_hours`` each): that many supported citizens, by the same access weights, become
    involved. Involvement lapses with probability 1/13 a week (plans go stale).
 5. **Crises.** A citizen at home has a crisis needing an acute bed with probability
-   ``crisis_rate * health_need**2``, 1.5 times that if their need went unmet this week. (Care home
+   ``crisis_rate * crisis_surge * health_need**2``, 1.5 times that if their need went unmet this week, and 30%
+   less while they have a plan made with them (involved early): a plan made with the person
+   anticipates what to do when things go wrong. (Care home
    residents' crises are treated in the home, where nursing is at hand.)
 6. **Elective referrals.** A citizen at home not yet waiting joins the elective waiting list with
    probability ``elective_rate * (0.5 + health_need)``.
@@ -44,6 +46,7 @@ from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
 
 NEED_THRESHOLD = 0.4
 NOISE = 0.015
+PLAN_CRISIS_REDUCTION = 0.3
 REVERSION = 0.05
 COMPLEX = 0.5
 
@@ -171,7 +174,8 @@ def step(model) -> None:
     model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0
     model.w["complex_joined_share"] = joined_complex.mean() if len(complex_rows) else 1.0
     # 5. crises
-    risk = p.crisis_rate * c.health_need ** 2 * np.where(c.unmet, 1.5, 1.0)
+    risk = (p.crisis_rate * p.crisis_surge * c.health_need ** 2 * np.where(c.unmet, 1.5, 1.0)
+            * np.where(c.involved, 1 - PLAN_CRISIS_REDUCTION, 1.0))
     risk = np.where(home, risk, 0.0)
     model.crises = np.flatnonzero(rng.random(n) < risk)
     model.w["crises"] = len(model.crises)

@@ -43,7 +43,7 @@ def _parameters() -> str:
             if r["group"] != group:
                 continue
             rng = f"{r['min']} to {r['max']}" if r["min"] is not None else ""
-            default = r["default"] if r["default"] != {} else "{}"
+            default = r["default"]
             lines.append(f"| `{r['name']}` | {default} | {rng} | {r['unit']} | {r['help']} | {r['source']} |")
         lines.append("")
     return "\n".join(lines)

@@ -36,7 +36,7 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "electives_cancelled": ("ground", "operations per week", "Planned electives cancelled for want of a bed"),
     "home_care_minutes_per_visit": ("ground", "minutes", "Mean length of a home-care visit"),
     "unmet_need": ("ground", "share of citizens in need", "Citizens at home with need whose need went unmet this week"),
-    "wellbeing": ("ground", "0-1", "Mean wellbeing of citizens"),
+    "wellbeing": ("ground", "0-1", "Mean wellbeing of citizens in need (need above 0.4, or in a bed or care home)"),
     "voice_heard_outsiders": ("ground", "share", "Outsiders who raised their voice this week and were heard"),
     "voice_heard_insiders": ("ground", "share", "Insiders who raised their voice this week and were heard"),
     "staff_turnover_rate": ("ground", "leavers per post per year", "Leavers over the last 13 weeks, annualised"),
@@ -102,7 +102,10 @@ def _unmet_need(model) -> float:
 
 
 def _wellbeing(model) -> float:
-    return float(model.citizens.wellbeing.mean())
+    # Citizens in need: averaging in the many with little need would hide what services change.
+    c = model.citizens
+    mask = (np.maximum(c.health_need, c.care_need) > 0.4) | (c.place != HOME)
+    return float(c.wellbeing[mask].mean()) if mask.any() else float(c.wellbeing.mean())
 
 
 def _within_18_weeks(model) -> float:

@@ -60,9 +60,6 @@ STREAMS = ("population", "staff", "time_use", "joint_work", "needs", "hospital",
 # Above this many citizens, Citizen agent objects are made only on demand (memory and set-up time).
 CITIZEN_OBJECT_LIMIT = 200_000
 
-PHASES = ("timeline", "time_use", "joint_work", "needs", "hospital", "home_care", "voice", "failures",
-          "learning", "culture", "money", "measure")
-
 
 class SystemModel(mesa.Model):
     """A place: organisations, staff and citizens under resource pressure.
@@ -115,6 +112,11 @@ class SystemModel(mesa.Model):
         self._build_orgs()
         self._build_capacity()
         self.elig_threshold = 0.5  # care need above which the council funds home care
+        # State that processes keep from week to week, declared here so the model's state is in one place.
+        self.prevention_ratio0: float | None = None  # needs: seekers per contact in the first week
+        self.newly_involved = np.zeros(0, np.intp)  # needs -> learning: citizens involved this week
+        self.home_care_headroom = 0.0  # home care -> hospital: hours for discharges next week
+        self.crises = np.zeros(0, np.intp)  # needs -> hospital: this week's crises
         self.reality = np.ones(m, np.int8)
         # Start the place in a lived-in state: people on the pathway, clients with packages.
         needs.initial_placement(self)
@@ -149,6 +151,7 @@ class SystemModel(mesa.Model):
             budget0=np.zeros(k), budget=np.zeros(k), spend=np.zeros(k), balance=np.zeros(k),
             psych_safety=np.full(k, 0.5), practice=np.zeros(k), code=np.zeros((k, m), np.int8),
             improvement=np.zeros(k), blame_climate=np.zeros(k), exposure=np.zeros(k), blame_seen=np.zeros(k),
+            trend=np.zeros(k),
             pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float),
         )
         self.trust = np.zeros((k, k))
@@ -230,7 +233,7 @@ class SystemModel(mesa.Model):
         """
         bad = sorted(set(changes) & set(FIXED_DURING_RUN))
         if bad:
-            raise ParameterError(f"{bad} fix the size of the place and cannot change during a run")
+            raise ParameterError(f"{bad} set the place up (size, make-up, opening state) and cannot change during a run")
         merged = self.params.model_dump() | changes
         try:
             new = Params(**merged)

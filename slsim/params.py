@@ -40,8 +40,10 @@ TURNOVER_FACTOR = np.array([1.0, 1.0, 1.6, 0.8, 1.4])
 # Which budget trajectory each kind follows: NHS (True) or local government (False).
 NHS_FUNDED = np.array([True, True, False, True, False])
 
-# Parameters that fix the size and make-up of the place: they cannot change during a run.
-FIXED_DURING_RUN: tuple[str, ...] = ("n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share")
+# Parameters that set the place up (its size, make-up and opening state): they act only when the
+# place is built, so they cannot change during a run.
+FIXED_DURING_RUN: tuple[str, ...] = ("n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share",
+                                     "initial_need", "budget_gap")
 
 LEADERSHIP_FIELDS: tuple[str, ...] = (
     "blame_response",
@@ -161,18 +163,20 @@ class Params(BaseModel):
     care_home_weekly_fee: float = P(620.0, 100, 3000, unit="GBP per week",
                                     help="Council fee for a care home place.",
                                     source="LaingBuisson average council fee for residential care, 2016/17")
-    bed_week_cost: float = P(2000.0, 100, 10000, unit="GBP per bed-week",
-                             help="Variable cost of an occupied acute bed for a week.",
-                             source="about GBP 820m for 1.15m delayed acute bed-days (NAO 2016): ~GBP 700 per day")
+    bed_week_cost: float = P(4900.0, 100, 20000, unit="GBP per bed-week",
+                             help="Cost of an occupied acute bed for a week.",
+                             source="about GBP 820m for 1.15m delayed acute bed-days (NAO 2016): ~GBP 700 a day")
     pooled_budget: bool = P(False, unit="yes/no",
                             help="Acute and social care pool part of their budgets: social care may buy home "
                                  "care for delayed patients out of the pool.")
     pooled_share: float = P(0.05, 0, 0.5, unit="share of acute budget",
                             help="Share of the acute budget put into the pool when pooled_budget is on.")
     # ---- workforce -------------------------------------------------------------------------
-    hours_per_week: float = P(37.5, 10, 60, unit="hours", help="Contracted hours of a staff member.")
+    hours_per_week: float = P(37.5, 10, 60, unit="hours", help="Contracted hours of a staff member.",
+                              source="NHS Agenda for Change full-time week")
     base_turnover_per_year: float = P(0.12, 0, 1, unit="share per year",
-                                      help="Leavers per year among unstressed staff (retirement, moves).")
+                                      help="Leavers per year among unstressed staff (retirement, moves).",
+                                      source="NHS trusts' leaver rates of roughly 12-15% a year (NHS Digital)")
     burnout_turnover_per_year: float = P(0.6, 0, 3, unit="share per year",
                                          help="Extra leavers per year among staff at full stress.",
                                          source="social care turnover 30.8%/yr (Skills for Care 2019); "
@@ -315,7 +319,8 @@ def parameter_table() -> list[dict[str, Any]]:
         for m in info.metadata:
             lo = getattr(m, "ge", lo)
             hi = getattr(m, "le", hi)
-        rows.append({"name": name, "group": extra.get("group", "place"), "default": info.default,
+        rows.append({"name": name, "group": extra.get("group", "place"),
+                     "default": info.get_default(call_default_factory=True),
                      "min": lo, "max": hi, "unit": extra.get("unit", ""), "help": info.description or "",
-                     "source": extra.get("source", "")})
+                     "source": extra.get("source", "modelling assumption")})
     return rows

@@ -116,8 +116,8 @@ def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
     from .params import FIXED_DURING_RUN
     fixed = sorted(set(ev.set) & set(FIXED_DURING_RUN))
     if fixed:
-        raise ScenarioError(f"{where}: timeline week {ev.week}: {fixed} fix the size of the place and cannot "
-                            f"change during a run; set them in params instead")
+        raise ScenarioError(f"{where}: timeline week {ev.week}: {fixed} set the place up (size, make-up, "
+                            f"opening state) and cannot change during a run; set them in params instead")
     unknown = sorted(set(ev.set) - set(Params.model_fields))
     if unknown:
         raise ScenarioError(f"{where}: timeline week {ev.week}: unknown parameter(s) {unknown}; "

@@ -960,13 +960,26 @@ def test_budgets_follow_their_trajectory_and_levels(make_model):
     from slsim.processes import money
     m = make_model(n_citizens=1000, nhs_budget_change_per_year=0.05, social_care_budget_change_per_year=-0.1)
     m.apply_intervention({"social_care_budget_level": 0.85})
-    m.week = 52
-    money.step(m)
+    m.orgs.trend[:] = m.orgs.budget0
+    for _ in range(52):  # a year of weekly compounding
+        money.step(m)
     expect = m.orgs.budget0 * np.where(NHS_FUNDED, 1.05, 0.9 * 0.85)
     np.testing.assert_allclose(m.orgs.budget, expect)
 
 
-def test_social_care_funds_care_homes_first_then_home_care(make_model):
+def test_a_new_budget_trend_acts_from_that_week_on(make_model):
+    from slsim.processes import money
+    m = make_model(n_citizens=1000)
+    for _ in range(52):
+        money.step(m)
+    before = m.orgs.budget[2]
+    m.apply_intervention({"social_care_budget_change_per_year": -0.08})
+    money.step(m)
+    assert m.orgs.budget[2] == pytest.approx(before * 0.92 ** (1 / 52)), \
+        "a new yearly rate changes the budget by one week's worth, not back to week 0"
+
+
+def test_social_care_keeps_its_care_home_share_and_home_care_gets_the_rest(make_model):
     from slsim.processes import money
     m = make_model(n_citizens=1000)
     p = m.params
@@ -974,7 +987,8 @@ def test_social_care_funds_care_homes_first_then_home_care(make_model):
     residents = int((m.citizens.place == CARE_HOME).sum())
     staff_cost = money._staff_cost(m)[2]
     after_staff = m.orgs.budget[2] - staff_cost
-    assert m.care_home_affordable == max(0, int(after_staff // p.care_home_weekly_fee))
+    assert 0 < m.care_home_share < 1
+    assert m.care_home_affordable == max(0, int(after_staff * m.care_home_share // p.care_home_weekly_fee))
     assert m.home_care_budget_hours == pytest.approx(max(0.0, after_staff - residents * p.care_home_weekly_fee)
                                                       / p.home_care_price)
 

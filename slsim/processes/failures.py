@@ -10,9 +10,10 @@ Rules (per organisation, then per pair of organisations):
 * **Delays are a visible failure**: when delayed transfers exceed 3.5% of beds (the 2017/18
   mandate level), the hospital's leaders face one more failure that week, caused at the boundary.
 * **Leaders respond** to each reported failure: with probability ``blame_response`` by blame,
-  otherwise by a joint review. Four in ten incidents (and every delay failure) arise at a
-  boundary; blame for those falls on a partner organisation (drawn by the care pathway), the rest
-  on an individual in the organisation itself.
+  otherwise by a joint review. Four in ten incidents arise at a boundary; blame for those falls
+  on a partner organisation (drawn by the care pathway), the rest on an individual in the
+  organisation itself. The delay failure always arises at the boundary: the hospital's leaders
+  blame, or review it with, social care or community health (drawn by the pathway's weights).
 * **Blame** raises the blamed organisation's blame exposure ``1 - exp(-x)``, where x is the
   recent rate of blame events it received (80% carried from week to week) times 30 (the team
   who see it) per post, and the stress of the person blamed (+0.2); blame across
@@ -33,6 +34,10 @@ from ..agents import ORG_LABELS
 from ..params import ORG_KINDS
 from .joint_work import PARTNERS, build_trust
 
+DISCHARGE_PARTNERS = (1, 2)  # community health, social care
+# Of the hospital's discharge partners, social care's weight on the care pathway (PARTNERS row).
+DISCHARGE_WEIGHT_SOCIAL = PARTNERS[0, 2] / (PARTNERS[0, 1] + PARTNERS[0, 2])
+
 BOUNDARY_SHARE = 0.4
 from .joint_work import DTOC_TARGET
 
@@ -47,18 +52,25 @@ def step(model) -> None:
     actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice))
     reported = rng.binomial(actual, 0.2 + 0.7 * orgs.psych_safety)
     dtoc_failure = model.w["delayed_transfers"] > DTOC_TARGET * model.beds
+    blame = rng.binomial(reported, model.style["blame_response"])
+    boundary = rng.binomial(blame, BOUNDARY_SHARE)
+    individual = blame - boundary
+    reviews = reported - blame
+    boundary_reviews = rng.binomial(reviews, BOUNDARY_SHARE)
+    # The delay failure is the hospital's, and always a boundary one: blamed on, or reviewed with,
+    # social care or community health (the discharge partners, by the care pathway's weights).
+    dtoc_partner = DISCHARGE_PARTNERS[int(rng.random() < DISCHARGE_WEIGHT_SOCIAL)]
+    dtoc_blamed = dtoc_failure and rng.random() < model.style["blame_response"][0]
     failures_ = reported.copy()
     failures_[0] += int(dtoc_failure)
-    blame = rng.binomial(failures_, model.style["blame_response"])
-    boundary = rng.binomial(blame, BOUNDARY_SHARE)
-    if dtoc_failure and blame[0] > boundary[0]:
-        boundary[0] += 1  # the delay failure, if blamed, is blamed on a partner
-    individual = blame - boundary
-    reviews = failures_ - blame
+    blame[0] += int(dtoc_blamed)
+    reviews[0] += int(dtoc_failure and not dtoc_blamed)
     received = individual.astype(float).copy()
     pair_blame = np.zeros((k, k))
     for o in np.flatnonzero(boundary):
         pair_blame[o] += rng.multinomial(boundary[o], PARTNERS[o])
+    if dtoc_blamed:
+        pair_blame[0, dtoc_partner] += 1
     received += pair_blame.sum(axis=0)
     posts = orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
@@ -75,7 +87,6 @@ def step(model) -> None:
     orgs.blame_seen = 0.8 * orgs.blame_seen + 0.2 * received * 30 / np.maximum(posts, 1)
     orgs.exposure = 1 - np.exp(-orgs.blame_seen)
     # Joint reviews: learning from failure; reviews across a boundary are small wins.
-    boundary_reviews = rng.binomial(reviews, BOUNDARY_SHARE)
     learn = rng.binomial(reviews, 0.3)
     for o in np.flatnonzero(learn):
         wrong = np.flatnonzero(model.orgs.code[o] != model.reality)
@@ -85,6 +96,8 @@ def step(model) -> None:
     pair_review = np.zeros((k, k))
     for o in np.flatnonzero(boundary_reviews):
         pair_review[o] += rng.multinomial(boundary_reviews[o], PARTNERS[o])
+    if dtoc_failure and not dtoc_blamed:
+        pair_review[0, dtoc_partner] += 1
     sym_r = pair_review + pair_review.T
     model.trust[:] = build_trust(model.trust, p.trust_build, sym_r * 10 / np.maximum(pair_posts, 1))
     share_blamed = np.where(failures_ > 0, blame / np.maximum(failures_, 1), orgs.blame_climate)

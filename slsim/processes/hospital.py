@@ -13,7 +13,9 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    Each needs one assessment across the boundary (``model.discharge_capacity`` a week, made by
    joint work between the hospital and social care or community health) and then a free place at
    their destination: home care hours within the headroom the council has at the visit floor,
-   a free step-down place, or an affordable care home place. A patient who cannot leave stays
+   a free step-down place, or an affordable care home place. Even then, one in ten such patients
+   a week waits on a patient or family decision (about a tenth of delayed days, NHS England DToC
+   statistics 2016/17). A patient who cannot leave stays
    delayed (reason: awaiting assessment, or awaiting a package or place) and deconditions: care
    need +0.01 and wellbeing -0.02 a week.
 4. **Emergency admissions.** Beds for this week's planned electives (``elective_slots`` from the
@@ -38,7 +40,11 @@ import numpy as np
 from ..population import ACUTE, DELAYED, ELECTIVE, HOME, STEP_DOWN, CARE_HOME
 
 HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
-SAFE_OCCUPANCY = 0.92  # NHS Improvement's flag level (uk_calibration.csv: occupancy_safe_threshold)
+SAFE_OCCUPANCY = 0.92  # the level NHS Improvement flags (uk_calibration.csv notes it beside the 0.85 planning threshold)
+# Chance a week that an assessed patient with a place waiting still does not leave, for patient or
+# family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
+# DToC statistics (2016/17).
+PATIENT_CHOICE_DELAY = 0.1
 
 
 def stochastic_round(x: float, rng) -> int:
@@ -74,6 +80,8 @@ def step(model) -> None:
     n_assess = stochastic_round(model.discharge_capacity, rng)
     c.assessed[need_assess[:n_assess]] = True
     ready = queue[c.assessed[queue]]
+    # Some discharges wait on the patient or family (choosing a home, equipment, a house move).
+    ready = ready[rng.random(len(ready)) >= PATIENT_CHOICE_DELAY]
     cn = c.care_need[ready]
     to_ch = ready[cn >= CARE_HOME_NEED]
     to_sd = ready[(cn >= STEP_DOWN_NEED) & (cn < CARE_HOME_NEED)]

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..agents import ORG_LABELS
 from ..params import ORG_KINDS
-from ..population import IMPROVE, SENIOR
+from ..population import IMPROVE, INVOLVE, SENIOR
 
 PILOT_WEEKS = 8
 PROMISE = 0.05
@@ -138,8 +138,8 @@ def step(model) -> None:
     socialise(beliefs, orgs.code[s.org[rows]], model.style["socialisation_rate"][s.org[rows]], rng)
     s.beliefs[rows] = beliefs
     breadth = model.style["learning_breadth"]
-    inv = model.org_hours[:, 2]
-    involved = getattr(model, "newly_involved", np.zeros(0, np.intp))
+    inv = model.org_hours[:, INVOLVE]
+    involved = model.newly_involved
     share = inv / inv.sum() if inv.sum() > 0 else np.zeros(len(inv))
     for o in range(len(ORG_KINDS)):
         mine = rows[s.org[rows] == o]

@@ -2,9 +2,10 @@
 
 Rules (per organisation, each week):
 
-* **Budgets** follow their trajectory: the opening weekly budget times
-  ``(1 + nhs_budget_change_per_year) ** (week / 52)`` for the NHS (acute, community, primary care)
-  and ``social_care_budget_change_per_year`` for adult social care and the voluntary sector, times
+* **Budgets** follow their trajectory: each week the budget's trend grows by
+  ``(1 + nhs_budget_change_per_year) ** (1 / 52)`` for the NHS (acute, community, primary care)
+  and by ``social_care_budget_change_per_year`` likewise for adult social care and the voluntary
+  sector (compounded weekly, so a change of rate acts from that week on), times
   the one-off levels ``nhs_budget_level`` and ``social_care_budget_level`` (cuts). The
   opening budget is the planned spend of the place as it starts (staff, 90% of beds, 60% of step-down
   places, the care home residents and home-care clients it has), for NHS organisations times ``1 + budget_gap``
@@ -16,8 +17,10 @@ Rules (per organisation, each week):
   (delayed ones too) at ``bed_week_cost``, and emergencies without a bed at half that (escalation);
   step-down places at GBP 1,200 a week; care home residents at ``care_home_weekly_fee``; home-care
   hours delivered at ``home_care_price``.
-* **Balance** accumulates budget minus spending. Social care funds care home places first (the
-  highest needs) and buys home care only with what is left after its staff and care home fees (a council must balance its books), so its squeeze
+* **Balance** accumulates budget minus spending. Social care keeps the share of its money after
+  staff that it spent on care homes at the start for care home places (residents already placed
+  are always paid for, so a cut reaches care homes as residents leave and are not replaced), and
+  buys home care with what is left after its staff and care home fees (a council must balance its books), so its squeeze
   shows as shorter visits and tighter eligibility rather than a deficit; next week's home-care
   hours and affordable care home places come from this week's figures.
 """
@@ -54,28 +57,34 @@ def open_budgets(model) -> None:
     # The gap applies to the NHS: councils must set balanced budgets.
     model.orgs.budget0[:] = planned * np.where(NHS_FUNDED, 1 + p.budget_gap, 1.0)
     model.orgs.budget[:] = model.orgs.budget0
+    model.orgs.trend[:] = model.orgs.budget0
+    after_staff = model.orgs.budget0[2] - _staff_cost(model)[2]
+    # The council's plan: the share of its purchasing money that goes on care homes.
+    model.care_home_share = min(1.0, residents * p.care_home_weekly_fee / after_staff) if after_staff > 0 else 0.0
     _plan_social_care(model, model.orgs.budget, _staff_cost(model), residents)
 
 
 def _plan_social_care(model, budget: np.ndarray, staff_cost: np.ndarray, residents: int) -> None:
     p = model.params
     pool = p.pooled_share * budget[0] if p.pooled_budget else 0.0
-    # The council funds its care home residents first (the highest needs), then home care.
-    after_staff = budget[2] + pool - staff_cost[2]
-    model.care_home_affordable = max(0, int(after_staff // p.care_home_weekly_fee))
-    free = after_staff - residents * p.care_home_weekly_fee
+    # Care homes get the planned share of the money after staff; existing residents are always
+    # paid for, so a cut reaches care homes as residents leave and are not replaced. Home care
+    # gets the rest (and the pool).
+    after_staff = budget[2] - staff_cost[2]
+    model.care_home_affordable = max(0, int(after_staff * model.care_home_share // p.care_home_weekly_fee))
+    free = after_staff + pool - residents * p.care_home_weekly_fee
     model.home_care_budget_hours = max(0.0, free) / p.home_care_price
-    model.home_care_headroom = getattr(model, "home_care_headroom", 0.0)
 
 
 def step(model) -> None:
     p = model.params
     c = model.citizens
     orgs = model.orgs
-    years = model.week / 52
     growth = np.where(NHS_FUNDED, 1 + p.nhs_budget_change_per_year, 1 + p.social_care_budget_change_per_year)
     level = np.where(NHS_FUNDED, p.nhs_budget_level, p.social_care_budget_level)
-    orgs.budget[:] = orgs.budget0 * growth ** years * level
+    # Compounded week by week, so a change of the yearly rate acts from that week on only.
+    orgs.trend *= growth ** (1 / 52)
+    orgs.budget[:] = orgs.trend * level
     budget = orgs.budget.copy()
     if p.pooled_budget:
         pool = p.pooled_share * budget[0]

@@ -14,8 +14,9 @@ Rules, in order, each over all citizens at once:
 3. **Prevention.** A citizen at home with need (max of health and care need) above 0.4 seeks
    support. Primary care, community health (half of its direct time; the rest staffs step-down
    beds) and the voluntary sector offer ``direct hours * (1 + improvement) / contact_hours``
-   contacts (scaled pilots such as social prescribing raise the improvement). Contacts go by
-   weighted random priority (weight = need x access; access is 1 for insiders and
+   contacts (scaled pilots such as social prescribing raise the improvement). A citizen whose
+   support was designed with them needs only 0.6 of a contact (their plan draws on their own and
+   their community's energies). Contacts go by weighted random priority (weight = need x access; access is 1 for insiders and
    ``0.4 + 0.6 * citizen_involvement`` of the community-facing organisations for outsiders: only
    outreach reaches them). Their pressure is the ratio of citizens seeking support to contacts,
    relative to that ratio in the place's first week (the place was planned for what it had; at
@@ -46,6 +47,7 @@ from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
 
 NEED_THRESHOLD = 0.4
 NOISE = 0.015
+CO_PRODUCED_COST = 0.6  # share of a contact's hours needed when the plan was made with the citizen
 PLAN_CRISIS_REDUCTION = 0.3
 REVERSION = 0.05
 COMPLEX = 0.5
@@ -76,14 +78,15 @@ def initial_placement(model) -> None:
 
 
 def _weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """k candidates without replacement with probability in proportion to weight
-    (Efraimidis & Spirakis 2006: the k largest of log(u) / w)."""
+    """k candidates without replacement with probability in proportion to weight, in the order
+    drawn (Efraimidis & Spirakis 2006: the k largest of log(u) / w)."""
     if k <= 0 or len(candidates) == 0:
         return candidates[:0]
-    if k >= len(candidates):
-        return candidates
     keys = np.log(rng.random(len(candidates))) / np.maximum(weights, 1e-12)
-    return candidates[np.argpartition(-keys, k - 1)[:k]]
+    if k >= len(candidates):
+        return candidates[np.argsort(-keys, kind="stable")]
+    top = np.argpartition(-keys, k - 1)[:k]
+    return candidates[top[np.argsort(-keys[top], kind="stable")]]
 
 
 def access_weight(model, outsider: np.ndarray) -> np.ndarray:
@@ -135,7 +138,11 @@ def step(model) -> None:
     imp = model.orgs.improvement
     contacts = (dh[3] * (1 + imp[3]) + 0.5 * dh[1] * (1 + imp[1]) + dh[4] * (1 + imp[4])) / p.contact_hours
     access = access_weight(model, c.outsider[needy])
-    served = _weighted_pick(rng, needy, need[needy] * access, int(contacts))
+    # Weighted random priority; a citizen with a plan made with them needs fewer staff hours
+    # (the plan draws on their own and their community's energies).
+    order = _weighted_pick(rng, needy, need[needy] * access, len(needy))
+    cost = np.where(c.involved[order], CO_PRODUCED_COST, 1.0)
+    served = order[:int(np.searchsorted(np.cumsum(cost), contacts, side="right"))]
     is_complex = (c.health_need[served] > COMPLEX) & (c.care_need[served] > COMPLEX)
     complex_rows = served[is_complex]
     n_joined = min(len(complex_rows), int(model.joint_case_capacity))
@@ -164,7 +171,7 @@ def step(model) -> None:
     c.unmet[served[joined]] = False
     # Pressure relative to the place's own starting ratio of need to contacts (it was planned for that).
     ratio = len(needy) / max(contacts, 1.0)
-    if not hasattr(model, "prevention_ratio0"):
+    if model.prevention_ratio0 is None:
         # At least half a seeker per contact: a place that starts with almost no need must not
         # turn its first few seekers into infinite pressure.
         model.prevention_ratio0 = max(ratio, 0.5)

@@ -27,9 +27,9 @@ def _parse_sets(items: list[str] | None) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for item in items or []:
-        if "=" not in item:
+        name, _, value = item.partition("=")
+        if not name.strip() or not _:
             raise UserError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_citizens=10000")
-        name, value = item.split("=", 1)
         try:
             out[name.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
@@ -96,8 +96,14 @@ def _common(p: argparse.ArgumentParser, replicates: int) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the replicate seeds (default 0)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     p.add_argument("--processes", type=int, default=None, help="worker processes (default: automatic)")
-    p.add_argument("--out", type=Path, default=Path("slsim-output"), help="output folder (default slsim-output)")
+    p.add_argument("--out", type=_out_path, default=Path("slsim-output"), help="output folder (default slsim-output)")
     p.add_argument("--no-figure", action="store_true", help="skip the PNG/SVG figure")
+
+
+def _out_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder, e.g. --out slsim-output")
+    return Path(text)
 
 
 def _check_common(args) -> None:
@@ -109,11 +115,24 @@ def _check_common(args) -> None:
         raise UserError(f"--seed {args.seed}: allowed a whole number >= 0")
     if args.processes is not None and args.processes < 1:
         raise UserError(f"--processes {args.processes}: allowed a whole number >= 1")
-    if args.out.exists() and not args.out.is_dir():
-        raise UserError(f"--out {args.out}: exists and is not a folder")
+    _check_out(args.out)
+
+
+def _check_out(out: Path) -> None:
+    """The output folder must be creatable and writable: find out before any work is done."""
+    import tempfile
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".slsim-write-test-"):
+            pass
+    except OSError as err:
+        raise UserError(f"--out {out}: cannot write there ({err.strerror or err})") from None
 
 
 def _summary_table(results, title: str):
+    from rich.markup import escape
     from rich.table import Table
 
     from .metrics import OUTCOMES, describe
@@ -129,7 +148,7 @@ def _summary_table(results, title: str):
         if level != last_level:
             table.add_section()
             last_level = level
-        table.add_row(f"[{level}] {name}", unit, *[_fmt(summ.loc[sc, name]) for sc in summ.index])
+        table.add_row(escape(f"[{level}] {name}"), unit, *[_fmt(summ.loc[sc, name]) for sc in summ.index])
     return table
 
 
@@ -143,8 +162,12 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
-def _write_outputs(results, args, stem: str) -> list[Path]:
-    paths = results.to_files(args.out, stem)
+def _write_outputs(results, args, stem: str, extra: dict | None = None) -> list[Path]:
+    """Data, figures and extra tables, each written atomically; the set's meta.json comes last
+    with every file's checksum, so an interrupted set has no record vouching for it."""
+    from .output import begin_set, finish_set, write_atomic, write_results
+    begin_set(args.out, stem)
+    paths = write_results(results, args.out, stem)
     if not args.no_figure:
         import matplotlib.pyplot as plt
 
@@ -152,7 +175,14 @@ def _write_outputs(results, args, stem: str) -> list[Path]:
         fig = results.plot()
         paths += write_figure(fig, args.out, stem, results.meta)
         plt.close(fig)
-    return paths
+    for suffix, frame in (extra or {}).items():
+        paths.append(write_atomic(args.out / f"{stem}.{suffix}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+    return paths + [finish_set(args.out, stem, results.meta, paths)]
+
+
+def _window(args) -> str:
+    weeks = min(26, args.weeks)
+    return f"the last {weeks} weeks" if weeks < args.weeks else f"all {weeks} weeks"
 
 
 def _validate(scenarios: list[str], params: dict[str, Any]) -> None:
@@ -173,7 +203,8 @@ def cmd_run(args) -> int:
         res = run(args.scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                   processes=args.processes, progress=update)
     con = _console()
-    con.print(_summary_table(res, f"{args.scenario}: mean of the last 26 weeks over {args.replicates} replicate(s)"))
+    con.print(_summary_table(res, f"{args.scenario}: mean of {_window(args)} over {args.replicates} "
+                                  f"replicate(s)"))
     stem = Path(args.scenario).stem
     for p in _write_outputs(res, args, stem):
         con.print(f"wrote {p}")
@@ -192,25 +223,22 @@ def cmd_compare(args) -> int:
         cmp_ = compare(args.scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                        processes=args.processes, progress=update)
     con = _console()
-    con.print(_difference_table(cmp_))
+    con.print(_difference_table(cmp_, _window(args)))
     stem = "_vs_".join(Path(s).stem for s in args.scenarios)
-    from .output import write_atomic
-    diffs = cmp_.differences()
-    paths = _write_outputs(cmp_, args, stem)
-    paths.append(write_atomic(args.out / f"{stem}.differences.csv", lambda p: diffs.to_csv(p, index=False)))
+    paths = _write_outputs(cmp_, args, stem, extra={"differences": cmp_.differences()})
     for p in paths:
         con.print(f"wrote {p}")
     return 0
 
 
-def _difference_table(cmp_):
+def _difference_table(cmp_, window: str = "the last 26 weeks"):
     from rich.table import Table
 
     from .metrics import LEVEL_TITLES
     diffs = cmp_.differences()
     reps = int(diffs["replicates"].max()) if len(diffs) else 0
     others = [s for s in cmp_.scenarios if s != cmp_.baseline]
-    table = Table(title=f"Last 26 weeks, mean of {reps} paired replicates (same seeds); change against "
+    table = Table(title=f"Mean of {window}, {reps} paired replicates (same seeds); change against "
                         f"{cmp_.baseline.replace('_', ' ')} with 90% interval", title_justify="left")
     table.add_column("outcome")
     table.add_column(cmp_.baseline.replace("_", " "), justify="right")
@@ -284,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (UserError, ScenarioError, ParameterError) as err:
+        print(f"slsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # a file or folder the command was pointed at cannot be read or written
         print(f"slsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

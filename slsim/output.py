@@ -24,6 +24,8 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        # mkstemp makes the file private (0600); give it the permissions any new file would get.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -31,21 +33,48 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def begin_set(folder: Path, stem: str) -> None:
+    """Before writing a new set of outputs: remove the old record, so that a set interrupted half
+    way has no ``.meta.json`` vouching for it."""
+    (Path(folder) / f"{stem}.meta.json").unlink(missing_ok=True)
+
+
+def finish_set(folder: Path, stem: str, meta: dict, files: list[Path]) -> Path:
+    """Write ``stem.meta.json`` last, with the sha256 of every file of the set: a set is complete
+    when its meta.json exists and the checksums match."""
+    record = dict(meta, files={p.name: sha256(p) for p in files})
+    return write_json(Path(folder) / f"{stem}.meta.json", record)
+
+
 def write_json(path: Path, data: Any) -> Path:
     return write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str) + "\n"))
 
 
 def write_results(results, folder: Path, stem: str) -> list[Path]:
-    """CSV and Parquet of the tidy frame, plus ``stem.meta.json``."""
+    """CSV and Parquet of the tidy frame (each written atomically). The caller writes the set's
+    ``stem.meta.json`` last with :func:`finish_set`."""
     frame = results.frame.copy()
     # Parquet carries the record of what made it inside the file as well as beside it.
     frame.attrs["slsim"] = json.dumps(results.meta, default=str)
-    paths = [
+    return [
         write_atomic(folder / f"{stem}.csv", lambda p: results.frame.to_csv(p, index=False)),
         write_atomic(folder / f"{stem}.parquet", lambda p: frame.to_parquet(p, index=False)),
-        write_json(folder / f"{stem}.meta.json", results.meta),
     ]
-    return paths
 
 
 def write_figure(fig, folder: Path, stem: str, meta: dict | None = None) -> list[Path]:

@@ -160,9 +160,12 @@ class Results:
         return plot_results(self, outcomes, **kwargs)
 
     def to_files(self, folder: str | Path, stem: str = "results") -> list[Path]:
-        """Write CSV and Parquet data and a JSON record of what made them (atomically)."""
-        from .output import write_results
-        return write_results(self, Path(folder), stem)
+        """Write CSV and Parquet data and, last, a JSON record of what made them with the files'
+        checksums (each file atomically; the record's absence marks an interrupted set)."""
+        from .output import begin_set, finish_set, write_results
+        begin_set(Path(folder), stem)
+        paths = write_results(self, Path(folder), stem)
+        return paths + [finish_set(Path(folder), stem, self.meta, paths)]
 
 
 def run(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, replicates: int = 1,
@@ -186,9 +189,14 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     frame = pd.concat(frames, ignore_index=True)
     from . import __version__
     import mesa
+    from .output import sha256
     meta = {"scenarios": [sc.name for sc in resolved], "weeks": weeks, "replicates": replicates, "seed": seed,
             "replicate_seeds": seeds, "params": params or {}, "timeline": timeline or [],
             "scenario_params": {sc.name: sc.params_with(params).model_dump() for sc in resolved},
+            "scenario_timelines": {sc.name: [ev.model_dump() for ev in sc.timeline_with(timeline)]
+                                   for sc in resolved},
+            "scenario_files": {sc.name: {"path": str(sc.path), "sha256": sha256(sc.path)}
+                               for sc in resolved if sc.path is not None},
             "slsim_version": __version__, "mesa_version": mesa.__version__}
     return Results(frame, meta)
 
@@ -243,11 +251,14 @@ class Comparison(Results):
                 pair = pd.concat([base[name], other[name]], axis=1, join="inner").dropna().to_numpy()
                 lo, hi, plo, phi = _paired_interval(pair, level)
                 lvl, unit, _ = describe(name)
+                # A percentage is meaningful only between two positive levels (a deficit turning
+                # into a surplus, say, is reported as a difference in its units).
+                relative = mean_b > 0 and mean_o >= 0
                 rows.append({"outcome": name, "level": lvl, "unit": unit, "baseline": self.baseline,
                              "scenario": sc, "baseline_mean": mean_b, "scenario_mean": mean_o,
                              "difference": diff, "lo": lo, "hi": hi,
-                             "percent": 100 * diff / mean_b if mean_b else np.nan,
-                             "percent_lo": plo, "percent_hi": phi,
+                             "percent": 100 * diff / mean_b if relative else np.nan,
+                             "percent_lo": plo if relative else np.nan, "percent_hi": phi if relative else np.nan,
                              "replicates": n})
         return pd.DataFrame(rows)
 

@@ -221,3 +221,67 @@ def test_write_atomic_success(tmp_path):
     write_atomic(target, lambda p: p.write_text("all of it"))
     assert target.read_text() == "all of it"
     assert [p.name for p in target.parent.iterdir()] == ["data.txt"]
+
+
+@pytest.mark.parametrize("out", ["/proc/slsim-x", "/dev/null/x"])
+def test_cli_unwritable_out_is_refused_before_any_work(capsys, out):
+    assert main(["run", "default", "--weeks", "2", "--replicates", "1", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("slsim: error: --out") and "Traceback" not in err
+
+
+def test_cli_empty_out_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "default", "--out", ""])
+    assert exit_.value.code == 2
+    assert "--out" in capsys.readouterr().err
+
+
+def test_meta_json_is_written_last_with_checksums_of_the_set(capsys, tmp_path):
+    from slsim.output import sha256
+    assert main(["compare", "default", "blame_culture", "--weeks", "4", "--replicates", "2",
+                 "--out", str(tmp_path)]) == 0
+    stem = "default_vs_blame_culture"
+    meta = json.loads((tmp_path / f"{stem}.meta.json").read_text())
+    files = meta["files"]
+    assert set(files) == {f"{stem}.{ext}" for ext in ("csv", "parquet", "png", "svg", "differences.csv")}
+    for name, digest in files.items():
+        assert sha256(tmp_path / name) == digest, f"{name} must be the file the record describes"
+    mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    assert mtimes[f"{stem}.meta.json"] >= max(mtimes[n] for n in files), "the record comes last"
+
+
+def test_a_new_set_first_removes_the_old_record(tmp_path):
+    from slsim.output import begin_set
+    (tmp_path / "x.meta.json").write_text("{}")
+    begin_set(tmp_path, "x")
+    assert not (tmp_path / "x.meta.json").exists(), "an interrupted new set must not look vouched for"
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "f.txt", lambda p: p.write_text("x"))
+    finally:
+        os.umask(old)
+    assert (path.stat().st_mode & 0o777) == 0o644, "not the private 0600 of a temporary file"
+
+
+def test_meta_records_the_scenario_timeline_and_file(tmp_path):
+    res = slsim.run("switch_to_systems_leadership", weeks=2, replicates=1)
+    timeline = res.meta["scenario_timelines"]["switch_to_systems_leadership"]
+    assert [ev["week"] for ev in timeline] == [52]
+    record = res.meta["scenario_files"]["switch_to_systems_leadership"]
+    assert record["path"].endswith("switch_to_systems_leadership.yaml") and len(record["sha256"]) == 64
+
+
+def test_no_percentage_for_a_level_that_changes_sign():
+    # A deficit that becomes a surplus is reported as a difference in GBP, not a misleading %.
+    import numpy as np
+    frame = pd.DataFrame({"scenario": ["a"] * 2 + ["b"] * 2, "replicate": [0, 1] * 2, "seed": 0, "week": 1,
+                          **{name: 1.0 for name in slsim.OUTCOMES}})
+    frame.loc[frame.scenario == "a", "cumulative_deficit"] = [100.0, 120.0]
+    frame.loc[frame.scenario == "b", "cumulative_deficit"] = [-50.0, -70.0]
+    cmp_ = slsim.Comparison(frame, {}, baseline="a")
+    row = cmp_.differences(["cumulative_deficit"]).iloc[0]
+    assert np.isnan(row["percent"]) and row["difference"] == pytest.approx(-170.0)

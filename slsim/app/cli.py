@@ -2,6 +2,8 @@
 
 Rules: binds 127.0.0.1 unless ``--host`` says otherwise; prints the address before the server
 starts; a bad or busy port, or a missing ``app`` extra, prints one clear message and exits 2.
+On POSIX the command replaces itself with the Solara server (``os.execv``), so stopping
+``slsim app`` (Ctrl-C, ``kill``, a closed terminal) stops the server: no orphan keeps the port.
 """
 
 from __future__ import annotations
@@ -73,6 +75,16 @@ def cmd_app(args) -> int:
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2h")
     cmd = [sys.executable, "-m", "solara", "run", "slsim.app.page", "--host", args.host, "--port", str(port),
            "--production", "--no-open"]
+    if os.name == "posix":
+        # Become the server rather than start it as a child: SIGTERM (kill), SIGHUP (a closed
+        # terminal) and Ctrl-C then reach the server itself, and no orphaned server can be left
+        # answering on the port after `slsim app` is gone.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            os.execv(sys.executable, cmd)
+        except OSError as err:
+            return _fail(f"cannot start the server ({sys.executable}: {err.strerror or err})")
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:

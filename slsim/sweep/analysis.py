@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..metrics import EXTRA, OUTCOMES
 from .experiment import AnalysisSpec, ExperimentError, parse_condition
-from .store import load_results, read_manifest, write_atomic_bytes
+from .store import check_writable_folder, load_results, read_manifest, write_atomic_bytes
 
 SPIRAL_LABEL = "end in the retreat spiral"
 
@@ -258,6 +258,10 @@ def _factor_levels(runs: pd.DataFrame, name: str, info: dict) -> pd.Series:
 
 def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[str] | None = None) -> Report:
     """Write the analysis of a results folder; return the report (lines, files, tables)."""
+    from .extras import require
+    require("slsim analyse", "sklearn", "SALib")  # before anything is read or written
+    if out is not None and not str(out).strip():
+        raise ExperimentError("--out '': give a folder name")
     results = Path(results)
     manifest = read_manifest(results)
     spec = manifest["experiment"]["spec"]
@@ -266,7 +270,7 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         raise ExperimentError(f"--outcome {unknown}: not outcomes; allowed: {', '.join(OUTCOMES)}")
-    out = Path(out) if out is not None else results / "analysis"
+    out = check_writable_folder(Path(out) if out is not None else results / "analysis")
     runs_all = load_results(results, failed=True)
     runs = runs_all[runs_all["status"] == "ok"].reset_index(drop=True)
     if runs.empty:

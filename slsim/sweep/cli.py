@@ -2,8 +2,8 @@
 
 Bad input (a malformed experiment, an unknown factor, an unreachable scheduler, a folder holding a
 different experiment) prints one ``slsim: error: ...`` line and returns 2, having written nothing.
-Ctrl-C keeps every finished run, marks the session interrupted, and propagates to the main CLI
-(exit 130); the same command resumes.
+Ctrl-C keeps every finished run, marks the session interrupted, prints how many runs are saved
+and returns 130; the same command resumes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from .executors import ClusterLost
 from .experiment import ExperimentError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+INTERRUPTED = "slsim: interrupted; finished runs are saved; run the same command to resume"
 
 
 def register(sub) -> None:
@@ -32,7 +34,8 @@ def register(sub) -> None:
     where.add_argument("--workers", type=int, default=None, help="start a local Dask cluster of N workers")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on an existing Dask cluster: tcp://host:port or a scheduler file")
-    p.add_argument("--out", type=Path, default=None, help="results folder (default sweeps/NAME)")
+    # text, not Path: Path('') would quietly mean the current folder
+    p.add_argument("--out", default=None, help="results folder (default sweeps/NAME)")
     p.add_argument("--retry-failed", action="store_true", help="run recorded failures again")
     p.add_argument("--dry-run", action="store_true", help="validate and print the plan; run nothing")
     p.set_defaults(func=cmd_sweep)
@@ -42,7 +45,7 @@ def register(sub) -> None:
                                    "heatmaps, outcome bands by factor level, Sobol or Morris indices, "
                                    "scenario discovery, recovery after a switch.")
     p.add_argument("results", type=Path, help="results folder written by slsim sweep")
-    p.add_argument("--out", type=Path, default=None, help="analysis folder (default RESULTS/analysis)")
+    p.add_argument("--out", default=None, help="analysis folder (default RESULTS/analysis)")
     p.add_argument("--outcome", action="append", default=None, help="outcome to analyse (repeatable)")
     p.set_defaults(func=cmd_analyse)
 
@@ -79,7 +82,7 @@ def _progress_bar():
 def cmd_sweep(args) -> int:
     from rich.console import Console
 
-    from .core import plan, run_sweep
+    from .core import SweepInterrupted, plan, run_sweep
     con = Console(stderr=True, highlight=False)
     try:
         if args.dry_run:
@@ -99,6 +102,14 @@ def cmd_sweep(args) -> int:
     except ClusterLost as err:
         print(f"slsim: error: {err}", file=sys.stderr)
         return 1
+    except SweepInterrupted as err:
+        # handled here, not by the main command's generic Ctrl-C message: say what was kept
+        print(f"slsim: interrupted; {err.saved} of {err.total} runs saved in {err.out}; "
+              f"run the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # before the sweep started, or a second Ctrl-C while saving
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     _print_summary(con, summary)
     return 0
 
@@ -141,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        print("slsim: interrupted; finished runs are saved; run the same command to resume", file=sys.stderr)
-        return 130
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

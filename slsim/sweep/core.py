@@ -15,11 +15,19 @@ from typing import Any, Callable
 
 from .design import Design, experiment_design
 from .executors import make_executor
-from .experiment import Experiment, load_experiment
+from .experiment import Experiment, ExperimentError, load_experiment
 from .runs import RunRecord, RunSpec, build_runs
 from .store import ResultStore, check_out_dir
 
 FLUSH_SECONDS = 30.0
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep, raised after the finished runs were written: how many are saved, where."""
+
+    def __init__(self, saved: int, total: int, out: Path) -> None:
+        super().__init__(f"{saved} of {total} runs saved in {out}")
+        self.saved, self.total, self.out = saved, total, out
 
 
 @dataclass
@@ -72,12 +80,15 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     """
     t0 = time.perf_counter()
     exp, design, runs = plan(experiment)
+    if out is not None and not str(out).strip():
+        raise ExperimentError("--out '': give a folder name")
     out = Path(out) if out is not None else default_out(exp)
     manifest = check_out_dir(out, exp)
     session = len(manifest["sessions"]) + 1 if manifest else 1
     executor = make_executor(processes, workers, scheduler, client,
                              key_prefix=f"slsim-{exp.name}-{exp.content_sha256[:10]}-s{session}")
     status = "failed"
+    interrupted = False
     try:
         store = ResultStore(out, exp, design, runs, manifest, executor.describe())
         retried = store.forget_failed() if retry_failed else []
@@ -110,12 +121,15 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
             status = "complete"
         except KeyboardInterrupt:
             status = "interrupted"
-            raise
+            interrupted = True
         finally:
             flush()  # whatever finished is kept, even on Ctrl-C
             store.finish(status)
     finally:
         executor.close()
+    if interrupted:
+        # a KeyboardInterrupt that knows what was kept, for the command's "N runs saved" line
+        raise SweepInterrupted(len(store.done), len(runs), out) from None
     failed = [{"run_id": rid, "point": runs[rid].point, "replicate": runs[rid].replicate, "seed": runs[rid].seed,
                "params": runs[rid].factors, "error": err} for rid, err in sorted(store.failed.items())]
     sess = store.manifest["sessions"][-1]

@@ -67,6 +67,9 @@ def make_design(kind: str, factors: list[Factor] | tuple[Factor, ...], samples: 
         names = [f.name for f in factors]
         points = [dict(zip(names, combo)) for combo in itertools.product(*(grid_levels(f) for f in factors))]
         return Design("grid", points)
+    if kind in ("lhs", "sobol", "morris"):
+        from .extras import require
+        require(f"design {kind}", "SALib")
     problem = salib_problem(factors)
     s = design_seed(seed)
     if kind == "lhs":

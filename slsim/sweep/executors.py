@@ -179,10 +179,9 @@ class DaskExecutor(Executor):
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, client=None,
                  connect_timeout: float = 5.0, key_prefix: str = "slsim-run") -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ExperimentError("Dask is not installed: pip install 'slsim[sweep]'") from None
+        from .extras import require
+        require("--workers" if workers is not None else "--scheduler", "distributed")
+        from distributed import Client, LocalCluster
         self.cluster = None
         self.own_client = client is None
         self.key_prefix = key_prefix
@@ -191,6 +190,7 @@ class DaskExecutor(Executor):
             self.address = client.scheduler.address
         elif scheduler is not None:
             self.address = scheduler
+            _check_scheduler_address(scheduler)
             try:
                 if Path(scheduler).is_file():
                     self.client = Client(scheduler_file=scheduler, timeout=connect_timeout)
@@ -276,6 +276,24 @@ class DaskExecutor(Executor):
                 pass
 
 
+def _check_scheduler_address(scheduler: str) -> None:
+    """Refuse, with a clear reason, a scheduler that is neither an existing file nor an address."""
+    text = str(scheduler).strip()
+    if not text:
+        raise ExperimentError("--scheduler '': give tcp://HOST:PORT or a scheduler file")
+    if "://" in text:
+        return  # an address: whether it answers is found out by connecting
+    path = Path(text)
+    if path.is_dir():
+        raise ExperimentError(f"--scheduler {text}: is a folder; give a scheduler file (written by "
+                              f"`dask scheduler --scheduler-file FILE`) or tcp://HOST:PORT")
+    if path.exists():
+        return
+    if "/" in text or text.endswith((".json", ".yaml", ".yml")):
+        raise ExperimentError(f"--scheduler {text}: no such scheduler file; give the file written by "
+                              f"`dask scheduler --scheduler-file FILE`, or an address tcp://HOST:PORT")
+
+
 def make_executor(processes: int | None = None, workers: int | None = None, scheduler: str | None = None,
                   client=None, key_prefix: str = "slsim-run") -> Executor:
     """Pick the executor: ``scheduler``/``client`` > ``workers`` (local Dask) > local processes."""
@@ -284,6 +302,8 @@ def make_executor(processes: int | None = None, workers: int | None = None, sche
     for flag, n in (("--processes", processes), ("--workers", workers)):
         if n is not None and (not isinstance(n, int) or n < 1):
             raise ExperimentError(f"{flag} {n!r}: allowed a whole number >= 1")
+    if scheduler is not None:
+        _check_scheduler_address(scheduler)
     if scheduler is not None or client is not None or workers is not None:
         return DaskExecutor(workers=workers, scheduler=scheduler, client=client, key_prefix=key_prefix)
     if processes == 1:

@@ -18,7 +18,10 @@ An experiment is a YAML file (safe loader) of this form::
       weekly: [delayed_transfers, defensiveness]   # weekly series kept (others: per-run summary only)
       summary_weeks: 26                             # summaries average the last N weeks of a run
 
-Rules, each checked before anything is written (an error is an :class:`ExperimentError`):
+Rules, each checked before anything is written (an error is an :class:`ExperimentError` whose
+message starts with the file's path):
+
+* A key may appear only once in a mapping (YAML would silently keep the last one).
 
 * A factor is a parameter of :class:`slsim.params.Params`, or ``scenario`` (levels are scenario
   names), or ``switch_week`` (with a ``switch`` block: the week the switch happens; ``null``
@@ -245,6 +248,10 @@ def _check_factor(name: str, f: FactorSpec, spec: ExperimentFile, scenario: Scen
         raise ExperimentError(f"{where}: unknown; a factor is a model parameter, 'scenario' or 'switch_week'. "
                               f"Known parameters: {known}")
     lo, hi, ann = _param_bounds(name)
+    if ann not in (int, float, bool):
+        raise ExperimentError(f"{where}: not a number factor (it is a {getattr(ann, '__name__', ann)} of settings); "
+                              f"a factor is a number or yes/no parameter, 'scenario' or 'switch_week'. Set it in "
+                              f"params or in the base scenario instead")
     if f.range is not None:
         if ann not in (int, float):
             raise ExperimentError(f"{where}: is {getattr(ann, '__name__', ann)}, not a number; give levels: [...]")
@@ -260,7 +267,8 @@ def _check_factor(name: str, f: FactorSpec, spec: ExperimentFile, scenario: Scen
             Params(**{name: lv})
         except ValidationError as err:
             msg = err.errors()[0]["msg"]
-            raise ExperimentError(f"{where}: level {lv!r}: {msg} (allowed: {lo} to {hi})") from None
+            allowed = f" (allowed: {lo} to {hi})" if lo is not None and hi is not None else ""
+            raise ExperimentError(f"{where}: level {lv!r}: {msg}{allowed}") from None
     return Factor(name, "levels", levels=tuple(f.levels), integer=ann is int, label=f.label)
 
 
@@ -313,7 +321,10 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
         scenario.params_with(spec.params)
     except ParameterError as err:
         raise ExperimentError(f"{where}: params: {err}") from None
-    factors = tuple(_check_factor(n, f, spec, scenario) for n, f in spec.factors.items())
+    try:
+        factors = tuple(_check_factor(n, f, spec, scenario) for n, f in spec.factors.items())
+    except ExperimentError as err:
+        raise ExperimentError(f"{where}: {err}") from None
     clash = sorted(set(spec.params) & set(spec.factors))
     if clash:
         raise ExperimentError(f"{where}: {clash} both fixed in params and varied as factors; keep one")
@@ -326,7 +337,10 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
             switch_params(spec.switch)
         except (ScenarioError, ParameterError) as err:
             raise ExperimentError(f"{where}: switch: {err}") from None
-    _check_design(spec, factors)
+    try:
+        _check_design(spec, factors)
+    except ExperimentError as err:
+        raise ExperimentError(f"{where}: {err}") from None
     for cond in spec.analysis.spiral:
         try:
             parse_condition(cond)
@@ -345,6 +359,31 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
                       hashlib.sha256(canonical).hexdigest())
 
 
+class DuplicateKeyError(ValueError):
+    """A key given twice in one mapping of a YAML file (PyYAML would silently keep the last)."""
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that repeats a key (``<<`` merges may override)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise DuplicateKeyError(f"key '{key}' appears twice (lines {seen[key]} and {line}); "
+                                                f"give each key once")
+                    seen[key] = line
+                except TypeError:  # an unhashable key: the base class explains that
+                    continue
+        return super().construct_mapping(node, deep)
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file. Raises :class:`ExperimentError` with a readable message."""
     path = Path(path)
@@ -358,7 +397,9 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ExperimentError(f"{path}: no such experiment file")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except DuplicateKeyError as err:
+        raise ExperimentError(f"{path}: {err}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise ExperimentError(f"{path}: not a valid YAML text file: {err}") from None
     return experiment_from_dict(data, str(path), raw, path)

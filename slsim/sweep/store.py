@@ -43,13 +43,32 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (``os.umask`` sets it)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic_bytes(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file in the same folder, then rename it onto ``path``."""
+    """Call ``write(tmp)`` on a temporary file in the same folder, then rename it onto ``path``.
+
+    The file gets the mode of an ordinarily created one (``0o666`` less the umask), not the
+    ``0o600`` of :func:`tempfile.mkstemp`, so others in a shared project folder can read results.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -75,13 +94,55 @@ def versions() -> dict[str, str]:
     return out
 
 
+def check_writable_folder(out: str | Path, flag: str = "--out") -> Path:
+    """Check that ``out`` is (or can be made) a folder this process can write files in.
+
+    Creates any missing folders, writes and deletes a temporary file, then removes the folders it
+    created, so a failed check and a later bad-input error both leave nothing behind. Raises
+    :class:`ExperimentError` naming the folder and the reason.
+    """
+    if str(out).strip() == "":
+        raise ExperimentError(f"{flag} '': give a folder name")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ExperimentError(f"{flag} {out}: exists and is not a folder")
+    created: list[Path] = []
+    folder = out
+    while not folder.exists() and folder != folder.parent:
+        created.append(folder)
+        folder = folder.parent
+    try:
+        for f in reversed(created):
+            f.mkdir()
+    except OSError as err:
+        _remove_created(created)
+        raise ExperimentError(f"{flag} {out}: cannot create this folder ({err.strerror or err})") from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".slsim-write-check.", suffix=".tmp", dir=out)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        raise ExperimentError(f"{flag} {out}: cannot write files in this folder ({err.strerror or err})") from None
+    finally:
+        _remove_created(created)
+    return out
+
+
+def _remove_created(created: list[Path]) -> None:
+    for f in created:  # deepest first
+        try:
+            f.rmdir()
+        except OSError:
+            pass
+
+
 def check_out_dir(out: Path, exp: Experiment) -> dict[str, Any] | None:
     """Check a results folder can take this experiment; return its manifest when resuming.
 
-    Raises :class:`ExperimentError` (and touches nothing) when the folder holds something else.
+    Raises :class:`ExperimentError` (and touches nothing) when the folder holds something else or
+    cannot be created or written.
     """
-    if out.exists() and not out.is_dir():
-        raise ExperimentError(f"--out {out}: exists and is not a folder")
+    check_writable_folder(out)
     mpath = out / MANIFEST
     if not mpath.exists():
         if out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):

@@ -3,9 +3,12 @@ the run layer, comparison sentences, chart and network markup, and the ``slsim a
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -153,3 +156,51 @@ def test_app_busy_port_one_message_exit_2():
 def test_app_help_defaults_to_localhost():
     r = _slsim("app", "--help")
     assert r.returncode == 0 and "127.0.0.1" in r.stdout and "8765" in r.stdout
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig):
+    """`slsim app --port P &` then `kill PID` (or closing the terminal) must not leave a server behind."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "app.log").open("w")
+    # its own session (process group), so whatever it starts can be found, and cleaned up, by that id
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+                             "app", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert proc.poll() is None, (tmp_path / "app.log").read_text()
+            assert time.monotonic() < deadline, "slsim app never answered"
+            time.sleep(0.2)
+        proc.send_signal(sig)  # to the slsim process only, as `kill PID` does
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while (_answers(port) or _group_alive(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _answers(port), "the server still answers after slsim app was stopped"
+        assert not _group_alive(proc.pid), "a process of slsim app outlived it"
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.wait(timeout=10)
+        log.close()

@@ -211,6 +211,8 @@ def test_cli_interrupt_and_resume(reference, tmp_path, how):
         assert read_manifest(out)["sessions"][-1]["status"] == "running"  # it never got to say otherwise
     partial = load_results(out)
     assert 0 < len(partial) < 48 and partial["run_id"].is_unique
+    if how == "sigint":  # the sweep's own message through the main `slsim` command, with the count
+        assert f"{len(partial)} of 48 runs saved in {out}; run the same command to resume" in err, err
     res = _slsim("sweep", exp, "--out", out, "--processes", "2")
     assert res.returncode == 0, res.stderr
     assert f"{len(partial)} skipped as already done" in res.stderr.replace("\n", " ")

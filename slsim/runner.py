@@ -51,6 +51,11 @@ def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_
     if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not 1 <= weeks <= 5200:
         raise ParameterError(f"weeks: {weeks!r}; allowed: a whole number from 1 to 5200")
     model = SystemModel(scenario, rng=seed, timeline=timeline, **(params or {}))
+    late = sorted({ev.week for ev in model.timeline if ev.week > weeks})
+    if late:
+        import warnings
+        warnings.warn(f"timeline events at week(s) {late} come after the run's {weeks} weeks and will not happen",
+                      stacklevel=2)
     for _ in range(weeks):
         model.step()
     df = model.results()

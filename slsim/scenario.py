@@ -128,13 +128,27 @@ def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
         raise ScenarioError(describe_validation_error(err, f"{where}: timeline week {ev.week}")) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the last would silently win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file. Raises :class:`ScenarioError` with a readable message."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (safe loader)
     except yaml.YAMLError as err:
         raise ScenarioError(f"{path}: not valid YAML: {err}") from None
     except UnicodeDecodeError:

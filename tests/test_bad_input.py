@@ -319,3 +319,15 @@ def test_visit_floor_above_planned_length_is_refused():
     with pytest.raises(ParameterError) as err:
         slsim.SystemModel(n_citizens=200, visit_minutes_floor=45, visit_minutes_planned=30)
     assert "visit_minutes_floor" in str(err.value)
+
+
+def test_a_key_given_twice_in_a_scenario_file_is_refused(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: dup\ntitle: t\nnarrative: n\nparams:\n  ceding: 0.2\n  ceding: 0.9\n")
+    with pytest.raises(ScenarioError, match="given twice"):
+        slsim.load_scenario(path)
+
+
+def test_timeline_events_after_the_end_of_a_run_are_warned_about():
+    with pytest.warns(UserWarning, match="will not happen"):
+        slsim.run("switch_to_systems_leadership", weeks=3, replicates=1)

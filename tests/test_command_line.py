@@ -268,7 +268,8 @@ def test_written_files_get_the_usual_permissions(tmp_path):
 
 
 def test_meta_records_the_scenario_timeline_and_file(tmp_path):
-    res = slsim.run("switch_to_systems_leadership", weeks=2, replicates=1)
+    with pytest.warns(UserWarning):  # the switch at week 52 comes after these 2 weeks
+        res = slsim.run("switch_to_systems_leadership", weeks=2, replicates=1)
     timeline = res.meta["scenario_timelines"]["switch_to_systems_leadership"]
     assert [ev["week"] for ev in timeline] == [52]
     record = res.meta["scenario_files"]["switch_to_systems_leadership"]

@@ -11,8 +11,10 @@ Rules (all clients at once):
 * **Visits shorten first.** Minutes per visit = planned minutes x min(1, supply / demand). A visit
   shorter than 60% of planned leaves the client's need partly unmet.
 * **Then eligibility tightens.** When visits would fall below ``visit_minutes_floor``, visits stay
-  at the floor and the council raises its eligibility line by 0.01 a week; clients below the line
-  lose their package (lowest need first) until demand at the floor fits the supply. With slack
+  at the floor and the council raises its eligibility line by 0.01 a week; clients below the new
+  line lose their package, lowest need first, up to as many as it would take for demand at the
+  floor to fit the supply (clients above the line keep theirs, so it may still not fit: visits
+  then stay at the floor and the line keeps rising week by week). With slack
   (demand under 90% of supply) the line falls by 0.005 a week, to no lower than 0.3.
 * **New clients.** Citizens at home above the line with no package get one, highest need first,
   while demand at the *commissioned* visit length still fits. The council commissions the planned

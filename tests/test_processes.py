@@ -839,7 +839,7 @@ def test_defensiveness_and_stress_move_ten_percent_towards_their_targets(make_mo
     stress0, d0 = s.stress.copy(), s.defensiveness.copy()
     excess = np.maximum(orgs.pressure - 1, 0)[s.org]
     expo = orgs.exposure[s.org]
-    stress = stress0 + 0.1 * (np.clip(0.15 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - stress0)
+    stress = stress0 + 0.1 * (np.clip(0.25 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - stress0)
     target = 0.25 + p.threat_rigidity * (excess + 0.3 * stress) + 0.6 * expo - 0.25 * orgs.psych_safety[s.org]
     d = d0 + 0.1 * (np.clip(target, 0, 1) - d0)
     culture.step(m)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..metrics import LEVEL_TITLES, OUTCOMES, columns_by_level
 from ..model import SystemModel
-from ..params import LEADERSHIP_FIELDS, ParameterError, Params, parameter_table
+from ..params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, parameter_table
 from ..runner import compare, replicate_seeds
 from ..scenario import resolve_scenario
 
@@ -33,9 +33,11 @@ from ..scenario import resolve_scenario
 PRESSURE_FIELDS = ("need_growth_per_year", "crisis_rate", "acute_beds_per_1000", "budget_gap",
                    "nhs_budget_change_per_year", "social_care_budget_change_per_year", "pooled_budget")
 MAIN_PARAMS: tuple[str, ...] = LEADERSHIP_FIELDS + PRESSURE_FIELDS + ("n_citizens",)
-# What a trainer may change mid-run: everything above except the size of the place, which the
-# model refuses to change during a run.
-INTERVENTION_PARAMS: tuple[str, ...] = LEADERSHIP_FIELDS + PRESSURE_FIELDS
+# What a trainer may change mid-run: everything above except what sets the place up (its size and
+# opening state), which the model refuses to change during a run.
+INTERVENTION_PARAMS: tuple[str, ...] = tuple(f for f in LEADERSHIP_FIELDS + PRESSURE_FIELDS
+                                             if f not in FIXED_DURING_RUN) + ("social_care_budget_level",
+                                                                              "crisis_surge")
 MAX_WEEKS = 520  # ten years: play stops here so a forgotten tab does not run for ever
 # Upper limits tighter than the model's for the browser: all sessions share one server process, so
 # one learner building a place of millions would stall everyone. Bigger places: `slsim run`.

@@ -2,7 +2,7 @@
 
 Rules (all staff at once, from this week's pressure and blame):
 
-* **Stress** moves 10% a week towards ``0.15 + 0.5 * excess pressure + 0.4 * blame exposure
+* **Stress** moves 10% a week towards ``0.25 + 0.5 * excess pressure + 0.4 * blame exposure
   + 0.3 * share of time on defensive work`` (clipped to [0, 1]).
 * **Defensiveness** (threat rigidity, Staw, Sandelands & Dutton 1981) moves 10% a week towards
   ``0.25 + threat_rigidity * (excess pressure + 0.3 * stress) + 0.6 * blame exposure
@@ -75,7 +75,7 @@ def step(model) -> None:
     expo = np.minimum(1, orgs.exposure)[org]
     safety = orgs.psych_safety[org]
     st = model.style
-    s.stress += 0.1 * (np.clip(0.15 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - s.stress)
+    s.stress += 0.1 * (np.clip(0.25 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - s.stress)
     d_target = 0.25 + p.threat_rigidity * (excess + 0.3 * s.stress) + 0.6 * expo - 0.25 * safety
     s.defensiveness += 0.1 * (np.clip(d_target, 0, 1) - s.defensiveness)
     ties = _tie_sum(model)

@@ -58,7 +58,7 @@ def test_session_equals_run_layer_with_setup_and_interventions():
     s.set_param("n_citizens", "1500")
     s.set_param("blame_response", "0.4")
     s.step(6)
-    iv = s.intervene({"ceding": 0.95, "budget_gap": -0.1})
+    iv = s.intervene({"ceding": 0.95, "social_care_budget_level": 0.9})
     assert iv.week == 7
     s.step(5)
     s.switch_style("blame_culture")
@@ -204,3 +204,13 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig):
         if proc.poll() is None:
             proc.wait(timeout=10)
         log.close()
+
+
+def test_interventions_offer_only_what_the_model_accepts_mid_run():
+    from slsim.params import FIXED_DURING_RUN
+    from slsim.app.state import INTERVENTION_PARAMS
+    assert not set(INTERVENTION_PARAMS) & set(FIXED_DURING_RUN)
+    s = Session("default", seed=1)
+    s.step(2)
+    for name in INTERVENTION_PARAMS:  # each one, at its current value, goes through the model
+        s.intervene({name: getattr(s.model.params, name)})

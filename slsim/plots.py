@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .metrics import LEVEL_TITLES, describe  # noqa: E402
 
 HEADLINE = ("defensiveness", "cross_boundary_trust", "cross_boundary_time_share", "blame_events",
-            "delayed_transfers", "electives_cancelled", "home_care_minutes_per_visit", "staff_turnover_rate",
+            "delayed_transfers", "electives_cancelled", "voice_heard_outsiders", "staff_turnover_rate",
             "unmet_need")
 SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#5d6d7e")
 

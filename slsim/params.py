@@ -19,6 +19,7 @@ documented in ``docs/model.md`` and explored by the sensitivity experiments.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 ORG_KINDS: tuple[str, ...] = ("acute", "community", "social_care", "primary_care", "voluntary")
 """The five kinds of organisation in a place, in the order of the organisation index."""
+
+
+class Org(IntEnum):
+    """Index of each organisation kind in the per-organisation arrays (order of ORG_KINDS)."""
+
+    ACUTE = 0
+    COMMUNITY = 1
+    SOCIAL_CARE = 2
+    PRIMARY_CARE = 3
+    VOLUNTARY = 4
+
+
+# The organisations citizens meet in the community (prevention, outreach).
+COMMUNITY_FACING = [Org.COMMUNITY, Org.PRIMARY_CARE, Org.VOLUNTARY]
 
 # Share of the place's staff agents in each organisation kind (order of ORG_KINDS). A modelling
 # choice that keeps every organisation big enough to have a culture of its own.

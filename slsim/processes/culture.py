@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import Org
 from ..params import TURNOVER_FACTOR
 from ..population import DEFENSIVE, SENIOR, random_beliefs
 
@@ -125,8 +126,8 @@ def step(model) -> None:
     w["leavers"] = n_leave
     w["staff_turnover_rate"] = model.leavers.sum(axis=1).mean() * 52 / max(s.n, 1)
     by_org = model.leavers.mean(axis=0) * 52 / np.maximum(orgs.posts, 1)
-    w["social_care_turnover_rate"] = by_org[2]
-    w["social_care_vacancy_rate"] = 1 - s.filled[org == 2].mean()
+    w["social_care_turnover_rate"] = by_org[Org.SOCIAL_CARE]
+    w["social_care_vacancy_rate"] = 1 - s.filled[org == Org.SOCIAL_CARE].mean()
     filled = s.filled
     w["staff_highly_stressed_share"] = (s.stress[filled] > 0.5).mean() if filled.any() else 0.0
     w["vacancy_rate"] = 1 - s.filled.mean()

@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import Org
 from ..agents import ORG_LABELS
 from ..params import ORG_KINDS
 from .joint_work import PARTNERS, build_trust
 
-DISCHARGE_PARTNERS = (1, 2)  # community health, social care
+DISCHARGE_PARTNERS = (Org.COMMUNITY, Org.SOCIAL_CARE)
 # Of the hospital's discharge partners, social care's weight on the care pathway (PARTNERS row).
-DISCHARGE_WEIGHT_SOCIAL = PARTNERS[0, 2] / (PARTNERS[0, 1] + PARTNERS[0, 2])
+DISCHARGE_WEIGHT_SOCIAL = PARTNERS[Org.ACUTE, Org.SOCIAL_CARE] / (PARTNERS[Org.ACUTE, Org.COMMUNITY]
+                                                     + PARTNERS[Org.ACUTE, Org.SOCIAL_CARE])
 
 BOUNDARY_SHARE = 0.4
 from .joint_work import DTOC_TARGET
@@ -60,17 +62,17 @@ def step(model) -> None:
     # The delay failure is the hospital's, and always a boundary one: blamed on, or reviewed with,
     # social care or community health (the discharge partners, by the care pathway's weights).
     dtoc_partner = DISCHARGE_PARTNERS[int(rng.random() < DISCHARGE_WEIGHT_SOCIAL)]
-    dtoc_blamed = dtoc_failure and rng.random() < model.style["blame_response"][0]
+    dtoc_blamed = dtoc_failure and rng.random() < model.style["blame_response"][Org.ACUTE]
     failures_ = reported.copy()
-    failures_[0] += int(dtoc_failure)
-    blame[0] += int(dtoc_blamed)
-    reviews[0] += int(dtoc_failure and not dtoc_blamed)
+    failures_[Org.ACUTE] += int(dtoc_failure)
+    blame[Org.ACUTE] += int(dtoc_blamed)
+    reviews[Org.ACUTE] += int(dtoc_failure and not dtoc_blamed)
     received = individual.astype(float).copy()
     pair_blame = np.zeros((k, k))
     for o in np.flatnonzero(boundary):
         pair_blame[o] += rng.multinomial(boundary[o], PARTNERS[o])
     if dtoc_blamed:
-        pair_blame[0, dtoc_partner] += 1
+        pair_blame[Org.ACUTE, dtoc_partner] += 1
     received += pair_blame.sum(axis=0)
     posts = orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
@@ -97,7 +99,7 @@ def step(model) -> None:
     for o in np.flatnonzero(boundary_reviews):
         pair_review[o] += rng.multinomial(boundary_reviews[o], PARTNERS[o])
     if dtoc_failure and not dtoc_blamed:
-        pair_review[0, dtoc_partner] += 1
+        pair_review[Org.ACUTE, dtoc_partner] += 1
     sym_r = pair_review + pair_review.T
     model.trust[:] = build_trust(model.trust, p.trust_build, sym_r * 10 / np.maximum(pair_posts, 1))
     share_blamed = np.where(failures_ > 0, blame / np.maximum(failures_, 1), orgs.blame_climate)

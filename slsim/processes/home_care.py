@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import Org
 from ..population import CARE_HOME, HOME
 from .hospital import CARE_HOME_NEED
 
@@ -41,7 +42,7 @@ from .hospital import CARE_HOME_NEED
 def supply_hours(model) -> float:
     """Home-care hours deliverable this week (see module rules)."""
     s = model.staff
-    sc = s.org == 2
+    sc = s.org == Org.SOCIAL_CARE
     filled_share = s.filled[sc].mean() if sc.any() else 1.0
     return max(0.0, model.home_care_budget_hours) * filled_share
 
@@ -52,8 +53,8 @@ def commissioned_ratio(model) -> float:
     floor and 1."""
     p = model.params
     floor = p.visit_minutes_floor / p.visit_minutes_planned
-    budget0 = model.orgs.budget0[2]
-    share = model.orgs.budget[2] / budget0 if budget0 > 0 else 1.0
+    budget0 = model.orgs.budget0[Org.SOCIAL_CARE]
+    share = model.orgs.budget[Org.SOCIAL_CARE] / budget0 if budget0 > 0 else 1.0
     return float(min(1.0, max(floor, share)))
 
 
@@ -112,8 +113,8 @@ def step(model) -> None:
     if minutes < 0.6 * p.visit_minutes_planned:
         c.unmet[clients] = True
     model.home_care_headroom = max(0.0, supply - total * floor_ratio)
-    model.orgs.pressure[2] = total / max(supply, 1e-9) if total > 0 else 0.5
-    model.orgs.pressure[1] = 0.5 * model.step_down_pressure + 0.5 * model.orgs.pressure[3]
+    model.orgs.pressure[Org.SOCIAL_CARE] = total / max(supply, 1e-9) if total > 0 else 0.5
+    model.orgs.pressure[Org.COMMUNITY] = 0.5 * model.step_down_pressure + 0.5 * model.orgs.pressure[Org.PRIMARY_CARE]
     model.w["home_care_minutes_per_visit"] = minutes
     model.w["home_care_clients"] = len(clients)
     model.w["home_care_hours_supplied"] = min(supply, total)

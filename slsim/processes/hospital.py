@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import Org
 from ..population import ACUTE, DELAYED, ELECTIVE, HOME, STEP_DOWN, CARE_HOME
 
 HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
@@ -138,7 +139,7 @@ def step(model) -> None:
     c.waiting[done_el] = False
     cancelled = planned - n_planned_done
     occupied_end = occupied + len(admit) + len(done_el)
-    model.orgs.pressure[0] = (occupied_end + len(no_bed)) / (SAFE_OCCUPANCY * model.beds)
+    model.orgs.pressure[Org.ACUTE] = (occupied_end + len(no_bed)) / (SAFE_OCCUPANCY * model.beds)
     sd_demand = len(to_sd) + int((place == STEP_DOWN).sum())
     model.step_down_pressure = sd_demand / max(model.step_down_places, 1)
     w = model.w

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import COMMUNITY_FACING, Org
 from ..population import CROSS, DIRECT
 
 EPISODE_HOURS = 4.0
@@ -139,9 +140,9 @@ def step(model) -> None:
     # Scaled pilots (e.g. trusted assessors) cut the hours an assessment takes.
     target = DTOC_TARGET * model.beds
     escalation = min(3.0, max(1.0, model.w_last.get("delayed_transfers", 0.0) / target))
-    formal_hours = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[[1, 2], DIRECT].sum()
-    model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + (imp[0] + imp[2]) / 2) / p.assessment_hours
-    model.joint_case_capacity = case_hours * (1 + imp[[1, 3, 4]].mean()) / p.joint_case_hours
+    formal_hours = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[[Org.COMMUNITY, Org.SOCIAL_CARE], DIRECT].sum()
+    model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + (imp[Org.ACUTE] + imp[Org.SOCIAL_CARE]) / 2) / p.assessment_hours
+    model.joint_case_capacity = case_hours * (1 + imp[COMMUNITY_FACING].mean()) / p.joint_case_hours
     posts = model.orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
     model.trust[:] = build_trust(model.trust, p.trust_build, wins * 10 / np.maximum(pair_posts, 1) * LINKED)

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import Org
 from ..params import NHS_FUNDED, STAFF_WEEK_COST
 from ..population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN
 
-STEP_DOWN_WEEK_COST = 1200.0
+STEP_DOWN_WEEK_COST = 1200.0  # modelling assumption: about a quarter of an acute bed-week
+# Share of vacant posts covered by agency staff (at 1.5 times the cost): the NHS providers only.
+AGENCY_COVER = np.zeros(5)
+AGENCY_COVER[[Org.ACUTE, Org.COMMUNITY]] = 0.5
 
 
 def _staff_cost(model) -> np.ndarray:
@@ -40,7 +44,7 @@ def _staff_cost(model) -> np.ndarray:
     k = len(model.organisations)
     filled = np.bincount(s.org, weights=s.filled, minlength=k)
     vacant = model.orgs.posts - filled
-    agency = np.array([0.5, 0.5, 0.0, 0.0, 0.0]) * 1.5 * vacant
+    agency = AGENCY_COVER * 1.5 * vacant
     return (filled + agency) * STAFF_WEEK_COST
 
 
@@ -49,16 +53,16 @@ def open_budgets(model) -> None:
     p = model.params
     c = model.citizens
     planned = _staff_cost(model)
-    planned[0] += 0.9 * model.beds * p.bed_week_cost
-    planned[1] += 0.6 * model.step_down_places * STEP_DOWN_WEEK_COST
+    planned[Org.ACUTE] += 0.9 * model.beds * p.bed_week_cost
+    planned[Org.COMMUNITY] += 0.6 * model.step_down_places * STEP_DOWN_WEEK_COST
     residents = int((c.place == CARE_HOME).sum())
     hc_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
-    planned[2] += residents * p.care_home_weekly_fee + hc_hours * p.home_care_price
+    planned[Org.SOCIAL_CARE] += residents * p.care_home_weekly_fee + hc_hours * p.home_care_price
     # The gap applies to the NHS: councils must set balanced budgets.
     model.orgs.budget0[:] = planned * np.where(NHS_FUNDED, 1 + p.budget_gap, 1.0)
     model.orgs.budget[:] = model.orgs.budget0
     model.orgs.trend[:] = model.orgs.budget0
-    after_staff = model.orgs.budget0[2] - _staff_cost(model)[2]
+    after_staff = model.orgs.budget0[Org.SOCIAL_CARE] - _staff_cost(model)[Org.SOCIAL_CARE]
     # The council's plan: the share of its purchasing money that goes on care homes.
     model.care_home_share = min(1.0, residents * p.care_home_weekly_fee / after_staff) if after_staff > 0 else 0.0
     _plan_social_care(model, model.orgs.budget, _staff_cost(model), residents)
@@ -66,11 +70,11 @@ def open_budgets(model) -> None:
 
 def _plan_social_care(model, budget: np.ndarray, staff_cost: np.ndarray, residents: int) -> None:
     p = model.params
-    pool = p.pooled_share * budget[0] if p.pooled_budget else 0.0
+    pool = p.pooled_share * budget[Org.ACUTE] if p.pooled_budget else 0.0
     # Care homes get the planned share of the money after staff; existing residents are always
     # paid for, so a cut reaches care homes as residents leave and are not replaced. Home care
     # gets the rest (and the pool).
-    after_staff = budget[2] - staff_cost[2]
+    after_staff = budget[Org.SOCIAL_CARE] - staff_cost[Org.SOCIAL_CARE]
     model.care_home_affordable = max(0, int(after_staff * model.care_home_share // p.care_home_weekly_fee))
     free = after_staff + pool - residents * p.care_home_weekly_fee
     model.home_care_budget_hours = max(0.0, free) / p.home_care_price
@@ -87,16 +91,16 @@ def step(model) -> None:
     orgs.budget[:] = orgs.trend * level
     budget = orgs.budget.copy()
     if p.pooled_budget:
-        pool = p.pooled_share * budget[0]
-        budget[0] -= pool
-        budget[2] += pool
+        pool = p.pooled_share * budget[Org.ACUTE]
+        budget[Org.ACUTE] -= pool
+        budget[Org.SOCIAL_CARE] += pool
     staff_cost = _staff_cost(model)
     spend = staff_cost.copy()
     occupied = int(np.isin(c.place, (ACUTE, DELAYED)).sum()) + model.w["electives_done"]
-    spend[0] += occupied * p.bed_week_cost + 0.5 * model.w["emergencies_without_bed"] * p.bed_week_cost
-    spend[1] += int((c.place == STEP_DOWN).sum()) * STEP_DOWN_WEEK_COST
+    spend[Org.ACUTE] += occupied * p.bed_week_cost + 0.5 * model.w["emergencies_without_bed"] * p.bed_week_cost
+    spend[Org.COMMUNITY] += int((c.place == STEP_DOWN).sum()) * STEP_DOWN_WEEK_COST
     residents = int((c.place == CARE_HOME).sum())
-    spend[2] += residents * p.care_home_weekly_fee + model.w["home_care_hours_supplied"] * p.home_care_price
+    spend[Org.SOCIAL_CARE] += residents * p.care_home_weekly_fee + model.w["home_care_hours_supplied"] * p.home_care_price
     orgs.spend[:] = spend
     orgs.balance += budget - spend
     # Pooling already moved money to social care's line above; plan with the original budgets.

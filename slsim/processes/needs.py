@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..params import COMMUNITY_FACING, Org
 from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
 
 NEED_THRESHOLD = 0.4
@@ -92,7 +93,7 @@ def _weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> 
 def access_weight(model, outsider: np.ndarray) -> np.ndarray:
     """How easily a citizen reaches services: 1 for insiders; for outsiders
     0.4 + 0.6 x the community-facing organisations' mean citizen_involvement (outreach)."""
-    reach = model.style["citizen_involvement"][[1, 3, 4]].mean()
+    reach = model.style["citizen_involvement"][COMMUNITY_FACING].mean()
     return np.where(outsider, 0.4 + 0.6 * reach, 1.0)
 
 
@@ -136,7 +137,8 @@ def step(model) -> None:
     needy = np.flatnonzero(home & (need > NEED_THRESHOLD))
     dh = model.org_hours[:, DIRECT]
     imp = model.orgs.improvement
-    contacts = (dh[3] * (1 + imp[3]) + 0.5 * dh[1] * (1 + imp[1]) + dh[4] * (1 + imp[4])) / p.contact_hours
+    contacts = (dh[Org.PRIMARY_CARE] * (1 + imp[Org.PRIMARY_CARE]) + 0.5 * dh[Org.COMMUNITY] * (1 + imp[Org.COMMUNITY])
+                + dh[Org.VOLUNTARY] * (1 + imp[Org.VOLUNTARY])) / p.contact_hours
     access = access_weight(model, c.outsider[needy])
     # Weighted random priority; a citizen with a plan made with them needs fewer staff hours
     # (the plan draws on their own and their community's energies).
@@ -159,7 +161,7 @@ def step(model) -> None:
     lapse = c.involved & (rng.random(n) < 1 / 13)
     c.involved[lapse] = False
     fit = np.where(c.involved[served], 1.0, 0.6)
-    practice = model.orgs.practice[[1, 3, 4]].mean()
+    practice = model.orgs.practice[COMMUNITY_FACING].mean()
     gain = p.support_effect * fit * (0.5 + 0.5 * practice) * np.where(joined, 1.0, 0.3)
     # Support stabilises need; it does not cure the frailty of age.
     c.health_need[served] = np.maximum(np.minimum(c.health_need[served], c.frailty_h[served] - 0.05),
@@ -175,7 +177,7 @@ def step(model) -> None:
         # At least half a seeker per contact: a place that starts with almost no need must not
         # turn its first few seekers into infinite pressure.
         model.prevention_ratio0 = max(ratio, 0.5)
-    model.orgs.pressure[[3, 4]] = ratio / model.prevention_ratio0
+    model.orgs.pressure[[Org.PRIMARY_CARE, Org.VOLUNTARY]] = ratio / model.prevention_ratio0
     model.w["needy"] = len(needy)
     model.w["supported"] = len(served)
     model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0

@@ -51,8 +51,14 @@ def _progress(label: str):
 
 
 def _console(stderr: bool = False):
+    import os
+
     from rich.console import Console
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped into a file or a pager there is no terminal width to go by: use a width that fits the
+    # tables rather than rich's 80 columns (COLUMNS, when set, still wins).
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 120
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 def cmd_list(args) -> int:

@@ -190,9 +190,9 @@ class SystemModel(mesa.Model):
         places empty (nobody is put out of a bed by a parameter change)."""
         if not self.capacity_pending:
             return
-        from .population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, STEP_DOWN
+        from .population import CARE_HOME, IN_BED, STEP_DOWN
         place = self.citizens.place
-        in_use = {"beds": int(np.isin(place, (ACUTE, DELAYED, ELECTIVE)).sum()),
+        in_use = {"beds": int(np.isin(place, IN_BED).sum()),
                   "step_down_places": int((place == STEP_DOWN).sum()),
                   "care_home_places": int((place == CARE_HOME).sum())}
         for name, target in list(self.capacity_pending.items()):

@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import COMMUNITY_FACING, Org
-from ..population import ACUTE, CARE_HOME, HOME, IMPROVE, DIRECT, INVOLVE
+from ..population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE
 
 NEED_THRESHOLD = 0.4
 NOISE = 0.015

@@ -23,10 +23,13 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import signal
 import tempfile
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,26 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+@contextlib.contextmanager
+def hold_interrupts():
+    """Hold off Ctrl-C (SIGINT) for the length of the block, then deliver it at the end.
+
+    Used around writing a batch, so an interrupt cannot fall between writing a part and recording
+    it. Only the main thread can set signal handlers; elsewhere the block runs unguarded."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield  # None: a handler installed outside Python, which could not be put back
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)  # delivered to the handler that was there before
 
 
 def write_atomic_bytes(path: Path, write) -> Path:
@@ -243,41 +266,46 @@ class ResultStore:
         return ids
 
     def write_batch(self, records: list) -> int:
-        """Write one batch (weekly part, then runs part). Returns how many new runs it held."""
-        fresh = []
+        """Write one batch (weekly part, then runs part). Returns how many new runs it held.
+
+        The store's memory (``done``, ``failed``, the session's counts) changes only after the
+        runs part is on disk, and Ctrl-C is held off until then: a batch is either written and
+        counted, or neither, so "N runs saved" is always what a resume will find."""
+        fresh, seen = [], set()
         for rec in records:
-            if rec.run_id in self.done:
+            if rec.run_id in self.done or rec.run_id in seen:
                 continue  # a rerun of a finished task (e.g. after a worker died): keep the first
-            self.done.add(rec.run_id)
+            seen.add(rec.run_id)
             fresh.append(rec)
         if not fresh:
             return 0
-        self.batch += 1
-        name = f"part-{self.session:04d}-{self.batch:06d}.parquet"
-        weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
-        if weekly:
-            frame = pd.concat(weekly, ignore_index=True)
-            write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
-        rows = []
-        for rec in fresh:
-            spec = self.runs[rec.run_id]
-            row = {"run_id": rec.run_id, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
-                   "scenario": spec.scenario.name}
-            for f in self.factor_names:
-                if f != "scenario":
-                    row[f] = spec.factors.get(f)
-            row.update({"status": rec.status, "error": rec.error, "seconds": rec.seconds,
-                        "session": self.session})
-            row.update(rec.summary)
-            rows.append(row)
-            if rec.status != "ok":
-                self.failed[rec.run_id] = rec.error
-        runs_frame = pd.DataFrame(rows)
-        write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
-        sess = self.manifest["sessions"][-1]
-        sess["completed"] += sum(r.status == "ok" for r in fresh)
-        sess["failed"] += sum(r.status != "ok" for r in fresh)
+        with hold_interrupts():
+            self.batch += 1
+            name = f"part-{self.session:04d}-{self.batch:06d}.parquet"
+            weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
+            if weekly:
+                frame = pd.concat(weekly, ignore_index=True)
+                write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
+            runs_frame = pd.DataFrame([self._row(rec) for rec in fresh])
+            write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
+            self.done.update(seen)
+            self.failed.update({rec.run_id: rec.error for rec in fresh if rec.status != "ok"})
+            sess = self.manifest["sessions"][-1]
+            sess["completed"] += sum(r.status == "ok" for r in fresh)
+            sess["failed"] += sum(r.status != "ok" for r in fresh)
         return len(fresh)
+
+    def _row(self, rec) -> dict[str, Any]:
+        """One run's row in a runs part: ids, varied factors, status, timing, per-run summaries."""
+        spec = self.runs[rec.run_id]
+        row = {"run_id": rec.run_id, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
+               "scenario": spec.scenario.name}
+        for f in self.factor_names:
+            if f != "scenario":
+                row[f] = spec.factors.get(f)
+        row.update({"status": rec.status, "error": rec.error, "seconds": rec.seconds, "session": self.session})
+        row.update(rec.summary)
+        return row
 
     def finish(self, status: str) -> None:
         sess = self.manifest["sessions"][-1]

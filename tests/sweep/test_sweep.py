@@ -93,6 +93,34 @@ def test_interrupted_sweep_resumes_without_loss_or_duplicates(reference, tmp_pat
     assert again.skipped == 12 and again.completed == 0
 
 
+@pytest.mark.parametrize("part", ["weekly", "runs"])
+def test_ctrl_c_while_a_batch_is_written_keeps_count_and_disk_equal(reference, tmp_path, monkeypatch, part):
+    """A real SIGINT arriving while a part file is written (the race CI once caught): the batch is
+    finished and counted, the count in the interrupt equals what loads, and a resume completes."""
+    import slsim.sweep.store as store
+
+    out = tmp_path / "out"
+    real = store.write_atomic_bytes
+    sent = []
+
+    def write_then_interrupt(path, write):
+        if path.parent.name == part and not sent:
+            sent.append(path)
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C in the middle of the write
+        return real(path, write)
+
+    monkeypatch.setattr(store, "write_atomic_bytes", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_sweep(reference["exp"], out, processes=1)
+    assert sent, "the interrupt was never sent"
+    assert caught.value.saved == len(load_results(out)) > 0, "the saved count must be what a resume finds"
+    monkeypatch.setattr(store, "write_atomic_bytes", real)
+    summary = run_sweep(reference["exp"], out, processes=1)
+    assert summary.skipped + summary.completed == 12
+    pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(reference["runs"]))
+    pd.testing.assert_frame_equal(load_results(out, what="weekly"), reference["weekly"])
+
+
 def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monkeypatch):
     import importlib
     run_module = importlib.import_module("slsim.runner")

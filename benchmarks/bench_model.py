@@ -74,8 +74,9 @@ def main() -> None:
         kind, n = args.child[0], int(args.child[1])
         print(json.dumps(_measure_slsim(n) if kind == "slsim" else _measure_boltzmann(n)))
         return
-    import mesa
     import platform
+
+    import mesa
 
     import slsim
     print(f"slsim {slsim.__version__}, Mesa {mesa.__version__}, Python {platform.python_version()}, "

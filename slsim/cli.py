@@ -64,7 +64,7 @@ def _console(stderr: bool = False):
 def cmd_list(args) -> int:
     from rich.table import Table
 
-    from .scenario import resolve_scenario, list_scenarios
+    from .scenario import list_scenarios, resolve_scenario
     table = Table(title="slsim scenarios", show_lines=False)
     table.add_column("name", style="bold")
     table.add_column("title")

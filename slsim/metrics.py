@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 
-from .processes.joint_work import LINKED
 from .population import HOME
+from .processes.joint_work import LINKED
 
 # name: (level, unit, description)
 OUTCOMES: dict[str, tuple[str, str, str]] = {

@@ -40,17 +40,22 @@ from typing import Any
 
 import mesa
 import numpy as np
+from pydantic import ValidationError
 
 from . import metrics
 from .agents import Citizen, Organisation, Staff
-from pydantic import ValidationError
-
-from .params import (FIXED_DURING_RUN, LEADERSHIP_FIELDS, ORG_KINDS, ORG_STAFF_SHARE, Params, ParameterError,
-                     describe_validation_error)
+from .params import (
+    FIXED_DURING_RUN,
+    LEADERSHIP_FIELDS,
+    ORG_KINDS,
+    ORG_STAFF_SHARE,
+    ParameterError,
+    Params,
+    describe_validation_error,
+)
 from .population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
-from .processes import culture, failures, hospital, home_care, joint_work, learning, money, needs, time_use, voice
+from .processes import culture, failures, home_care, hospital, joint_work, learning, money, needs, time_use, voice
 from .scenario import Scenario, resolve_scenario
-
 
 # Named random streams, one per process, all derived from the one seed: two scenarios run with
 # the same seed see the same random draws in each process (common random numbers).

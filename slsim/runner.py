@@ -192,8 +192,9 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     tasks = [(sc, weeks, s, params, timeline, r) for sc in resolved for r, s in enumerate(seeds)]
     frames = run_tasks(tasks, processes, progress)
     frame = pd.concat(frames, ignore_index=True)
-    from . import __version__
     import mesa
+
+    from . import __version__
     from .output import sha256
     meta = {"scenarios": [sc.name for sc in resolved], "weeks": weeks, "replicates": replicates, "seed": seed,
             "replicate_seeds": seeds, "params": params or {}, "timeline": timeline or [],

@@ -7,7 +7,7 @@ import pytest
 
 import slsim
 from slsim.params import NHS_FUNDED
-from slsim.population import ACUTE, HOME, CARE_HOME, DELAYED, ELECTIVE, STEP_DOWN, TIME_USES
+from slsim.population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN, TIME_USES
 
 WEEKS = 60  # past the timeline events of every scenario (weeks 13, 20, 33, 52)
 N = 1500

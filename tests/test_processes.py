@@ -9,8 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slsim.population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN, SENIOR
-from slsim.population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE
+from slsim.population import (
+    ACUTE,
+    CARE_HOME,
+    CROSS,
+    DEFENSIVE,
+    DELAYED,
+    DIRECT,
+    ELECTIVE,
+    HOME,
+    IMPROVE,
+    INVOLVE,
+    SENIOR,
+    STEP_DOWN,
+)
 from slsim.processes import culture, failures, home_care, hospital, joint_work, learning, needs, time_use
 from slsim.processes.hospital import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
 

@@ -24,9 +24,22 @@ from ..metrics import LEVEL_TITLES, OUTCOMES, columns_by_level
 from ..params import LEADERSHIP_FIELDS, ParameterError
 from ..scenario import ScenarioError, list_scenarios, resolve_scenario
 from . import charts
-from .state import (APP_MAX, INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_INFO, Session, allowed_text,
-                    first_scenario, format_value, label, outcome_help, parse_value, run_comparison,
-                    summary_sentences)
+from .state import (
+    APP_MAX,
+    INTERVENTION_PARAMS,
+    MAIN_PARAMS,
+    MAX_WEEKS,
+    PARAM_INFO,
+    Session,
+    allowed_text,
+    first_scenario,
+    format_value,
+    label,
+    outcome_help,
+    parse_value,
+    run_comparison,
+    summary_sentences,
+)
 
 LEVELS = list(columns_by_level())
 EVENT_KINDS = ["blame", "joint review", "pilot started", "pilot scaled", "pilot stopped", "timeline", "intervention"]

@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Org
-from ..params import TURNOVER_FACTOR
+from ..params import TURNOVER_FACTOR, Org
 from ..population import DEFENSIVE, SENIOR, random_beliefs
 
 TURNOVER_WINDOW = 13

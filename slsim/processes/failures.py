@@ -30,18 +30,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Org
 from ..agents import ORG_LABELS
-from ..params import ORG_KINDS
-from .joint_work import PARTNERS, build_trust
+from ..params import ORG_KINDS, Org
+from .joint_work import DTOC_TARGET, PARTNERS, build_trust
 
 DISCHARGE_PARTNERS = (Org.COMMUNITY, Org.SOCIAL_CARE)
 # Of the hospital's discharge partners, social care's weight on the care pathway (PARTNERS row).
 DISCHARGE_WEIGHT_SOCIAL = PARTNERS[Org.ACUTE, Org.SOCIAL_CARE] / (PARTNERS[Org.ACUTE, Org.COMMUNITY]
                                                      + PARTNERS[Org.ACUTE, Org.SOCIAL_CARE])
 
-BOUNDARY_SHARE = 0.4
-from .joint_work import DTOC_TARGET
+BOUNDARY_SHARE = 0.4  # share of incidents that arise at a boundary (modelling assumption)
 
 
 def step(model) -> None:

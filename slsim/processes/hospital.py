@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import Org
-from ..population import ACUTE, DELAYED, ELECTIVE, HOME, STEP_DOWN, CARE_HOME
+from ..population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN
 
 HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
 SAFE_OCCUPANCY = 0.92  # the level NHS Improvement flags (uk_calibration.csv notes it beside the 0.85 planning threshold)

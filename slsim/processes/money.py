@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Org
-from ..params import NHS_FUNDED, STAFF_WEEK_COST
+from ..params import NHS_FUNDED, STAFF_WEEK_COST, Org
 from ..population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN
 
 STEP_DOWN_WEEK_COST = 1200.0  # modelling assumption: about a quarter of an acute bed-week

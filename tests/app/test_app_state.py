@@ -16,8 +16,7 @@ import pytest
 
 import slsim
 from slsim.app import charts
-from slsim.app.state import (INTERVENTION_PARAMS, MAIN_PARAMS, Session, difference_sentence, first_scenario,
-                             parse_value)
+from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, difference_sentence, first_scenario, parse_value
 from slsim.params import ParameterError, Params
 
 SMALL = {"n_citizens": 1500}
@@ -207,8 +206,8 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig):
 
 
 def test_interventions_offer_only_what_the_model_accepts_mid_run():
-    from slsim.params import FIXED_DURING_RUN
     from slsim.app.state import INTERVENTION_PARAMS
+    from slsim.params import FIXED_DURING_RUN
     assert not set(INTERVENTION_PARAMS) & set(FIXED_DURING_RUN)
     s = Session("default", seed=1)
     s.step(2)

@@ -15,7 +15,6 @@ from slsim.sweep.runs import run_seed
 
 from .conftest import write_experiment
 
-
 # ------------------------------------------------------------------ bad input
 BAD = [
     ({"factors": {"no_such_parameter": {"levels": [1, 2]}}}, "unknown"),

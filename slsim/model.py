@@ -56,6 +56,7 @@ from .params import (
 from .population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
 from .processes import culture, failures, home_care, hospital, joint_work, learning, money, needs, time_use, voice
 from .scenario import Scenario, resolve_scenario
+from .teaching import RULES
 
 # Named random streams, one per process, all derived from the one seed: two scenarios run with
 # the same seed see the same random draws in each process (common random numbers).
@@ -77,6 +78,9 @@ class SystemModel(mesa.Model):
         profile: time each phase of the week into ``phase_seconds``.
         citizen_objects: create a Citizen agent per row (default: up to 200,000 citizens; above
             that, citizens are columns only and ``model.citizen(row)`` makes a view on demand).
+        rules: ``"fast"`` (default) or ``"teaching"``: run socialisation, code learning and
+            discharges one person at a time, as :mod:`slsim.teaching` tells them. Same numbers,
+            slower.
         **params: any parameter of :class:`~slsim.params.Params` by name, overriding the scenario.
 
     Every week is one call of :meth:`step`; ``datacollector`` holds one row per week.
@@ -84,13 +88,16 @@ class SystemModel(mesa.Model):
 
     def __init__(self, scenario: str | Path | Scenario | None = None, *, rng: int | None = None,
                  timeline: list[dict[str, Any]] | None = None, profile: bool = False,
-                 citizen_objects: bool | None = None, **params: Any) -> None:
+                 citizen_objects: bool | None = None, rules: str = "fast", **params: Any) -> None:
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**32))
         if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
             raise ParameterError(f"rng: {rng!r} is not a seed; allowed: a whole number >= 0")
+        if rules not in RULES:
+            raise ParameterError(f"rules: {rules!r} is not a rule book; allowed: {', '.join(map(repr, RULES))}")
         super().__init__(rng=int(rng))
         self.seed = int(rng)
+        self.rules = RULES[rules]
         self.scenario_spec = resolve_scenario(scenario)
         self.params: Params = self.scenario_spec.params_with(params)
         self.timeline = self.scenario_spec.timeline_with(timeline)

@@ -75,34 +75,7 @@ def step(model) -> None:
     place[home_now] = HOME
     place[fit[c.care_need[fit] >= HOME_CARE_NEED]] = DELAYED
     # 3. discharge of delayed patients, first come first served
-    queue = np.flatnonzero(place == DELAYED)
-    queue = queue[np.lexsort((rng.random(len(queue)), c.fit_week[queue]))]
-    need_assess = queue[~c.assessed[queue]]
-    n_assess = stochastic_round(model.discharge_capacity, rng)
-    c.assessed[need_assess[:n_assess]] = True
-    ready = queue[c.assessed[queue]]
-    # Some discharges wait on the patient or family (choosing a home, equipment, a house move).
-    ready = ready[rng.random(len(ready)) >= PATIENT_CHOICE_DELAY]
-    cn = c.care_need[ready]
-    to_ch = ready[cn >= CARE_HOME_NEED]
-    to_sd = ready[(cn >= STEP_DOWN_NEED) & (cn < CARE_HOME_NEED)]
-    to_hc = ready[cn < STEP_DOWN_NEED]
-    free_ch = max(0, min(model.care_home_places, model.care_home_affordable) - int((place == CARE_HOME).sum()))
-    free_sd = max(0, model.step_down_places - int((place == STEP_DOWN).sum()))
-    go_ch, go_sd = to_ch[:free_ch], to_sd[:free_sd]
-    place[go_ch] = CARE_HOME
-    c.waiting[go_ch] = False  # electives are not done from care homes
-    place[go_sd] = STEP_DOWN
-    c.leave_week[go_sd] = week + rng.geometric(1 / p.step_down_weeks, len(go_sd))
-    # Home care: each discharge uses its hours at the visit floor out of the council's headroom.
-    hours_at_floor = p.home_care_max_hours * c.care_need[to_hc] * p.visit_minutes_floor / p.visit_minutes_planned
-    n_hc = int(np.searchsorted(np.cumsum(hours_at_floor), model.home_care_headroom, side="right"))
-    go_hc = to_hc[:n_hc]
-    model.home_care_headroom -= hours_at_floor[:n_hc].sum()
-    place[go_hc] = HOME
-    c.home_care[go_hc] = True
-    left = np.concatenate([go_ch, go_sd, go_hc])
-    c.assessed[left] = False
+    n_left, n_to_step_down = model.rules.discharge(model, rng)
     still = place == DELAYED
     c.care_need[still] = np.minimum(1, c.care_need[still] + 0.01)
     c.wellbeing[still] = np.maximum(0, c.wellbeing[still] - 0.02)
@@ -140,7 +113,7 @@ def step(model) -> None:
     cancelled = planned - n_planned_done
     occupied_end = occupied + len(admit) + len(done_el)
     model.orgs.pressure[Org.ACUTE] = (occupied_end + len(no_bed)) / (SAFE_OCCUPANCY * model.beds)
-    sd_demand = len(to_sd) + int((place == STEP_DOWN).sum())
+    sd_demand = n_to_step_down + int((place == STEP_DOWN).sum())
     model.step_down_pressure = sd_demand / max(model.step_down_places, 1)
     w = model.w
     w["delayed_transfers"] = n_delayed
@@ -151,4 +124,49 @@ def step(model) -> None:
     w["emergencies_without_bed"] = len(no_bed)
     w["electives_done"] = len(done_el)
     w["electives_cancelled"] = cancelled
-    w["discharges_with_support"] = len(left)
+    w["discharges_with_support"] = n_left
+
+
+def discharge(model, rng) -> tuple[int, int]:
+    """Rule 3, for all delayed patients at once: assess, then place, first come first served.
+
+    Updates the citizen table in place and the council's home-care headroom (hours). Returns how
+    many patients left with support, and how many were ready for step-down care (placed or not:
+    the demand that sets step-down pressure). :func:`slsim.teaching.discharge` is the same rule, one
+    patient at a time.
+    """
+    c = model.citizens
+    p = model.params
+    place = c.place
+    week = model.week
+    queue = np.flatnonzero(place == DELAYED)
+    queue = queue[np.lexsort((rng.random(len(queue)), c.fit_week[queue]))]
+    need_assess = queue[~c.assessed[queue]]
+    n_assess = stochastic_round(model.discharge_capacity, rng)
+    c.assessed[need_assess[:n_assess]] = True
+    ready = queue[c.assessed[queue]]
+    # Some discharges wait on the patient or family (choosing a home, equipment, a house move).
+    ready = ready[rng.random(len(ready)) >= PATIENT_CHOICE_DELAY]
+    cn = c.care_need[ready]
+    to_ch = ready[cn >= CARE_HOME_NEED]
+    to_sd = ready[(cn >= STEP_DOWN_NEED) & (cn < CARE_HOME_NEED)]
+    to_hc = ready[cn < STEP_DOWN_NEED]
+    free_ch = max(0, min(model.care_home_places, model.care_home_affordable) - int((place == CARE_HOME).sum()))
+    free_sd = max(0, model.step_down_places - int((place == STEP_DOWN).sum()))
+    go_ch, go_sd = to_ch[:free_ch], to_sd[:free_sd]
+    place[go_ch] = CARE_HOME
+    c.waiting[go_ch] = False  # electives are not done from care homes
+    place[go_sd] = STEP_DOWN
+    c.leave_week[go_sd] = week + rng.geometric(1 / p.step_down_weeks, len(go_sd))
+    # Home care: each discharge uses its hours at the visit floor out of the council's headroom,
+    # in queue order: one who does not fit stops the line (nobody jumps the queue).
+    hours_at_floor = p.home_care_max_hours * c.care_need[to_hc] * p.visit_minutes_floor / p.visit_minutes_planned
+    running = np.cumsum(hours_at_floor)
+    n_hc = int(np.searchsorted(running, model.home_care_headroom, side="right"))
+    go_hc = to_hc[:n_hc]
+    model.home_care_headroom -= running[n_hc - 1] if n_hc else 0.0  # a running total, as one adds by hand
+    place[go_hc] = HOME
+    c.home_care[go_hc] = True
+    left = np.concatenate([go_ch, go_sd, go_hc])
+    c.assessed[left] = False
+    return len(left), len(to_sd)

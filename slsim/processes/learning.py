@@ -135,7 +135,7 @@ def step(model) -> None:
     rows = np.flatnonzero(active)
     # Fancy indexing copies, so socialise a copy of the filled rows and write it back.
     beliefs = s.beliefs[rows]
-    socialise(beliefs, orgs.code[s.org[rows]], model.style["socialisation_rate"][s.org[rows]], rng)
+    model.rules.socialise(beliefs, orgs.code[s.org[rows]], model.style["socialisation_rate"][s.org[rows]], rng)
     s.beliefs[rows] = beliefs
     breadth = model.style["learning_breadth"]
     inv = model.org_hours[:, INVOLVE]
@@ -149,7 +149,7 @@ def step(model) -> None:
         if n_cit:
             pick = rng.choice(involved, min(n_cit, len(involved)), replace=False)
             group = np.concatenate([group, model.citizens.beliefs[pick]])
-        learn_code(orgs.code[o], group, reality, p.code_learning_rate, rng)
+        model.rules.learn_code(orgs.code[o], group, reality, p.code_learning_rate, rng)
     flip = rng.random(len(reality)) < p.turbulence
     reality[flip] = -reality[flip]
     orgs.practice[:] = knowledge(orgs.code, reality)

@@ -11,7 +11,9 @@ What is written depends on the design (everything goes to ``RESULTS/analysis`` a
 * ``sobol``: ``sobol.csv`` (S1, S1_conf, ST, ST_conf per outcome and factor) and ``sobol_OUTCOME.png``;
 * ``morris``: ``morris.csv`` (mu, mu_star, mu_star_conf, sigma) and ``morris_OUTCOME.png``;
 * scenario discovery when some runs end in the retreat spiral and some do not: ``discovery.csv``
-  (boxes from a shallow decision tree), ``discovery_tree.png``, and a sentence per box;
+  (boxes from a shallow decision tree), ``discovery_tree.png``, ``discovery_prim.csv`` and
+  ``discovery_prim.png`` (PRIM boxes as EMA Workbench finds them, and the peeling trade-off), and
+  a sentence per box;
 * a ``switch_week`` factor: ``recovery.csv`` and ``recovery.png`` (weeks to recover after the switch,
   whether the place fully recovers).
 
@@ -147,6 +149,64 @@ def discover(runs: pd.DataFrame, factors: list[str], flag: pd.Series, max_depth:
     return pd.DataFrame(rows).sort_values(["density", "runs"], ascending=False).reset_index(drop=True)
 
 
+def prim_boxes(runs: pd.DataFrame, factors: list[str], flag: pd.Series, threshold: float = 0.8,
+               max_boxes: int = 2) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Scenario discovery with PRIM (Friedman and Fisher 1999), as EMA Workbench finds its boxes.
+
+    EMA Workbench's ``Prim`` peels the factor space 5% at a time (``peel_alpha``), never below 5%
+    of the runs (``mass_min``), then pastes back. From each box's peeling trajectory this takes the
+    point with the highest coverage (share of all spiral runs inside) among those whose density
+    (share of the box's runs in the spiral) is at least ``threshold``, highest density on a tie.
+    Up to ``max_boxes`` boxes are found, each on the runs the earlier ones left; the search stops at
+    the first box that never reaches the threshold.
+
+    Returns one row per box (conditions as in :func:`discover`, with ``>=`` and ``<=`` bounds on
+    the restricted factors only, runs, spiral runs, density, coverage, mass) and each box's
+    peeling trajectory (for the trade-off figure).
+    """
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():  # the workbench warns at import about optional parallel back-ends
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+    logging.getLogger("EMA").setLevel(logging.WARNING)  # its per-box progress lines are not for users
+    x = runs[factors].astype(float).reset_index(drop=True)
+    y = flag.to_numpy().astype(bool)
+    with warnings.catch_warnings():  # pandas deprecations inside the workbench, not the user's concern
+        warnings.simplefilter("ignore")
+        search = prim.Prim(x, y, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+    rows, trajectories = [], []
+    total = max(1, int(y.sum()))
+    for number in range(1, max_boxes + 1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            box = search.find_box()
+        if box is None:
+            break
+        traj = box.peeling_trajectory
+        dense = traj[traj["density"] >= threshold]
+        if dense.empty:
+            break
+        i = int(dense.sort_values(["coverage", "density"], kind="stable").index[-1])
+        box.select(i)
+        lims, init = box.box_lims[i], search.box_init
+        conds = []
+        for f in factors:
+            lo, hi = float(lims.loc[0, f]), float(lims.loc[1, f])
+            if lo > float(init.loc[0, f]):
+                conds.append((f, ">=", lo))
+            if hi < float(init.loc[1, f]):
+                conds.append((f, "<=", hi))
+        point = traj.loc[i]
+        rows.append({"box": number, "conditions": conds, "runs": int(point["n"]), "spiral_runs": int(point["k"]),
+                     "density": float(point["density"]), "coverage": int(point["k"]) / total,
+                     "mass": float(point["mass"])})
+        trajectories.append(traj.assign(box=number, chosen=traj.index == i))
+    return pd.DataFrame(rows, columns=["box", "conditions", "runs", "spiral_runs", "density", "coverage", "mass"]), \
+        trajectories
+
+
 def _merge(conds: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
     """Keep the tightest bound per factor and side."""
     best: dict[tuple[str, str], float] = {}
@@ -159,11 +219,21 @@ def _merge(conds: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
 def box_sentence(box: dict[str, Any], overall: float, labels: dict[str, str] | None = None) -> str:
     """A box in words a policy reader understands."""
     labels = labels or {}
+    words = {"<=": "at most", ">": "above", ">=": "at least"}
     if not box["conditions"]:
         where = "Across the whole range explored"
     else:
-        parts = [f"{labels.get(f) or _label(f)} is {'at most' if op == '<=' else 'above'} {thr:.3g}"
-                 for f, op, thr in box["conditions"]]
+        bounds: dict[str, dict[str, float]] = {}
+        for f, op, thr in box["conditions"]:
+            bounds.setdefault(f, {})[op] = thr
+        parts = []
+        for f, b in bounds.items():
+            name = labels.get(f) or _label(f)
+            lower = next((op for op in (">", ">=") if op in b), None)
+            if lower and "<=" in b:
+                parts.append(f"{name} is between {b[lower]:.3g} and {b['<=']:.3g}")
+            else:
+                parts += [f"{name} is {words[op]} {thr:.3g}" for op, thr in b.items()]
         where = "When " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
     return (f"{where}, {box['density']:.0%} of runs ({box['spiral_runs']} of {box['runs']}) {SPIRAL_LABEL}, "
             f"against {overall:.0%} of all runs; this region holds {box['coverage']:.0%} of all runs that spiral.")
@@ -259,7 +329,7 @@ def _factor_levels(runs: pd.DataFrame, name: str, info: dict) -> pd.Series:
 def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[str] | None = None) -> Report:
     """Write the analysis of a results folder; return the report (lines, files, tables)."""
     from .extras import require
-    require("slsim analyse", "sklearn", "SALib")  # before anything is read or written
+    require("slsim analyse", "sklearn", "SALib", "ema_workbench")  # before anything is read or written
     if out is not None and not str(out).strip():
         raise ExperimentError("--out '': give a folder name")
     results = Path(results)
@@ -389,15 +459,23 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     if 0 < runs["spiral"].sum() < len(runs) and numeric:
         boxes = discover(runs, numeric, runs["spiral"], seed=spec["seed"])
         rep.tables["discovery"] = boxes
-        flat = boxes.assign(conditions=boxes["conditions"].map(
-            lambda cs: " and ".join(f"{f} {op} {thr:.4g}" for f, op, thr in cs) or "(all)"))
-        rep.files.append(_save_csv(flat, out / "discovery.csv"))
+        rep.files.append(_save_csv(_flat_conditions(boxes), out / "discovery.csv"))
         rep.lines.append("Scenario discovery (a decision tree of depth 3 over " + ", ".join(numeric) + "):")
         for _, box in boxes[boxes["density"] >= max(0.5, overall)].head(3).iterrows():
             rep.lines.append("- " + box_sentence(box, overall))
         if not (boxes["density"] >= max(0.5, overall)).any():
             rep.lines.append("- No region of the factor space explored has a majority of runs in the spiral.")
         rep.files.append(_save(_tree_figure(runs, numeric, runs["spiral"], spec["seed"]), out / "discovery_tree.png"))
+        thr = hints.prim_threshold
+        pboxes, trajectories = prim_boxes(runs, numeric, runs["spiral"], thr)
+        rep.tables["prim"] = pboxes
+        rep.files.append(_save_csv(_flat_conditions(pboxes), out / "discovery_prim.csv"))
+        rep.lines.append(f"Scenario discovery with PRIM (boxes as EMA Workbench finds them, at least {thr:.0%} "
+                         f"of a box's runs in the spiral):")
+        rep.lines += ["- " + box_sentence(box, overall) for _, box in pboxes.iterrows()] or \
+            [f"- PRIM found no region where at least {thr:.0%} of runs {SPIRAL_LABEL}."]
+        if trajectories:
+            rep.files.append(_save(_prim_figure(trajectories, thr), out / "discovery_prim.png"))
     elif numeric:
         rep.lines.append(f"Scenario discovery: {'every' if overall == 1 else 'no'} run ends in the retreat spiral; "
                          f"nothing to separate.")
@@ -453,6 +531,33 @@ def _indices_line(t: pd.DataFrame, outcome: str, kind: str) -> str:
         parts = [f"{_label(r.factor)} (mu* {r.mu_star:.3g} ± {r.mu_star_conf:.2g}, sigma {r.sigma:.3g})"
                  for r in top.itertuples()]
     return f"{_label(outcome)}: most influential " + ", ".join(parts) + "."
+
+
+def _flat_conditions(boxes: pd.DataFrame) -> pd.DataFrame:
+    """Boxes with their conditions as one readable string each, for CSV."""
+    return boxes.assign(conditions=boxes["conditions"].map(
+        lambda cs: " and ".join(f"{f} {op} {thr:.4g}" for f, op, thr in cs) or "(all)"))
+
+
+def _prim_figure(trajectories: list[pd.DataFrame], threshold: float):
+    """PRIM's trade-off: coverage against density along each box's peeling, the chosen box marked."""
+    import matplotlib
+    fig, axes = _figure()
+    ax = axes[0][0]
+    most = int(max(t["res_dim"].max() for t in trajectories))
+    for traj in trajectories:
+        sc = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], s=18, vmin=-0.5, vmax=most + 0.5,
+                        cmap=matplotlib.colormaps["viridis"].resampled(most + 1))
+        chosen = traj[traj["chosen"]]
+        ax.scatter(chosen["coverage"], chosen["density"], s=140, facecolors="none", edgecolors="crimson", lw=2)
+        ax.annotate(f"box {int(traj['box'].iloc[0])}", (chosen["coverage"].iloc[0], chosen["density"].iloc[0]),
+                    xytext=(8, 8), textcoords="offset points")
+    fig.colorbar(sc, ax=ax, label="factors restricted", ticks=range(most + 1))
+    ax.axhline(threshold, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("coverage (share of spiral runs inside the box)")
+    ax.set_ylabel("density (share of the box's runs in the spiral)")
+    ax.set_title("PRIM peeling trajectory (chosen box circled)")
+    return fig
 
 
 def _tree_figure(runs, factors, flag, seed):

@@ -138,6 +138,9 @@ class AnalysisSpec(BaseModel):
     spiral: list[str] = Field(default_factory=lambda: list(DEFAULT_SPIRAL))
     recovery_outcome: str = "cross_boundary_trust"
     recovery_tolerance: float = Field(0.1, gt=0, le=1)
+    # PRIM keeps peeling while a box's share of spiral runs (its density) can rise; of the boxes on
+    # the way, the report takes the one holding most spiral runs among those at least this dense.
+    prim_threshold: float = Field(0.8, gt=0, le=1)
 
     @field_validator("outcomes")
     @classmethod

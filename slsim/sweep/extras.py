@@ -1,28 +1,32 @@
 """Optional modules of the ``sweep`` extra: check them before any work, with one clear message.
 
-``slsim analyse`` needs scikit-learn (scenario discovery) and SALib (Sobol, Morris); sampled
+``slsim analyse`` needs scikit-learn and EMA Workbench (scenario discovery: a decision tree and
+PRIM) and SALib (Sobol, Morris); sampled
 designs (lhs, sobol, morris) need SALib; ``--workers``/``--scheduler`` need Dask's ``distributed``.
 A missing one is an :class:`~.experiment.ExperimentError` raised before anything is written.
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 
 from .experiment import ExperimentError
 
 INSTALL = "pip install 'slsim[sweep]'"
 # import name -> distribution name a user installs
-DISTRIBUTIONS = {"sklearn": "scikit-learn", "SALib": "SALib", "distributed": "dask"}
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "SALib": "SALib", "distributed": "dask", "ema_workbench": "ema_workbench"}
 
 
 def missing(*modules: str) -> list[str]:
-    """The distribution names of those modules that cannot be imported."""
+    """The distribution names of those modules that are not installed (found, not imported: some
+    take seconds to import and warn about their own optional parts)."""
     out = []
     for mod in modules:
         try:
-            importlib.import_module(mod)
-        except ImportError:
+            found = importlib.util.find_spec(mod) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
             out.append(DISTRIBUTIONS.get(mod, mod))
     return out
 

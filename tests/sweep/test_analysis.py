@@ -84,3 +84,25 @@ def test_recovery_rule_on_a_planted_series():
     assert tab.loc[20, "recovery_weeks"] == 36 and tab.loc[20, "fully_recovers"]  # 0.9 reached at week 56
     assert pd.isna(tab.loc[80, "recovery_weeks"]) and not tab.loc[80, "fully_recovers"]
     assert tab.loc["never", "gap_at_end"] == 1.0
+
+
+def test_scenario_discovery_on_a_real_sweep_finds_blame_behind_the_spiral(tmp_path):
+    """A real grid over how leaders answer failure: the discovered regions (tree and PRIM) must
+    put the retreat spiral where blame is high, and say so in the report."""
+    exp = write_experiment(tmp_path, name="discover", scenario="default",
+                           factors={"blame_response": {"range": [0.0, 1.0], "steps": 6},
+                                    "budget_gap": {"levels": [-0.05, 0.05]}},
+                           replicates=2, weeks=40, outputs={"weekly": [], "summary_weeks": 8},
+                           analysis={"spiral": ["cross_boundary_trust falls"], "prim_threshold": 0.8})
+    out = tmp_path / "out"
+    run_sweep(exp, out, processes=2)
+    rep = analyse(out)
+    runs = load_results(out)
+    assert 0 < len(rep.tables["points"]) and (out / "analysis" / "discovery_prim.png").is_file()
+    boxes = rep.tables["prim"]
+    assert not boxes.empty, "some region should have at least 80% of its runs in the spiral"
+    lower = {f: thr for f, op, thr in boxes.iloc[0]["conditions"] if op == ">="}
+    assert "blame_response" in lower and lower["blame_response"] > runs["blame_response"].min(), \
+        "the first PRIM box should start above the lowest blame response: blame drives the spiral"
+    assert any(line.startswith("Scenario discovery with PRIM") for line in rep.lines)
+    assert pd.read_csv(out / "analysis" / "discovery_prim.csv")["density"].ge(0.8).all()

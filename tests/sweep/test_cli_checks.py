@@ -39,14 +39,14 @@ def _one_error(err: str) -> None:
 
 
 # ------------------------------------------------------------------ missing optional modules
-@pytest.mark.parametrize("gone", ["sklearn", "SALib"])
+@pytest.mark.parametrize("gone", ["sklearn", "SALib", "ema_workbench"])
 def test_analyse_without_its_modules_says_what_to_install_and_writes_nothing(results, capsys, monkeypatch, gone):
     monkeypatch.setitem(sys.modules, gone, None)  # `import gone` now raises ImportError
     before = sorted(results.rglob("*"))
     code, err = _run(capsys, "analyse", results)
     assert code == 2
     _one_error(err)
-    assert "slsim analyse needs scikit-learn and SALib" in err and "pip install 'slsim[sweep]'" in err
+    assert "slsim analyse needs scikit-learn, SALib and ema_workbench" in err and "pip install 'slsim[sweep]'" in err
     assert sorted(results.rglob("*")) == before and not (results / "analysis").exists()
 
 

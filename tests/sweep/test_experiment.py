@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from slsim.sweep import ExperimentError, load_experiment, make_design, plan
-from slsim.sweep.analysis import box_sentence, discover, morris_indices, sobol_indices, spiral_flags
+from slsim.sweep.analysis import box_sentence, discover, morris_indices, prim_boxes, sobol_indices, spiral_flags
 from slsim.sweep.design import design_seed, salib_problem
 from slsim.sweep.experiment import Factor
 from slsim.sweep.runs import run_seed
@@ -197,6 +197,57 @@ def test_discovery_finds_the_planted_box_and_says_it_in_words():
     assert conds[("budget_gap", "<=")] == pytest.approx(0.0, abs=0.02)
     text = box_sentence(top, float(flag.mean()))
     assert text.startswith("When blame response is above 0.6") and "retreat spiral" in text
+
+
+def _planted(n=400, seed=0):
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    runs = pd.DataFrame({"blame_response": rng.uniform(0, 1, n), "budget_gap": rng.uniform(-0.2, 0.2, n),
+                         "noise": rng.uniform(0, 1, n)})
+    return runs, (runs["blame_response"] > 0.6) & (runs["budget_gap"] < 0.0)
+
+
+def test_prim_finds_the_planted_box_with_the_workbench():
+    runs, flag = _planted()
+    boxes, trajectories = prim_boxes(runs, ["blame_response", "budget_gap", "noise"], flag, threshold=0.8)
+    top = boxes.iloc[0]
+    assert top["density"] >= 0.8 and top["coverage"] > 0.85, "PRIM should recover most of the planted box"
+    conds = {(f, op): thr for f, op, thr in top["conditions"]}
+    assert conds[("blame_response", ">=")] == pytest.approx(0.6, abs=0.05)
+    assert conds[("budget_gap", "<=")] == pytest.approx(0.0, abs=0.02)
+    assert not any(f == "noise" for f, _, _ in top["conditions"]), "a factor with no effect is left free"
+    inside = (runs["blame_response"] >= conds[("blame_response", ">=")]) & \
+        (runs["budget_gap"] <= conds[("budget_gap", "<=")])
+    assert inside.sum() == top["runs"] and (flag & inside).sum() == top["spiral_runs"], \
+        "the box's counts are the runs inside its bounds"
+    chosen = trajectories[0][trajectories[0]["chosen"]]
+    assert len(chosen) == 1 and float(chosen["density"].iloc[0]) == pytest.approx(top["density"])
+    text = box_sentence(top, float(flag.mean()))
+    assert text.startswith("When blame response is at least 0.") and " and budget gap is at most 0." in text
+    assert "retreat spiral" in text
+
+
+def test_prim_takes_the_widest_box_that_is_dense_enough():
+    runs, flag = _planted()
+    strict = prim_boxes(runs, ["blame_response", "budget_gap"], flag, threshold=0.99)[0].iloc[0]
+    lenient = prim_boxes(runs, ["blame_response", "budget_gap"], flag, threshold=0.6)[0].iloc[0]
+    assert strict["density"] >= 0.99 and lenient["density"] >= 0.6
+    assert lenient["coverage"] >= strict["coverage"], "a lower density threshold may only widen the box"
+
+
+def test_prim_reports_no_box_when_nothing_is_dense_enough():
+    import pandas as pd
+    rng = np.random.default_rng(3)
+    runs = pd.DataFrame({"a": rng.uniform(0, 1, 300), "b": rng.uniform(0, 1, 300)})
+    flag = pd.Series(rng.random(300) < 0.2)  # spiral at random, unrelated to the factors
+    boxes, _ = prim_boxes(runs, ["a", "b"], flag, threshold=0.9)
+    assert boxes.empty
+
+
+def test_a_box_bounded_on_both_sides_reads_as_between():
+    box = {"conditions": [("budget_gap", ">=", -0.1), ("budget_gap", "<=", 0.05)], "density": 0.9,
+           "spiral_runs": 9, "runs": 10, "coverage": 0.5}
+    assert box_sentence(box, 0.3).startswith("When budget gap is between -0.1 and 0.05, 90% of runs (9 of 10)")
 
 
 def test_spiral_rule_uses_start_and_end_of_each_run():

@@ -105,21 +105,44 @@ def browser_type_launch_args():
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can see whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def new_page(browser, app):
-    """Open a fresh browser context (a new session) on the app; closes them all afterwards."""
-    contexts = []
+def new_page(browser, app, request):
+    """Open a fresh browser context (a new session) on the app; closes them all afterwards.
+
+    When the test fails, every page it opened is saved to test-artifacts/failed-TEST-N.png with the
+    server log's tail beside it, so a failure on a loaded CI machine can be read afterwards."""
+    contexts, pages = [], []
 
     def open_page():
         ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         contexts.append(ctx)
         page = ctx.new_page()
-        page.set_default_timeout(30_000)
+        # Generous: a loaded two-core CI machine runs the server, Chromium and another test at once.
+        page.set_default_timeout(60_000)
         page.goto(app.url)
         page.locator(".slsim-week").wait_for()
+        pages.append(page)
         return page
 
     yield open_page
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = request.node.name.replace("[", "-").replace("]", "")
+        for i, page in enumerate(pages):
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"failed-{name}-{i}.png"))
+            except Exception as err:  # a crashed page must not hide the test's own failure
+                print(f"could not save a screenshot of page {i}: {err}")
+        (ARTIFACTS / f"failed-{name}-server.log").write_text(app.log_text()[-20_000:])
     for ctx in contexts:
         ctx.close()
 

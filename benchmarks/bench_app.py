@@ -129,7 +129,8 @@ def main() -> int:
     def show(name, values, unit, target):
         med = statistics.median(values)
         ok = "ok" if med < target else "OVER TARGET"
-        print(f"{name:52s} median {med:8.{0 if unit == 'ms' else 2}f} {unit}  (min {min(values):.{0 if unit == 'ms' else 2}f}, "
+        digits = 0 if unit == "ms" else 2
+        print(f"{name:52s} median {med:8.{digits}f} {unit}  (min {min(values):.{digits}f}, "
               f"max {max(values):.{0 if unit == 'ms' else 2}f}, n={len(values)}; target < {target} {unit}: {ok})")
 
     show("first render (open page -> all charts drawn)", renders, "s", 5)

@@ -30,7 +30,8 @@ COMPARISONS = (
     ("providers_in_deficit_share", "NHS organisations in deficit at the end",
      lambda f, m: f["nhs_orgs_in_deficit_share"].iloc[-1], lambda cal: cal.loc["providers_in_deficit_share", "value"]),
     ("nhs_staff_unwell_from_stress", "staff with high stress (above 0.5)",
-     lambda f, m: f["staff_highly_stressed_share"].mean(), lambda cal: cal.loc["nhs_staff_unwell_from_stress", "value"]),
+     lambda f, m: f["staff_highly_stressed_share"].mean(),
+     lambda cal: cal.loc["nhs_staff_unwell_from_stress", "value"]),
 )
 
 

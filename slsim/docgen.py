@@ -38,7 +38,8 @@ def _parameters() -> str:
     lines = []
     for group, title in (("place", "The place"), ("behaviour", "Behaviour of people"),
                          ("leadership", "Leadership style")):
-        lines += [f"#### {title}", "", "| name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+        lines += [f"#### {title}", "", "| name | default | range | unit | meaning | source |",
+                  "|---|---|---|---|---|---|"]
         for r in parameter_table():
             if r["group"] != group:
                 continue

@@ -27,7 +27,8 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "blame_events": ("behaving", "events per week", "Failures answered with blame (of a person or organisation)"),
     "experiments_started": ("behaving", "pilots per week", "Pilots started"),
     "experiments_scaled": ("behaving", "pilots per week", "Pilots judged worth scaling and scaled"),
-    "waiting_for_instruction_share": ("behaving", "share of staff", "Staff in post waiting for instruction (agency < 0.4)"),
+    "waiting_for_instruction_share": ("behaving", "share of staff",
+                                      "Staff in post waiting for instruction (agency < 0.4)"),
     # on the ground
     "delayed_transfers": ("ground", "patients", "Medically fit patients still in an acute bed at the end of the week"),
     "delayed_bed_days": ("ground", "bed-days per week", "Bed-days used by delayed patients this week"),

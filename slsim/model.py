@@ -245,7 +245,8 @@ class SystemModel(mesa.Model):
         """
         bad = sorted(set(changes) & set(FIXED_DURING_RUN))
         if bad:
-            raise ParameterError(f"{bad} set the place up (size, make-up, opening state) and cannot change during a run")
+            raise ParameterError(f"{bad} set the place up (size, make-up, opening state) "
+                                 "and cannot change during a run")
         merged = self.params.model_dump() | changes
         try:
             new = Params(**merged)

@@ -68,8 +68,9 @@ def test_headline_scenarios_share_the_place():
     a, b = blame.params_with().model_dump(), systems.params_with().model_dump()
     differ = sorted(k for k in a if a[k] != b[k])
     assert differ, "the two scenarios must differ in leadership"
-    assert set(differ) <= set(LEADERSHIP_FIELDS) | {"leadership_overrides"}, \
-        f"blame_culture and systems_leadership may differ only in leadership, not in {set(differ) - set(LEADERSHIP_FIELDS)}"
+    assert set(differ) <= set(LEADERSHIP_FIELDS) | {"leadership_overrides"}, (
+        "blame_culture and systems_leadership may differ only in leadership, "
+        f"not in {set(differ) - set(LEADERSHIP_FIELDS)}")
     assert not blame.timeline and not systems.timeline, "no timeline events that could change money or demand"
 
 

@@ -23,12 +23,14 @@ def _effect(means, outcome, **change):
 
 def _assert_up(means, outcome, expectation, **change):
     base, varied, diff = _effect(means, outcome, **change)
-    assert varied > base, f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+    assert varied > base, \
+        f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
 
 
 def _assert_down(means, outcome, expectation, **change):
     base, varied, diff = _effect(means, outcome, **change)
-    assert varied < base, f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+    assert varied < base, \
+        f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
 
 
 # Default blame_response is 0.6: "more blame" compares 0.1 (less) with the default.
@@ -69,7 +71,8 @@ def test_blame_sets_off_the_retreat_spiral(means):
                                  ("stress", +1, "more stress"),
                                  ("delayed_transfers", +1, "more delayed transfers")):
         low, high, diff = _more_blame(means, outcome)
-        assert sign * (high - low) > 0, f"more blame (0.1 -> 0.6) should mean {words}: {outcome} {low:.3g} -> {high:.3g}"
+        assert sign * (high - low) > 0, \
+            f"more blame (0.1 -> 0.6) should mean {words}: {outcome} {low:.3g} -> {high:.3g}"
 
 
 def test_ceding_lowers_waiting_for_instruction(means):
@@ -91,7 +94,8 @@ def test_citizen_involvement_lets_outsiders_be_heard(means):
 def test_outsiders_heard_less_than_insiders_in_the_default_place(means):
     base = means()
     gap = base["voice_heard_insiders"] - base["voice_heard_outsiders"]
-    assert gap.mean() > 0, f"in the default place outsiders should be heard less than insiders: gaps {gap.round(3).tolist()}"
+    assert gap.mean() > 0, \
+        f"in the default place outsiders should be heard less than insiders: gaps {gap.round(3).tolist()}"
     assert (gap > 0).sum() >= 4, "outsiders heard less than insiders in most seeds"
 
 

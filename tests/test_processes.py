@@ -668,10 +668,11 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     target = joint_work.DTOC_TARGET * m.beds
     m.w_last = {"delayed_transfers": 2 * target}
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(2 * joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a), "delays at twice the target: x2"
+    formal = joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a
+    assert m.discharge_capacity == pytest.approx(2 * formal), "delays at twice the target: x2"
     m.w_last = {"delayed_transfers": 10 * target}
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(3 * joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a), "escalation is at most 3 times"
+    assert m.discharge_capacity == pytest.approx(3 * formal), "escalation is at most 3 times"
 
 
 def test_joint_work_wins_build_trust_only_between_linked_orgs(make_model):

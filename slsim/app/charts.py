@@ -104,10 +104,12 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
     last_week = int(weeks[-1]) if weeks.size else 0
     wlo, whi = (int(weeks[0]), last_week) if weeks.size else (0, 1)
     whi = max(whi, wlo + 1)  # a one-week run still needs an x-axis
-    ylo, yhi = _scale(float(np.nanmin(values)) if values.size else 0.0, float(np.nanmax(values)) if values.size else 1.0)
+    ylo, yhi = _scale(float(np.nanmin(values)) if values.size else 0.0,
+                      float(np.nanmax(values)) if values.size else 1.0)
     parts, x, y = _axes(wlo, whi, ylo, yhi, w, h, left, top, bottom, right, marks, highlight)
     if values.size:
-        parts.append(f'<polyline points="{_path(x(weeks), y(values))}" fill="none" stroke="#2471a3" stroke-width="1.6"/>')
+        parts.append(f'<polyline points="{_path(x(weeks), y(values))}" fill="none" stroke="#2471a3" '
+                     'stroke-width="1.6"/>')
     if highlight is not None and values.size and highlight in set(weeks.tolist()):
         hv = float(values[list(weeks).index(highlight)])
         parts.append(f'<circle cx="{float(x(highlight)):.1f}" cy="{float(y(hv)):.1f}" r="3" fill="#b7950b"/>')

@@ -413,7 +413,8 @@ def EventLog(session: Session, ui: Ui):
     with solara.Card("Event log", subtitle="Click a week to highlight it on every chart"):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.SelectMultiple("Kinds shown", values=kinds, all_values=all_kinds,
-                                  on_value=lambda chosen: ui.hidden_kinds.set([k for k in all_kinds if k not in chosen]),
+                                  on_value=lambda chosen: ui.hidden_kinds.set(
+                                      [k for k in all_kinds if k not in chosen]),
                                   classes=["slsim-kinds"])
             solara.Checkbox(label="only the highlighted week", value=ui.only_week)
             if highlight is not None:
@@ -608,7 +609,8 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
     stem = "_vs_".join(scen)
     solara.Text(f"{request.replicates} replicates of {request.weeks} weeks each, seed {request.seed}, "
                 f"{seconds:.1f} s. Same numbers from Python: slsim.compare({scen!r}, weeks={request.weeks}, "
-                f"replicates={request.replicates}, seed={request.seed})", classes=["slsim-cmp-status", "slsim-cmp-done"])
+                f"replicates={request.replicates}, seed={request.seed})",
+                classes=["slsim-cmp-status", "slsim-cmp-done"])
     legend = " ".join(f'<span style="color:{charts.SCENARIO_COLOURS[i]};font-weight:bold">&#9632; {label(s)}</span>'
                       for i, s in enumerate(scen))
     solara.HTML(tag="div", unsafe_innerHTML=legend)
@@ -687,5 +689,6 @@ def Page():
         # result while the user explores.
         for name, view in (("Explore", ExploreView), ("Compare", CompareView), ("Learn", LearnView)):
             # A plain div: Vuetify's d-flex on a Column would override display:none (!important).
-            with solara.Div(classes=[f"slsim-view-{name.lower()}"] + ([] if ui.tab.value == name else ["slsim-hidden"])):
+            hidden = [] if ui.tab.value == name else ["slsim-hidden"]
+            with solara.Div(classes=[f"slsim-view-{name.lower()}", *hidden]):
                 view(session, ui)

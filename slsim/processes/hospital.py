@@ -41,7 +41,8 @@ from ..params import Org
 from ..population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN
 
 HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
-SAFE_OCCUPANCY = 0.92  # the level NHS Improvement flags (uk_calibration.csv notes it beside the 0.85 planning threshold)
+# The occupancy level NHS Improvement flags (uk_calibration.csv notes it beside the 0.85 planning threshold).
+SAFE_OCCUPANCY = 0.92
 # Chance a week that an assessed patient with a place waiting still does not leave, for patient or
 # family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
 # DToC statistics (2016/17).

@@ -141,7 +141,8 @@ def step(model) -> None:
     target = DTOC_TARGET * model.beds
     escalation = min(3.0, max(1.0, model.w_last.get("delayed_transfers", 0.0) / target))
     formal_hours = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[[Org.COMMUNITY, Org.SOCIAL_CARE], DIRECT].sum()
-    model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + (imp[Org.ACUTE] + imp[Org.SOCIAL_CARE]) / 2) / p.assessment_hours
+    improvement = (imp[Org.ACUTE] + imp[Org.SOCIAL_CARE]) / 2
+    model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + improvement) / p.assessment_hours
     model.joint_case_capacity = case_hours * (1 + imp[COMMUNITY_FACING].mean()) / p.joint_case_hours
     posts = model.orgs.posts
     pair_posts = posts[:, None] + posts[None, :]

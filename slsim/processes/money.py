@@ -99,7 +99,8 @@ def step(model) -> None:
     spend[Org.ACUTE] += occupied * p.bed_week_cost + 0.5 * model.w["emergencies_without_bed"] * p.bed_week_cost
     spend[Org.COMMUNITY] += int((c.place == STEP_DOWN).sum()) * STEP_DOWN_WEEK_COST
     residents = int((c.place == CARE_HOME).sum())
-    spend[Org.SOCIAL_CARE] += residents * p.care_home_weekly_fee + model.w["home_care_hours_supplied"] * p.home_care_price
+    spend[Org.SOCIAL_CARE] += (residents * p.care_home_weekly_fee
+                               + model.w["home_care_hours_supplied"] * p.home_care_price)
     orgs.spend[:] = spend
     orgs.balance += budget - spend
     # Pooling already moved money to social care's line above; plan with the original budgets.

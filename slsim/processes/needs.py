@@ -16,11 +16,11 @@ Rules, in order, each over all citizens at once:
    beds) and the voluntary sector offer ``direct hours * (1 + improvement) / contact_hours``
    contacts (scaled pilots such as social prescribing raise the improvement). A citizen whose
    support was designed with them needs only 0.6 of a contact (their plan draws on their own and
-   their community's energies). Contacts go by weighted random priority (weight = need x access; access is 1 for insiders and
-   ``0.4 + 0.6 * citizen_involvement`` of the community-facing organisations for outsiders: only
-   outreach reaches them). Their pressure is the ratio of citizens seeking support to contacts,
-   relative to that ratio in the place's first week (the place was planned for what it had; at
-   least 0.5).
+   their community's energies). Contacts go by weighted random priority (weight = need x access;
+   access is 1 for insiders and ``0.4 + 0.6 * citizen_involvement`` of the community-facing
+   organisations for outsiders: only outreach reaches them). Their pressure is the ratio of
+   citizens seeking support to contacts, relative to that ratio in the place's first week (the
+   place was planned for what it had; at least 0.5).
    Support lowers health need by ``support_effect * fit * (0.5 + 0.5 * practice)`` and care need
    by half that, but not below 0.05 under their frailty (support stabilises need; it does not cure
    the frailty of age), where ``fit`` is 1 if the citizen was involved in designing it and 0.6 if

@@ -441,7 +441,8 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
             rep.lines.append(_indices_line(t, o, design["kind"]))
         tab = pd.concat(tables, ignore_index=True)
         if design["kind"] == "sobol" and float(tab["ST_conf"].median()) > 0.1:
-            rep.lines.append(f"Caution: the 95% intervals are wide (median ST interval ± {tab['ST_conf'].median():.2f}); "
+            width = tab["ST_conf"].median()
+            rep.lines.append(f"Caution: the 95% intervals are wide (median ST interval ± {width:.2f}); "
                              f"the model's noise swamps N = {design['options'].get('N')}. Raise samples (a power of "
                              f"two) or replicates before reading the ranking.")
         rep.tables[design["kind"]] = tab

@@ -82,7 +82,8 @@ def test_grid_is_every_combination_in_order():
     fs = [Factor("a", "levels", levels=(1, 2, 3)), Factor("b", "range", low=0.0, high=1.0, steps=5)]
     d = make_design("grid", fs)
     assert len(d.points) == 15
-    assert d.points[0] == {"a": 1, "b": 0.0} and d.points[1] == {"a": 1, "b": 0.25} and d.points[-1] == {"a": 3, "b": 1.0}
+    assert d.points[0] == {"a": 1, "b": 0.0} and d.points[1] == {"a": 1, "b": 0.25}
+    assert d.points[-1] == {"a": 3, "b": 1.0}
 
 
 @pytest.mark.parametrize("second_order", [False, True])

@@ -111,8 +111,7 @@ def cmd_sweep(args) -> int:
         return 1
     except SweepInterrupted as err:
         # handled here, not by the main command's generic Ctrl-C message: say what was kept
-        print(f"slsim: interrupted; {err.saved} of {err.total} runs saved in {err.out}; "
-              f"run the same command to resume", file=sys.stderr)
+        print(f"slsim: interrupted; {err.describe()}; run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:  # before the sweep started, or a second Ctrl-C while saving
         print(INTERRUPTED, file=sys.stderr)

@@ -23,11 +23,16 @@ FLUSH_SECONDS = 30.0
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep, raised after the finished runs were written: how many are saved, where."""
+    """Ctrl-C during a sweep, raised after the finished runs were written: how many are saved (of
+    them, how many failed and were recorded with their error), where."""
 
-    def __init__(self, saved: int, total: int, out: Path) -> None:
-        super().__init__(f"{saved} of {total} runs saved in {out}")
-        self.saved, self.total, self.out = saved, total, out
+    def __init__(self, saved: int, total: int, out: Path, failed: int = 0) -> None:
+        self.saved, self.total, self.out, self.failed = saved, total, out, failed
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        failed = f" ({self.failed} of them failed)" if self.failed else ""
+        return f"{self.saved} of {self.total} runs saved{failed} in {self.out}"
 
 
 @dataclass
@@ -123,13 +128,17 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
             status = "interrupted"
             interrupted = True
         finally:
-            flush()  # whatever finished is kept, even on Ctrl-C
-            store.finish(status)
+            try:
+                flush()  # whatever finished is kept, even on Ctrl-C
+            except KeyboardInterrupt:  # Ctrl-C again while saving: what is on disk is complete; stop
+                status, interrupted = "interrupted", True
+            finally:
+                store.finish(status)
     finally:
         executor.close()
     if interrupted:
         # a KeyboardInterrupt that knows what was kept, for the command's "N runs saved" line
-        raise SweepInterrupted(len(store.done), len(runs), out) from None
+        raise SweepInterrupted(len(store.done), len(runs), out, failed=len(store.failed)) from None
     failed = [{"run_id": rid, "point": runs[rid].point, "replicate": runs[rid].replicate, "seed": runs[rid].seed,
                "params": runs[rid].factors, "error": err} for rid, err in sorted(store.failed.items())]
     sess = store.manifest["sessions"][-1]

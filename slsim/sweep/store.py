@@ -65,19 +65,27 @@ def hold_interrupts():
     """Hold off Ctrl-C (SIGINT) for the length of the block, then deliver it at the end.
 
     Used around writing a batch, so an interrupt cannot fall between writing a part and recording
-    it. Only the main thread can set signal handlers; elsewhere the block runs unguarded."""
+    it. A second Ctrl-C while held goes through at once (a write that hangs can still be stopped;
+    the batch is then neither recorded nor kept). Only the main thread can set signal handlers;
+    elsewhere the block runs unguarded."""
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or previous is None:
         yield  # None: a handler installed outside Python, which could not be put back
         return
     caught: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def hold(signum, frame):
+        if caught:
+            raise KeyboardInterrupt  # asked twice: stop now
+        caught.append(signum)
+
+    signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        if caught:
-            signal.raise_signal(signal.SIGINT)  # delivered to the handler that was there before
+    if caught:  # the block finished: the Ctrl-C held off goes to the handler that was there before
+        signal.raise_signal(signal.SIGINT)
 
 
 def write_atomic_bytes(path: Path, write) -> Path:
@@ -270,7 +278,7 @@ class ResultStore:
 
         The store's memory (``done``, ``failed``, the session's counts) changes only after the
         runs part is on disk, and Ctrl-C is held off until then: a batch is either written and
-        counted, or neither, so "N runs saved" is always what a resume will find."""
+        counted, or neither, so "N runs saved" is always what a resume will skip."""
         fresh, seen = [], set()
         for rec in records:
             if rec.run_id in self.done or rec.run_id in seen:

@@ -121,6 +121,41 @@ def test_ctrl_c_while_a_batch_is_written_keeps_count_and_disk_equal(reference, t
     pd.testing.assert_frame_equal(load_results(out, what="weekly"), reference["weekly"])
 
 
+def test_ctrl_c_twice_while_saving_stops_at_once_and_keeps_the_record_true(reference, tmp_path, monkeypatch):
+    """Ctrl-C, then Ctrl-C twice more while the last batch is being saved: the second of those stops
+    the write at once; the batch is neither kept nor counted, and the manifest still says so."""
+    import slsim.sweep.store as store
+
+    out = tmp_path / "out"
+    real = store.write_atomic_bytes
+    state = {"interrupted": False, "sent": 0}
+
+    def stop_after_four(rec):
+        if rec.run_id == 3:
+            state["interrupted"] = True
+            raise KeyboardInterrupt  # the first Ctrl-C, mid-batch
+
+    def write_with_two_more(path, write):
+        if state["interrupted"] and path.parent.name == "runs" and not state["sent"]:
+            state["sent"] = 2
+            signal.raise_signal(signal.SIGINT)  # held off ...
+            signal.raise_signal(signal.SIGINT)  # ... and the second goes through
+        return real(path, write)
+
+    monkeypatch.setattr(store, "write_atomic_bytes", write_with_two_more)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_sweep(reference["exp"], out, processes=1, on_record=stop_after_four)
+    assert state["sent"] == 2
+    kept = load_results(out)
+    assert caught.value.saved == len(kept) == 3, "the batch being saved at the second Ctrl-C is not kept"
+    session = read_manifest(out)["sessions"][-1]
+    assert session["status"] == "interrupted" and session["ended"] and session["completed"] == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Ctrl-C handling is given back"
+    monkeypatch.setattr(store, "write_atomic_bytes", real)
+    run_sweep(reference["exp"], out, processes=1)
+    pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(reference["runs"]))
+
+
 def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monkeypatch):
     import importlib
     run_module = importlib.import_module("slsim.runner")

@@ -93,7 +93,7 @@ class SystemModel(mesa.Model):
             rng = int(np.random.SeedSequence().entropy % (2**32))
         if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
             raise ParameterError(f"rng: {rng!r} is not a seed; allowed: a whole number >= 0")
-        if rules not in RULES:
+        if not isinstance(rules, str) or rules not in RULES:
             raise ParameterError(f"rules: {rules!r} is not a rule book; allowed: {', '.join(map(repr, RULES))}")
         super().__init__(rng=int(rng))
         self.seed = int(rng)

@@ -42,7 +42,7 @@ def socialise(beliefs: np.ndarray, code: np.ndarray, p1, rng) -> None:
     """
     people, dims = beliefs.shape
     official = np.broadcast_to(code, beliefs.shape)
-    rate = np.broadcast_to(np.asarray(p1, float), (people,))
+    rate = np.broadcast_to(np.asarray(p1, float).reshape(-1) if np.ndim(p1) else p1, (people,))
     for person in range(people):
         for d in range(dims):
             die = rng.random()  # every person rolls on every dimension, whether or not it matters

@@ -25,7 +25,8 @@ def test_socialise_one_by_one_equals_the_array_version(seed, per_person):
     make = np.random.default_rng(100 + seed)
     beliefs = _beliefs(make, 40, 25)
     code = _beliefs(make, 40, 25) if per_person else _beliefs(make, 1, 25)[0]
-    p1 = make.uniform(0, 1, 40) if per_person else 0.4
+    shape = (40,) if seed % 2 else (40, 1)  # one rate per person, as a row or a column
+    p1 = make.uniform(0, 1, shape) if per_person else 0.4
     fast, slow = beliefs.copy(), beliefs.copy()
     r_fast, r_slow = np.random.default_rng(seed), np.random.default_rng(seed)
     learning.socialise(fast, code, p1, r_fast)
@@ -82,9 +83,10 @@ def test_a_place_run_on_the_teaching_rules_gives_the_same_numbers(scenario):
     np.testing.assert_array_equal(fast.citizens.place, slow.citizens.place)
 
 
-def test_unknown_rule_book_is_refused_with_the_choices():
-    with pytest.raises(ParameterError, match=r"rules: 'slow'.*allowed: 'fast', 'teaching'"):
-        slsim.SystemModel(rules="slow")
+@pytest.mark.parametrize("bad", ["slow", ["teaching"], None])
+def test_unknown_rule_book_is_refused_with_the_choices(bad):
+    with pytest.raises(ParameterError, match=r"rules: .*allowed: 'fast', 'teaching'"):
+        slsim.SystemModel(rules=bad)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -155,14 +155,18 @@ def prim_boxes(runs: pd.DataFrame, factors: list[str], flag: pd.Series, threshol
 
     EMA Workbench's ``Prim`` peels the factor space 5% at a time (``peel_alpha``), never below 5%
     of the runs (``mass_min``), then pastes back. From each box's peeling trajectory this takes the
-    point with the highest coverage (share of all spiral runs inside) among those whose density
-    (share of the box's runs in the spiral) is at least ``threshold``, highest density on a tie.
-    Up to ``max_boxes`` boxes are found, each on the runs the earlier ones left; the search stops at
-    the first box that never reaches the threshold.
+    point with the highest coverage (share of the spiral runs inside) among those that restrict at
+    least one factor and whose density (share of the box's runs in the spiral) is at least
+    ``threshold``, highest density on a tie. Up to ``max_boxes`` boxes are found, each searched on
+    the runs the earlier ones left; the search stops at the first box that never reaches the
+    threshold (PRIM is greedy: a dense region it did not find may still exist).
 
-    Returns one row per box (conditions as in :func:`discover`, with ``>=`` and ``<=`` bounds on
-    the restricted factors only, runs, spiral runs, density, coverage, mass) and each box's
-    peeling trajectory (for the trade-off figure).
+    Each box's bounds are the smallest and largest values of the runs inside it, on the restricted
+    factors only, so they read as levels that were run. Its figures count every run inside those
+    bounds (also runs of an earlier box): runs, spiral runs, density, coverage (of all spiral
+    runs) and mass (share of all runs). Returns one row per box (conditions as in
+    :func:`discover`, ``>=`` and ``<=``) and each box's peeling trajectory, as the workbench
+    reports it, for the trade-off figure.
     """
     import logging
     import warnings
@@ -170,41 +174,45 @@ def prim_boxes(runs: pd.DataFrame, factors: list[str], flag: pd.Series, threshol
     with warnings.catch_warnings():  # the workbench warns at import about optional parallel back-ends
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
-    logging.getLogger("EMA").setLevel(logging.WARNING)  # its per-box progress lines are not for users
     x = runs[factors].astype(float).reset_index(drop=True)
     y = flag.to_numpy().astype(bool)
-    with warnings.catch_warnings():  # pandas deprecations inside the workbench, not the user's concern
-        warnings.simplefilter("ignore")
-        search = prim.Prim(x, y, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
-    rows, trajectories = [], []
     total = max(1, int(y.sum()))
-    for number in range(1, max_boxes + 1):
-        with warnings.catch_warnings():
+    rows, trajectories = [], []
+    log = logging.getLogger("EMA")
+    level = log.level
+    log.setLevel(logging.WARNING)  # its per-box progress lines are not for a report's reader
+    try:
+        with warnings.catch_warnings():  # pandas deprecations inside the workbench, not the user's concern
             warnings.simplefilter("ignore")
-            box = search.find_box()
-        if box is None:
-            break
-        traj = box.peeling_trajectory
-        dense = traj[traj["density"] >= threshold]
-        if dense.empty:
-            break
-        i = int(dense.sort_values(["coverage", "density"], kind="stable").index[-1])
-        box.select(i)
-        lims, init = box.box_lims[i], search.box_init
-        conds = []
-        for f in factors:
-            lo, hi = float(lims.loc[0, f]), float(lims.loc[1, f])
-            if lo > float(init.loc[0, f]):
-                conds.append((f, ">=", lo))
-            if hi < float(init.loc[1, f]):
-                conds.append((f, "<=", hi))
-        point = traj.loc[i]
-        rows.append({"box": number, "conditions": conds, "runs": int(point["n"]), "spiral_runs": int(point["k"]),
-                     "density": float(point["density"]), "coverage": int(point["k"]) / total,
-                     "mass": float(point["mass"])})
-        trajectories.append(traj.assign(box=number, chosen=traj.index == i))
-    return pd.DataFrame(rows, columns=["box", "conditions", "runs", "spiral_runs", "density", "coverage", "mass"]), \
-        trajectories
+            search = prim.Prim(x, y, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+            for number in range(1, max_boxes + 1):
+                box = search.find_box()
+                if box is None:
+                    break
+                traj = box.peeling_trajectory
+                dense = traj[(traj["density"] >= threshold) & (traj["res_dim"] > 0)]
+                if dense.empty:
+                    break
+                i = int(dense.sort_values(["coverage", "density"], kind="stable").index[-1])
+                box.select(i)
+                lims, init = box.box_lims[i], search.box_init
+                inside = np.ones(len(x), bool)
+                for f in factors:
+                    inside &= x[f].between(float(lims.loc[0, f]), float(lims.loc[1, f])).to_numpy()
+                conds = []
+                for f in factors:
+                    if float(lims.loc[0, f]) > float(init.loc[0, f]):
+                        conds.append((f, ">=", float(x.loc[inside, f].min())))
+                    if float(lims.loc[1, f]) < float(init.loc[1, f]):
+                        conds.append((f, "<=", float(x.loc[inside, f].max())))
+                n, k = int(inside.sum()), int((inside & y).sum())
+                rows.append({"box": number, "conditions": conds, "runs": n, "spiral_runs": k,
+                             "density": k / n if n else 0.0, "coverage": k / total, "mass": n / len(x)})
+                trajectories.append(traj.assign(box=number, chosen=traj.index == i))
+    finally:
+        log.setLevel(level)
+    columns = ["box", "conditions", "runs", "spiral_runs", "density", "coverage", "mass"]
+    return pd.DataFrame(rows, columns=columns), trajectories
 
 
 def _merge(conds: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
@@ -474,7 +482,7 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
         rep.lines.append(f"Scenario discovery with PRIM (boxes as EMA Workbench finds them, at least {thr:.0%} "
                          f"of a box's runs in the spiral):")
         rep.lines += ["- " + box_sentence(box, overall) for _, box in pboxes.iterrows()] or \
-            [f"- PRIM found no region where at least {thr:.0%} of runs {SPIRAL_LABEL}."]
+            [f"- PRIM's search found no box where at least {thr:.0%} of runs {SPIRAL_LABEL}."]
         if trajectories:
             rep.files.append(_save(_prim_figure(trajectories, thr), out / "discovery_prim.png"))
     elif numeric:

@@ -8,7 +8,8 @@ A missing one is an :class:`~.experiment.ExperimentError` raised before anything
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import warnings
 
 from .experiment import ExperimentError
 
@@ -18,15 +19,14 @@ DISTRIBUTIONS = {"sklearn": "scikit-learn", "SALib": "SALib", "distributed": "da
 
 
 def missing(*modules: str) -> list[str]:
-    """The distribution names of those modules that are not installed (found, not imported: some
-    take seconds to import and warn about their own optional parts)."""
+    """The distribution names of those modules that cannot be imported (absent or broken)."""
     out = []
     for mod in modules:
         try:
-            found = importlib.util.find_spec(mod) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
+            with warnings.catch_warnings():  # some warn at import about their own optional parts
+                warnings.simplefilter("ignore")
+                importlib.import_module(mod)
+        except Exception:  # an ImportError, or a broken install failing in its own way
             out.append(DISTRIBUTIONS.get(mod, mod))
     return out
 
@@ -36,7 +36,8 @@ def require(what: str, *modules: str) -> None:
     gone = missing(*modules)
     if gone:
         names = _join([DISTRIBUTIONS.get(m, m) for m in modules])
-        note = f" ({_join(gone)} {'is' if len(gone) == 1 else 'are'} not installed)" if len(gone) < len(modules) else ""
+        note = (f" ({_join(gone)} {'is' if len(gone) == 1 else 'are'} not installed or cannot be imported)"
+                if len(gone) < len(modules) else "")
         raise ExperimentError(f"{what} needs {names}{note}: {INSTALL}")
 
 

@@ -50,6 +50,22 @@ def test_analyse_without_its_modules_says_what_to_install_and_writes_nothing(res
     assert sorted(results.rglob("*")) == before and not (results / "analysis").exists()
 
 
+def test_analyse_with_a_broken_module_says_so_and_writes_nothing(results, capsys, monkeypatch, tmp_path):
+    """A module that is installed but fails on import (a broken install) is caught before any work."""
+    shadow = tmp_path / "shadow" / "ema_workbench"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise RuntimeError('a broken install')\n")
+    for name in [m for m in sys.modules if m == "ema_workbench" or m.startswith("ema_workbench.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(shadow.parent))
+    before = sorted(results.rglob("*"))
+    code, err = _run(capsys, "analyse", results)
+    assert code == 2
+    _one_error(err)
+    assert "ema_workbench is not installed or cannot be imported" in err
+    assert sorted(results.rglob("*")) == before and not (results / "analysis").exists()
+
+
 def test_sampled_design_without_salib_exits_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "SALib", None)
     exp = write_experiment(tmp_path, design="sobol", samples=8, factors=SOBOL_FACTORS)

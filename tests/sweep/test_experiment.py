@@ -245,6 +245,37 @@ def test_prim_reports_no_box_when_nothing_is_dense_enough():
     assert boxes.empty
 
 
+def test_prim_second_box_counts_every_run_inside_its_bounds():
+    """Two separate regions spiral: the second box's figures describe the whole region its bounds
+    define, including runs the first box already holds."""
+    import pandas as pd
+    rng = np.random.default_rng(5)
+    runs = pd.DataFrame({"a": rng.uniform(0, 1, 600), "b": rng.uniform(0, 1, 600)})
+    flag = (runs["a"] > 0.75) | (runs["b"] > 0.75)
+    boxes, _ = prim_boxes(runs, ["a", "b"], flag, threshold=0.9)
+    assert len(boxes) == 2, "both regions should be found"
+    for _, box in boxes.iterrows():
+        inside = np.ones(len(runs), bool)
+        for f, op, thr in box["conditions"]:
+            inside &= (runs[f] >= thr) if op == ">=" else (runs[f] <= thr)
+        assert box["runs"] == inside.sum() and box["spiral_runs"] == (inside & flag).sum()
+        assert box["coverage"] == pytest.approx((inside & flag).sum() / flag.sum())
+    assert {f for _, b in boxes.iterrows() for f, _, _ in b["conditions"]} == {"a", "b"}
+
+
+def test_prim_bounds_are_levels_that_were_run_and_boxes_restrict_something():
+    import pandas as pd
+    grid = pd.DataFrame([(a, g) for a in np.linspace(0, 1, 6) for g in (-0.05, 0.05) for _ in range(4)],
+                        columns=["blame_response", "budget_gap"])
+    flag = grid["blame_response"] >= 0.55
+    boxes, _ = prim_boxes(grid, ["blame_response", "budget_gap"], flag, threshold=0.8)
+    bound = {(f, op): thr for f, op, thr in boxes.iloc[0]["conditions"]}
+    assert bound[("blame_response", ">=")] == pytest.approx(0.6), "the bound is the lowest level inside the box"
+    # when most runs spiral anyway, the whole space is not reported as a "region"
+    mostly = prim_boxes(grid, ["blame_response", "budget_gap"], grid["blame_response"] >= 0.0, threshold=0.8)[0]
+    assert all(len(c) > 0 for c in mostly["conditions"])
+
+
 def test_a_box_bounded_on_both_sides_reads_as_between():
     box = {"conditions": [("budget_gap", ">=", -0.1), ("budget_gap", "<=", 0.05)], "density": 0.9,
            "spiral_runs": 9, "runs": 10, "coverage": 0.5}

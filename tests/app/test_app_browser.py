@@ -22,9 +22,26 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EXPLORE = ".slsim-view-explore"
 
 
+# How much taller than the window the page's content is: Solara scrolls inside its own container,
+# so the document itself never grows and Playwright's full_page alone captures one window.
+HIDDEN_HEIGHT_JS = """() => Math.max(0, ...[...document.querySelectorAll('*')]
+    .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+    .map(e => e.scrollHeight - e.clientHeight))"""
+
+
 def shot(page, name: str) -> None:
+    """Save a screenshot of the whole page, content below the fold included."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    extra = min(int(page.evaluate(HIDDEN_HEIGHT_JS)), 8000)  # a cap keeps the image a sane size
+    if extra:
+        page.set_viewport_size({"width": size["width"], "height": size["height"] + extra})
+        page.wait_for_timeout(200)  # let the charts lay themselves out at the new height
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        if extra:
+            page.set_viewport_size(size)
 
 
 def wait_week(page, week: int) -> None:

@@ -13,6 +13,11 @@ issue sets as targets: 2 workers >= 1.7 x 1 worker, and executor overhead < 5% o
 
     .venv/bin/python benchmarks/bench_sweep.py --repeats 2      # about 5 minutes on 2 idle cores
     .venv/bin/python benchmarks/bench_sweep.py --runs 40 --weeks 52 --repeats 1   # a quick look
+    .venv/bin/python benchmarks/bench_sweep.py --memory          # memory of a sweep 1x and 4x as long
+
+``--memory`` runs a sweep of ``--runs`` runs and one four times as long (two local workers), each
+in a fresh process, and prints the peak resident memory of the sweeping process and of its
+largest worker: results stream to disk, so a longer sweep should not need more memory.
 """
 
 from __future__ import annotations
@@ -68,6 +73,54 @@ def time_sweep(exp_path: Path, folder: Path, **executor) -> float:
     return wall
 
 
+def memory_child(runs: int, weeks: int, citizens: int) -> dict:
+    """Run one sweep in this (fresh) process; return peak memory of this process and its workers.
+
+    Workers' memory is sampled every 0.1 s (psutil, which Dask brings): a worker's own peak is
+    not reported to its parent when it is not the parent's direct child."""
+    import resource
+    import threading
+
+    import psutil
+
+    worker_peak, stop = [0], threading.Event()
+
+    def sample() -> None:
+        me = psutil.Process()
+        while not stop.wait(0.1):
+            for child in me.children(recursive=True):
+                try:
+                    worker_peak[0] = max(worker_peak[0], child.memory_info().rss)
+                except psutil.Error:
+                    pass  # it ended between listing and reading
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    tmp = Path(tempfile.mkdtemp(prefix="slsim-bench-mem-"))
+    try:
+        time_sweep(experiment(tmp, runs, weeks, citizens), tmp, processes=2)
+    finally:
+        stop.set()
+        sampler.join()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_mb": worker_peak[0] / 2**20}
+
+
+def memory(args) -> None:
+    import subprocess
+    print(f"peak resident memory, sweeps with 2 local workers, {args.weeks} weeks, {args.citizens} citizens:")
+    print(f"{'runs':>6s} {'sweeping process MB':>20s} {'largest worker MB':>18s}")
+    peaks = {}
+    for runs in (args.runs, 4 * args.runs):
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(runs), str(args.weeks),
+                              str(args.citizens)], capture_output=True, text=True, check=True)
+        peaks[runs] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{runs:6d} {peaks[runs]['driver_mb']:20.0f} {peaks[runs]['worker_mb']:18.0f}", flush=True)
+    a, b = peaks[args.runs]["driver_mb"], peaks[4 * args.runs]["driver_mb"]
+    print(f"sweeping process at 4x the runs: {b / a:.2f}x the memory (streamed to disk: about 1x expected)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=200)
@@ -75,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--citizens", type=int, default=5000, help="place size (default: the model's default)")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    ap.add_argument("--memory", action="store_true", help="measure memory of a sweep 1x and 4x as long")
+    ap.add_argument("--memory-child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.memory_child:
+        print(json.dumps(memory_child(*args.memory_child)))
+        return 0
+    if args.memory:
+        memory(args)
+        return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="slsim-bench-"))
     try:

@@ -12,6 +12,7 @@ difference reflects leadership, not luck.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -51,11 +52,6 @@ def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_
     if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not 1 <= weeks <= 5200:
         raise ParameterError(f"weeks: {weeks!r}; allowed: a whole number from 1 to 5200")
     model = SystemModel(scenario, rng=seed, timeline=timeline, **(params or {}))
-    late = sorted({ev.week for ev in model.timeline if ev.week > weeks})
-    if late:
-        import warnings
-        warnings.warn(f"timeline events at week(s) {late} come after the run's {weeks} weeks and will not happen",
-                      stacklevel=2)
     for _ in range(weeks):
         model.step()
     df = model.results()
@@ -97,13 +93,38 @@ def run_tasks(tasks: list[tuple], processes: int | None = None,
             if progress:
                 progress(i + 1, len(tasks))
         return out
-    ctx = _pool_context()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_ignore_sigint)
+    try:
         for i, df in enumerate(pool.map(_run_task, tasks)):
             out.append(df)
             if progress:
                 progress(i + 1, len(tasks))
+    except BaseException:
+        stop_pool(pool)  # Ctrl-C or a failed run: stop the others now rather than wait for them
+        raise
+    pool.shutdown()
     return out
+
+
+def _ignore_sigint() -> None:
+    """Pool worker set-up: Ctrl-C reaches every process of the terminal's group, but only the
+    parent should answer it. A worker interrupted inside the pool's queue can leave it locked, and
+    the parent then waits for it for ever."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool at once: terminate its workers, drop queued work, do not wait."""
+    # shutdown(wait=False) alone lets running model steps finish; on an interrupt we want the
+    # processes gone now. _processes is private but stable across CPython 3.8-3.13.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pool_context():
@@ -183,11 +204,35 @@ def run(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEK
     return _run_many([scenario], weeks, replicates, seed, params, timeline, processes, progress)
 
 
+class TimelineWarning(UserWarning):
+    """A scenario's timeline will not do what the run's settings suggest (see :func:`timeline_notes`)."""
+
+
+def timeline_notes(scenario: Scenario, weeks: int, params: dict[str, Any] | None = None,
+                   timeline: list[dict] | None = None) -> list[str]:
+    """What a run's settings and a scenario's timeline mean together, in words: events after the
+    last week, which will not happen, and parameters given by the caller that an event changes
+    later (the caller's value holds only until that week)."""
+    events = scenario.timeline_with(timeline)
+    notes = []
+    late = sorted({ev.week for ev in events if ev.week > weeks})
+    if late:
+        notes.append(f"{scenario.name}: timeline events at week(s) {late} come after the run's {weeks} weeks "
+                     f"and will not happen")
+    for name in params or {}:
+        weeks_set = sorted({ev.week for ev in events if name in ev.set and ev.week <= weeks})
+        if weeks_set:
+            notes.append(f"{scenario.name}: its timeline sets {name} at week(s) {weeks_set}; the value you gave "
+                         f"holds until then")
+    return notes
+
+
 def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, processes, progress) -> Results:
     resolved = [resolve_scenario(s) for s in scenarios]
     for sc in resolved:
         sc.params_with(params)  # fail early, in the caller's process, with a clear message
-        sc.timeline_with(timeline)
+        for note in timeline_notes(sc, weeks, params, timeline):
+            warnings.warn(note, TimelineWarning, stacklevel=3)
     seeds = replicate_seeds(seed, replicates)
     tasks = [(sc, weeks, s, params, timeline, r) for sc in resolved for r, s in enumerate(seeds)]
     frames = run_tasks(tasks, processes, progress)

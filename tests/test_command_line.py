@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -94,7 +96,7 @@ def test_cli_bad_input_as_a_process(tmp_path):
         assert err.count("slsim: error:") == 1, f"{case}: one message"
         assert "Traceback" not in err + out, f"{case}: no traceback for a user"
         folder = tmp_path / case
-        assert not folder.exists() or not any(folder.iterdir()), f"{case}: bad input writes nothing"
+        assert not folder.exists(), f"{case}: bad input writes nothing, not even an empty folder"
 
 
 def test_error_is_the_first_line_of_stderr(capsys, tmp_path):
@@ -286,3 +288,74 @@ def test_no_percentage_for_a_level_that_changes_sign():
     cmp_ = slsim.Comparison(frame, {}, baseline="a")
     row = cmp_.differences(["cumulative_deficit"]).iloc[0]
     assert np.isnan(row["percent"]) and row["difference"] == pytest.approx(-170.0)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_ctrl_c_in_a_terminal_stops_a_parallel_compare_and_its_workers(tmp_path, attempt):
+    """Ctrl-C in a terminal reaches every process of the group: the workers must leave it to the
+    parent, which stops them and exits 130, leaving no process behind (a worker interrupted inside
+    the pool's queue once left the parent waiting for ever)."""
+    import psutil
+
+    log = tmp_path / "log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(SLSIM), "compare", "blame_culture", "systems_leadership", "--replicates", "40",
+                                 "--processes", "2", "--out", str(tmp_path / "out")], stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(psutil.Process(proc.pid).children(recursive=True)) < 2:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the worker pool never started"
+            time.sleep(0.05)
+        time.sleep(0.2 * attempt)  # catch the workers at different points of their work
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        proc.wait(timeout=60)
+        assert proc.returncode == 130, log.read_text()
+        assert "slsim: interrupted" in log.read_text()
+        deadline = time.monotonic() + 10
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(proc.pid), "a worker outlived the interrupted compare"
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.wait(timeout=10)
+
+
+def test_notes_say_once_what_a_timeline_does_to_the_settings(tmp_path):
+    """`--set` of a parameter the scenario's timeline changes later, and events after the last week:
+    each said once as a note (not a Python warning per replicate), and the run goes ahead."""
+    proc = _subprocess("run", "austerity_cut", "--weeks", "8", "--replicates", "3", "--processes", "2",
+                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out"), "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    note = "slsim: note: austerity_cut: its timeline sets social_care_budget_level at week(s)"
+    late = "slsim: note: austerity_cut: timeline events at week(s) [13] come after the run's 8 weeks"
+    assert proc.stderr.count(note) == 0, "the event at week 13 is after these 8 weeks: not a change in this run"
+    assert proc.stderr.count(late) == 1, proc.stderr
+    assert "Warning" not in proc.stderr, proc.stderr
+    proc = _subprocess("run", "austerity_cut", "--weeks", "20", "--replicates", "2",
+                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out2"), "--no-figure")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(note + " [13]; the value you gave holds until then") == 1, proc.stderr
+
+
+def test_compare_of_two_files_with_one_name_is_refused_before_any_work(capsys, tmp_path):
+    first = tmp_path / "a.yaml"
+    second = tmp_path / "b.yaml"
+    first.write_text("name: mine\ntitle: A\nnarrative: a\nparams: {ceding: 0.2}\n")
+    second.write_text("name: mine\ntitle: B\nnarrative: b\nparams: {ceding: 0.8}\n")
+    out = tmp_path / "out"
+    assert main(["compare", str(first), str(second), "--weeks", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("slsim: error: compare needs different scenarios") and "name: field" in err, err
+    assert not out.exists(), "nothing written, not even the folder"

@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from ..runner import stop_pool
 from .experiment import ExperimentError
 from .runs import RunRecord, RunSpec, execute_run
 
@@ -157,16 +158,8 @@ class LocalProcessExecutor(Executor):
 
     def _kill_pool(self) -> None:
         pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        # shutdown(wait=False) alone lets running model steps finish; on an interrupt we want the
-        # processes gone now. _processes is private but stable across CPython 3.8-3.13.
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            try:
-                proc.terminate()
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            stop_pool(pool)
 
     def close(self):
         self._kill_pool()

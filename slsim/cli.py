@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +126,10 @@ def _check_common(args) -> None:
 
 
 def _check_out(out: Path) -> None:
-    """The output folder must be creatable and writable: find out before any work is done."""
-    import tempfile
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".slsim-write-test-"):
-            pass
-    except OSError as err:
-        raise UserError(f"--out {out}: cannot write there ({err.strerror or err})") from None
+    """The output folder must be creatable and writable: find out before any work is done, and
+    leave nothing behind (the folder is made when the outputs are written)."""
+    from .output import check_writable_folder
+    check_writable_folder(out, error=UserError)
 
 
 def _summary_table(results, title: str):
@@ -191,21 +186,32 @@ def _window(args) -> str:
     return f"the last {weeks} weeks" if weeks < args.weeks else f"all {weeks} weeks"
 
 
-def _validate(scenarios: list[str], params: dict[str, Any]) -> None:
+def _validate(scenarios: list[str], params: dict[str, Any], weeks: int) -> None:
     """Check scenarios and parameters before any progress display starts, so an error is the
-    first and only thing printed."""
+    first and only thing printed; then say, once each, what a scenario's timeline will do to the
+    run's settings (the run layer's TimelineWarnings, which the command then leaves unprinted)."""
+    from .runner import timeline_notes
     from .scenario import resolve_scenario
-    for name in scenarios:
-        resolve_scenario(name).params_with(params)
+    resolved = [resolve_scenario(name) for name in scenarios]
+    for sc in resolved:
+        sc.params_with(params)
+    names = [sc.name for sc in resolved]
+    if len(set(names)) < len(names):
+        raise UserError(f"compare needs different scenarios; got the names {names} (a scenario file is "
+                        f"named by its name: field)")
+    for sc in resolved:
+        for note in timeline_notes(sc, weeks, params):
+            print(f"slsim: note: {note}", file=sys.stderr)
 
 
 def cmd_run(args) -> int:
-    from .runner import run
+    from .runner import TimelineWarning, run
     _check_common(args)
     params = _parse_sets(args.set)
-    _validate([args.scenario], params)
+    _validate([args.scenario], params, args.weeks)
     progress, update = _progress(f"running {args.scenario}")
-    with progress:
+    with progress, warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimelineWarning)  # said above, once, as notes
         res = run(args.scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                   processes=args.processes, progress=update)
     con = _console()
@@ -218,14 +224,15 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .runner import compare
+    from .runner import TimelineWarning, compare
     _check_common(args)
     if len(args.scenarios) < 2:
         raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")
     params = _parse_sets(args.set)
-    _validate(args.scenarios, params)
+    _validate(args.scenarios, params, args.weeks)
     progress, update = _progress("comparing " + " vs ".join(args.scenarios))
-    with progress:
+    with progress, warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimelineWarning)  # said above, once, as notes
         cmp_ = compare(args.scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                        processes=args.processes, progress=update)
     con = _console()

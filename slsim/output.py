@@ -91,3 +91,45 @@ def write_figure(fig, folder: Path, stem: str, meta: dict | None = None) -> list
 def _describe(meta: dict) -> str:
     keys = ("scenarios", "weeks", "replicates", "seed", "params", "slsim_version", "mesa_version")
     return json.dumps({k: meta.get(k) for k in keys}, default=str)
+
+
+def check_writable_folder(out: str | Path, flag: str = "--out", error: type[Exception] = ValueError) -> Path:
+    """Check that ``out`` is (or can be made) a folder this process can write files in.
+
+    Creates any missing folders, writes and deletes a temporary file, then removes the folders it
+    created, so a failed check and a later bad-input error both leave nothing behind. Raises
+    ``error`` naming the folder and the reason.
+    """
+    if str(out).strip() == "":
+        raise error(f"{flag} '': give a folder name")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise error(f"{flag} {out}: exists and is not a folder")
+    created: list[Path] = []
+    folder = out
+    while not folder.exists() and folder != folder.parent:
+        created.append(folder)
+        folder = folder.parent
+    try:
+        for f in reversed(created):
+            f.mkdir()
+    except OSError as err:
+        _remove_created(created)
+        raise error(f"{flag} {out}: cannot create this folder ({err.strerror or err})") from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".slsim-write-check.", suffix=".tmp", dir=out)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        raise error(f"{flag} {out}: cannot write files in this folder ({err.strerror or err})") from None
+    finally:
+        _remove_created(created)
+    return out
+
+
+def _remove_created(created: list[Path]) -> None:
+    for f in created:  # deepest first
+        try:
+            f.rmdir()
+        except OSError:
+            pass

@@ -145,12 +145,14 @@ class _StrictLoader(yaml.SafeLoader):
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file. Raises :class:`ScenarioError` with a readable message."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder; give a scenario file (.yaml) or a built-in name")
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (safe loader)
     except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
+        raise ScenarioError(f"{path}: not valid YAML{_where(err)}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
     if not isinstance(data, dict):
@@ -158,9 +160,10 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         spec = _ScenarioFile(**data)
     except ValidationError as err:
-        msgs = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        raise ScenarioError("\n".join(msgs) + "\nallowed top-level fields: name, title, narrative, extends, "
-                            "params, timeline, tags") from None
+        msgs = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        raise ScenarioError(f"{path}: " + "; ".join(msgs) + "; allowed top-level fields: name, title, narrative, "
+                            "extends, params, timeline, tags") from None
+    _check_own_name(spec.name, path)
     params = dict(spec.params)
     if spec.extends:
         # The base scenario's parameters first, this file's on top (one level of YAML keys).
@@ -174,6 +177,25 @@ def load_scenario(path: str | Path) -> Scenario:
     for ev in scenario.timeline:
         _check_timeline_params(ev, path)
     return scenario
+
+
+def _where(err: yaml.YAMLError) -> str:
+    """Where and what a YAML error is, on one line."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{at}: {problem}"
+
+
+def _check_own_name(name: str, path: Path) -> None:
+    """A scenario file other than the built-in one may not take a built-in scenario's name: its
+    results would be labelled as the built-in scenario's (a copy that was edited but not renamed)."""
+    builtin = scenario_dir() / f"{name}.yaml"
+    if not builtin.is_file() or path.resolve() == builtin.resolve():
+        return
+    if path.read_bytes() != builtin.read_bytes():
+        raise ScenarioError(f"{path}: name '{name}' belongs to a built-in scenario; give this file a name of "
+                            f"its own (e.g. name: my_{path.stem}) so its results are not labelled as '{name}'")
 
 
 _LOADING: list[Path] = []  # files being loaded, to catch a chain of extends/adopt that loops

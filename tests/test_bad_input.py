@@ -331,3 +331,32 @@ def test_a_key_given_twice_in_a_scenario_file_is_refused(tmp_path):
 def test_timeline_events_after_the_end_of_a_run_are_warned_about():
     with pytest.warns(UserWarning, match="will not happen"):
         slsim.run("switch_to_systems_leadership", weeks=3, replicates=1)
+
+
+def test_a_folder_given_as_a_scenario_is_named_as_such(tmp_path):
+    (tmp_path / "d.yaml").mkdir()
+    with pytest.raises(ScenarioError, match=r"d.yaml: is a folder; give a scenario file"):
+        slsim.load_scenario(tmp_path / "d.yaml")
+
+
+def test_malformed_yaml_is_one_line_with_where(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\ntitle: t\nparams: {ceding: 0.2\n")
+    with pytest.raises(ScenarioError) as err:
+        slsim.load_scenario(path)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"{path}: not valid YAML at line "), msg
+
+
+def test_an_edited_copy_may_not_keep_a_built_in_name(tmp_path):
+    """A copy of blame_culture.yaml that was edited but not renamed would be labelled 'blame_culture'
+    in every table and file: refused, saying what to do. An unedited copy is the same scenario."""
+    original = slsim.scenario.scenario_dir() / "blame_culture.yaml"
+    same = tmp_path / "same.yaml"
+    same.write_bytes(original.read_bytes())
+    assert slsim.load_scenario(same).name == "blame_culture"
+    edited = tmp_path / "my_place.yaml"
+    edited.write_text(original.read_text().replace("blame_response: 0.85", "blame_response: 0.5"))
+    assert edited.read_text() != original.read_text(), "the test must edit the copy"
+    with pytest.raises(ScenarioError, match=r"name 'blame_culture' belongs to a built-in scenario; .*my_my_place"):
+        slsim.load_scenario(edited)

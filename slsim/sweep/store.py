@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import output
 from .experiment import Experiment, ExperimentError
 
 FORMAT = 1
@@ -126,45 +127,8 @@ def versions() -> dict[str, str]:
 
 
 def check_writable_folder(out: str | Path, flag: str = "--out") -> Path:
-    """Check that ``out`` is (or can be made) a folder this process can write files in.
-
-    Creates any missing folders, writes and deletes a temporary file, then removes the folders it
-    created, so a failed check and a later bad-input error both leave nothing behind. Raises
-    :class:`ExperimentError` naming the folder and the reason.
-    """
-    if str(out).strip() == "":
-        raise ExperimentError(f"{flag} '': give a folder name")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ExperimentError(f"{flag} {out}: exists and is not a folder")
-    created: list[Path] = []
-    folder = out
-    while not folder.exists() and folder != folder.parent:
-        created.append(folder)
-        folder = folder.parent
-    try:
-        for f in reversed(created):
-            f.mkdir()
-    except OSError as err:
-        _remove_created(created)
-        raise ExperimentError(f"{flag} {out}: cannot create this folder ({err.strerror or err})") from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".slsim-write-check.", suffix=".tmp", dir=out)
-        os.close(fd)
-        os.unlink(tmp)
-    except OSError as err:
-        raise ExperimentError(f"{flag} {out}: cannot write files in this folder ({err.strerror or err})") from None
-    finally:
-        _remove_created(created)
-    return out
-
-
-def _remove_created(created: list[Path]) -> None:
-    for f in created:  # deepest first
-        try:
-            f.rmdir()
-        except OSError:
-            pass
+    """:func:`slsim.output.check_writable_folder`, raising :class:`ExperimentError`."""
+    return output.check_writable_folder(out, flag, error=ExperimentError)
 
 
 def check_out_dir(out: Path, exp: Experiment) -> dict[str, Any] | None:

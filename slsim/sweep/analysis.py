@@ -348,7 +348,8 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         raise ExperimentError(f"--outcome {unknown}: not outcomes; allowed: {', '.join(OUTCOMES)}")
-    out = check_writable_folder(Path(out) if out is not None else results / "analysis")
+    out = (check_writable_folder(out) if out is not None
+           else check_writable_folder(results / "analysis", flag="the results folder's analysis folder"))
     runs_all = load_results(results, failed=True)
     runs = runs_all[runs_all["status"] == "ok"].reset_index(drop=True)
     if runs.empty:
@@ -362,6 +363,12 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     rep.lines.append(f"{len(runs)} finished runs of {manifest['n_runs']} ({n_fail} failed); design {design['kind']}, "
                      f"factors: {', '.join(fnames)}; outcomes averaged over the last "
                      f"{spec['outputs']['summary_weeks']} weeks of {spec['weeks']}.")
+    if len(runs_all) < manifest["n_runs"]:
+        points_run, points = runs["point"].nunique(), design["points"]
+        rep.lines.append(f"**Caution: this sweep is unfinished.** {len(runs_all)} of {manifest['n_runs']} runs are "
+                         f"done, covering {points_run} of {points} design points: everything below describes only "
+                         f"those, and \"the range explored\" is what has run so far. Run the same `slsim sweep` "
+                         f"command to finish it.")
     runs["spiral"] = spiral_flags(runs, hints.spiral)
     overall = float(runs["spiral"].mean())
     rep.lines.append(f"Retreat spiral = {describe_rule(hints.spiral)}: {overall:.0%} of runs.")

@@ -106,3 +106,23 @@ def test_scenario_discovery_on_a_real_sweep_finds_blame_behind_the_spiral(tmp_pa
         "the first PRIM box should start above the lowest blame response: blame drives the spiral"
     assert any(line.startswith("Scenario discovery with PRIM") for line in rep.lines)
     assert pd.read_csv(out / "analysis" / "discovery_prim.csv")["density"].ge(0.8).all()
+
+
+def test_an_unfinished_grid_sweep_is_analysed_with_a_caution_first(tmp_path):
+    exp = write_experiment(tmp_path, name="unfinished", weeks=10, outputs={"weekly": [], "summary_weeks": 5})
+    out = tmp_path / "out"
+    seen = []
+
+    def stop(rec):
+        seen.append(rec)
+        if len(seen) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(exp, out, processes=1, on_record=stop)
+    rep = analyse(out)
+    caution = [line for line in rep.lines if "this sweep is unfinished" in line]
+    assert caution and "5 of 12 runs are done" in caution[0], rep.lines[:4]
+    assert rep.lines.index(caution[0]) < 3, "the caution comes before any finding"
+    run_sweep(exp, out, processes=1)
+    assert not any("unfinished" in line for line in analyse(out).lines), "a finished sweep has no caution"

@@ -141,6 +141,16 @@ def test_winter_surge_cancels_electives():
         assert winter.mean() > base.mean(), f"a winter surge should raise {outcome} in weeks 20-32"
 
 
+def test_after_winter_the_cancelled_operations_are_still_waiting():
+    # the narrative: the operations cancelled in winter are still on the list well into spring
+    # (the default place's size: in a small place the list is too short to show it seed by seed)
+    f = slsim.compare(["default", "winter_surge"], weeks=60, replicates=6, seed=11).frame
+    spring = f[f["week"].between(40, 60)].groupby(["scenario", "replicate"])["elective_waiting_list"].mean()
+    gap = spring["winter_surge"] - spring["default"]
+    assert gap.mean() > 0 and (gap > 0).sum() >= 5, \
+        f"weeks 40-60: the waiting list should stay longer after winter; gaps by replicate {gap.round(1).tolist()}"
+
+
 def test_austerity_cut_travels_upstream():
     base = window("default", "delayed_transfers", 26, 80)
     cut = window("austerity_cut", "delayed_transfers", 26, 80)

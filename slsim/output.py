@@ -15,17 +15,21 @@ from pathlib import Path
 from typing import Any
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path`` (same folder)."""
+def write_atomic(path: Path, write: Callable[[Path], None], suffix: str = ".part") -> Path:
+    """Call ``write(tmp_path)`` on a temporary file (hidden, ending in ``suffix``) in the same
+    folder, then rename it onto ``path``: the file is either complete or absent.
+
+    The file gets the mode of an ordinarily created one (``0o666`` less the umask), not the
+    ``0o600`` of :func:`tempfile.mkstemp`, so others in a shared project folder can read it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
-        # mkstemp makes the file private (0600); give it the permissions any new file would get.
-        os.chmod(tmp_path, 0o666 & ~_umask())
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -33,8 +37,17 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (``os.umask`` sets it, and
+    another thread creating a file meanwhile would get the wrong mode)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import platform
 import signal
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,20 +43,6 @@ MANIFEST = "manifest.json"
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where Linux allows (``os.umask`` sets it)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 @contextlib.contextmanager
@@ -90,22 +74,9 @@ def hold_interrupts():
 
 
 def write_atomic_bytes(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file in the same folder, then rename it onto ``path``.
-
-    The file gets the mode of an ordinarily created one (``0o666`` less the umask), not the
-    ``0o600`` of :func:`tempfile.mkstemp`, so others in a shared project folder can read results.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """:func:`slsim.output.write_atomic` with ``.tmp`` temporaries (a resume removes any left by a
+    killed process)."""
+    return output.write_atomic(path, write, suffix=".tmp")
 
 
 def write_json_atomic(path: Path, data: Any) -> Path:

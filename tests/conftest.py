@@ -1,4 +1,5 @@
-"""Shared helpers for the core model's tests (tests/test_*.py).
+"""Shared helpers for the core model's tests (tests/test_*.py), and the ``group_alive`` fixture
+that the command and app tests use.
 
 Nothing here is autouse: the app and sweep suites under tests/app and tests/sweep are unaffected.
 """
@@ -6,6 +7,7 @@ Nothing here is autouse: the app and sweep suites under tests/app and tests/swee
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable
 
 import pandas as pd
@@ -64,3 +66,18 @@ def tiny():
 def make_model():
     """The :func:`stepped_model` factory as a fixture."""
     return stepped_model
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.fixture
+def group_alive():
+    """``group_alive(pgid)``: whether any process of that process group still runs (a command
+    started with ``start_new_session=True`` leads its own group, so its children are found too)."""
+    return _group_alive

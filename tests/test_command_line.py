@@ -290,16 +290,8 @@ def test_no_percentage_for_a_level_that_changes_sign():
     assert np.isnan(row["percent"]) and row["difference"] == pytest.approx(-170.0)
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
 @pytest.mark.parametrize("attempt", range(3))
-def test_ctrl_c_in_a_terminal_stops_a_parallel_compare_and_its_workers(tmp_path, attempt):
+def test_ctrl_c_in_a_terminal_stops_a_parallel_compare_and_its_workers(tmp_path, attempt, group_alive):
     """Ctrl-C in a terminal reaches every process of the group: the workers must leave it to the
     parent, which stops them and exits 130, leaving no process behind (a worker interrupted inside
     the pool's queue once left the parent waiting for ever)."""
@@ -322,11 +314,11 @@ def test_ctrl_c_in_a_terminal_stops_a_parallel_compare_and_its_workers(tmp_path,
         assert proc.returncode == 130, log.read_text()
         assert "slsim: interrupted" in log.read_text()
         deadline = time.monotonic() + 10
-        while _group_alive(proc.pid) and time.monotonic() < deadline:
+        while group_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _group_alive(proc.pid), "a worker outlived the interrupted compare"
+        assert not group_alive(proc.pid), "a worker outlived the interrupted compare"
     finally:
-        if _group_alive(proc.pid):
+        if group_alive(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.poll() is None:
             proc.wait(timeout=10)

@@ -165,16 +165,8 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
-def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig):
+def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig, group_alive):
     """`slsim app --port P &` then `kill PID` (or closing the terminal) must not leave a server behind."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -193,12 +185,12 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig):
         proc.send_signal(sig)  # to the slsim process only, as `kill PID` does
         proc.wait(timeout=10)
         deadline = time.monotonic() + 5
-        while (_answers(port) or _group_alive(proc.pid)) and time.monotonic() < deadline:
+        while (_answers(port) or group_alive(proc.pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _answers(port), "the server still answers after slsim app was stopped"
-        assert not _group_alive(proc.pid), "a process of slsim app outlived it"
+        assert not group_alive(proc.pid), "a process of slsim app outlived it"
     finally:
-        if _group_alive(proc.pid):
+        if group_alive(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.poll() is None:
             proc.wait(timeout=10)

@@ -36,6 +36,22 @@ def write_experiment(folder: Path, name: str = "tiny", **changes) -> Path:
     return path
 
 
+def sweep_until_ctrl_c(exp: Path, out: Path, after: int) -> None:
+    """Run a sweep in this process and Ctrl-C it once ``after`` runs have finished (as a user would
+    in the middle of a batch); the sweep must stop with a KeyboardInterrupt."""
+    from slsim.sweep import run_sweep
+
+    seen = []
+
+    def stop(rec):
+        seen.append(rec.run_id)
+        if len(seen) == after:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(exp, out, processes=1, on_record=stop)
+
+
 @pytest.fixture
 def tiny(tmp_path) -> Path:
     return write_experiment(tmp_path)

@@ -8,7 +8,7 @@ import pytest
 from slsim.sweep import ExperimentError, load_results, run_sweep
 from slsim.sweep.analysis import analyse, recovery
 
-from .conftest import write_experiment
+from .conftest import sweep_until_ctrl_c, write_experiment
 
 RANGES = {"blame_response": {"range": [0.0, 1.0]}, "shared_ambition": {"range": [0.0, 1.0]}}
 
@@ -37,15 +37,7 @@ def test_sobol_analysis_refuses_an_incomplete_sweep(tmp_path):
     exp = write_experiment(tmp_path, name="partial", design="sobol", samples=4, factors=RANGES, replicates=1,
                            weeks=10, outputs={"weekly": [], "summary_weeks": 5})
     out = tmp_path / "out"
-    seen = []
-
-    def stop(rec):
-        seen.append(rec)
-        if len(seen) == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(exp, out, processes=1, on_record=stop)
+    sweep_until_ctrl_c(exp, out, after=5)
     with pytest.raises(ExperimentError, match="every design point"):
         analyse(out)
 
@@ -111,15 +103,7 @@ def test_scenario_discovery_on_a_real_sweep_finds_blame_behind_the_spiral(tmp_pa
 def test_an_unfinished_grid_sweep_is_analysed_with_a_caution_first(tmp_path):
     exp = write_experiment(tmp_path, name="unfinished", weeks=10, outputs={"weekly": [], "summary_weeks": 5})
     out = tmp_path / "out"
-    seen = []
-
-    def stop(rec):
-        seen.append(rec)
-        if len(seen) == 5:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(exp, out, processes=1, on_record=stop)
+    sweep_until_ctrl_c(exp, out, after=5)
     rep = analyse(out)
     caution = [line for line in rep.lines if "this sweep is unfinished" in line]
     assert caution and "5 of 12 runs are done" in caution[0], rep.lines[:4]

@@ -16,7 +16,7 @@ import pytest
 from slsim.metrics import OUTCOMES
 from slsim.sweep import load_results, read_manifest, run_sweep
 
-from .conftest import write_experiment
+from .conftest import sweep_until_ctrl_c, write_experiment
 
 VOLATILE = ["seconds", "session"]
 
@@ -74,15 +74,7 @@ def test_manifest_records_what_made_the_results(reference, tmp_path):
 
 def test_interrupted_sweep_resumes_without_loss_or_duplicates(reference, tmp_path):
     out = tmp_path / "out"
-    seen = []
-
-    def stop_after_five(rec):
-        seen.append(rec.run_id)
-        if len(seen) == 5:
-            raise KeyboardInterrupt  # as Ctrl-C would, in the middle of a batch of three
-
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(reference["exp"], out, processes=1, on_record=stop_after_five)
+    sweep_until_ctrl_c(reference["exp"], out, after=5)  # in the middle of a batch of three
     assert read_manifest(out)["sessions"][-1]["status"] == "interrupted"
     assert len(load_results(out)) == 5  # the unfinished batch was written on the way out
     summary = run_sweep(reference["exp"], out, processes=1)

@@ -46,6 +46,8 @@ def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_
     """Run one model for ``weeks`` weeks; return its weekly outcomes as a tidy frame.
 
     Columns: scenario, replicate, seed, week, then every outcome (see ``slsim.OUTCOMES``).
+    Silent about the timeline (it runs in workers, once per replicate): :func:`run` and
+    :func:`compare` say once, as a :class:`TimelineWarning`, what :func:`timeline_notes` finds.
     """
     from .model import SystemModel
 

@@ -77,7 +77,7 @@ def main() -> int:
         runs = load_results(Path(tmp) / "tiny").sort_values("run_id").reset_index(drop=True)
         weekly = load_results(Path(tmp) / "tiny", what="weekly")
         weekly = weekly.sort_values(["run_id", "week"]).reset_index(drop=True)
-        keep = [c for c in runs.columns if c not in ("elapsed_seconds", "worker", "finished_at")]
+        keep = [c for c in runs.columns if c not in ("seconds", "session")]
         lines.append(f"sweep:runs {digest(runs[keep])}")
         lines.append(f"sweep:weekly {digest(weekly)}")
     print("\n".join(lines))

@@ -13,19 +13,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from .place import ORG_LABELS
 from .population import PLACE_NAMES, ROLE_NAMES, TIME_USES
 
 if TYPE_CHECKING:
     from .model import SystemModel
-
-ORG_LABELS = {
-    "acute": "Acute hospital",
-    "community": "Community health (step-down care)",
-    "social_care": "Adult social care",
-    "primary_care": "Primary care",
-    "voluntary": "Voluntary and community sector",
-}
-
 
 class Organisation(mesa.Agent):
     """One organisation of the place: its kind, leadership style, budget and official way of working.

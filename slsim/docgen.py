@@ -13,21 +13,19 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "model.md"
-PROCESS_ORDER = ("time_use", "joint_work", "needs", "hospital", "home_care", "voice", "failures", "learning",
-                 "culture", "money")
 
 
 def _processes() -> str:
+    from .processes import PROCESSES
     parts = []
-    for i, name in enumerate(PROCESS_ORDER, start=2):
-        mod = importlib.import_module(f"slsim.processes.{name}")
-        doc = (mod.__doc__ or "").strip()
+    for i, process in enumerate(PROCESSES, start=2):
+        name = process.name
+        doc = (process.module.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         parts.append(f"### {i}. {title.rstrip('.')}\n\n_Module `slsim/processes/{name}.py`._\n\n{body.strip()}\n")
     return "\n".join(parts)

@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 
+from .place import LINKED, NHS_FUNDED
 from .population import HOME
-from .processes.joint_work import LINKED
 
 # name: (level, unit, description)
 OUTCOMES: dict[str, tuple[str, str, str]] = {
@@ -116,7 +116,6 @@ def _within_18_weeks(model) -> float:
 
 
 def _nhs_in_deficit(model) -> float:
-    from .params import NHS_FUNDED
     return float((model.orgs.balance[NHS_FUNDED] < 0).mean())
 
 

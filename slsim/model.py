@@ -44,24 +44,12 @@ from pydantic import ValidationError
 
 from . import metrics
 from .agents import Citizen, Organisation, Staff
-from .params import (
-    FIXED_DURING_RUN,
-    LEADERSHIP_FIELDS,
-    ORG_KINDS,
-    ORG_STAFF_SHARE,
-    ParameterError,
-    Params,
-    describe_validation_error,
-)
+from .params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
+from .place import ORG_KINDS, ORG_STAFF_SHARE
 from .population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
-from .processes import culture, failures, home_care, hospital, joint_work, learning, money, needs, time_use, voice
+from .processes import PROCESSES, STREAMS
 from .scenario import Scenario, resolve_scenario
 from .teaching import RULES
-
-# Named random streams, one per process, all derived from the one seed: two scenarios run with
-# the same seed see the same random draws in each process (common random numbers).
-STREAMS = ("population", "staff", "time_use", "joint_work", "needs", "hospital", "home_care", "voice",
-           "failures", "learning", "culture")
 
 # Above this many citizens, Citizen agent objects are made only on demand (memory and set-up time).
 CITIZEN_OBJECT_LIMIT = 200_000
@@ -109,7 +97,7 @@ class SystemModel(mesa.Model):
         self._stepping = False
         self.citizen_objects = citizen_objects
         self.phase_seconds: dict[str, float] = defaultdict(float)
-        self.w: dict[str, float] = {}  # this week's tallies, read by metrics
+        self.w: dict[str, float] = {}  # this week's outcome tallies, read only by metrics
         self._build()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
 
@@ -123,23 +111,14 @@ class SystemModel(mesa.Model):
         self._build_staff()
         self._build_orgs()
         self._build_capacity()
-        self.elig_threshold = 0.5  # care need above which the council funds home care
-        # State that processes keep from week to week, declared here so the model's state is in one place.
-        self.prevention_ratio0: float | None = None  # needs: seekers per contact in the first week
-        self.newly_involved = np.zeros(0, np.intp)  # needs -> learning: citizens involved this week
-        self.home_care_headroom = 0.0  # home care -> hospital: hours for discharges next week
-        self.crises = np.zeros(0, np.intp)  # needs -> hospital: this week's crises
-        self.reality = np.ones(m, np.int8)
-        # Start the place in a lived-in state: people on the pathway, clients with packages.
-        needs.initial_placement(self)
-        culture.initial_attitudes(self)
-        learning.initial_codes(self)
-        joint_work.initial_trust(self)
+        # Each process creates the state it owns (see slsim.processes), in step order; together
+        # they start the place lived-in: people on the pathway, clients with packages, budgets.
+        for process in PROCESSES:
+            process.init(self)
         self.staff_agents = [Staff(self, i) for i in range(self.staff.n)]
         eager = self.citizen_objects if self.citizen_objects is not None else n <= CITIZEN_OBJECT_LIMIT
         self._citizen_views: dict[int, Citizen] = {}
         self.citizen_agents = [Citizen(self, i) for i in range(n)] if eager else None
-        money.open_budgets(self)
 
     def _build_staff(self) -> None:
         p = self.params
@@ -166,8 +145,6 @@ class SystemModel(mesa.Model):
             trend=np.zeros(k),
             pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float),
         )
-        self.trust = np.zeros((k, k))
-        self.pilots: list[dict[str, Any]] = []
         self.refresh_style()
 
     def refresh_style(self) -> None:
@@ -216,7 +193,6 @@ class SystemModel(mesa.Model):
     def step(self) -> None:
         """Advance the place by one week (see the module docstring for the order)."""
         self.week += 1
-        self.w_last = self.w
         self.w = defaultdict(float)
         self._stepping = True
         try:
@@ -302,17 +278,7 @@ def _apportion(total: int, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-_PHASE_FUNCTIONS = (
-    ("timeline", SystemModel._apply_timeline),
-    ("time_use", time_use.step),
-    ("joint_work", joint_work.step),
-    ("needs", needs.step),
-    ("hospital", hospital.step),
-    ("home_care", home_care.step),
-    ("voice", voice.step),
-    ("failures", failures.step),
-    ("learning", learning.step),
-    ("culture", culture.step),
-    ("money", money.step),
-    ("measure", SystemModel._measure),
-)
+# The phases of a week: scenario events first, then every process in order, then the measures.
+_PHASE_FUNCTIONS = (("timeline", SystemModel._apply_timeline),
+                    *((p.name, p.step) for p in PROCESSES),
+                    ("measure", SystemModel._measure))

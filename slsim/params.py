@@ -19,41 +19,20 @@ documented in ``docs/model.md`` and explored by the sensitivity experiments.
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ORG_KINDS: tuple[str, ...] = ("acute", "community", "social_care", "primary_care", "voluntary")
-"""The five kinds of organisation in a place, in the order of the organisation index."""
-
-
-class Org(IntEnum):
-    """Index of each organisation kind in the per-organisation arrays (order of ORG_KINDS)."""
-
-    ACUTE = 0
-    COMMUNITY = 1
-    SOCIAL_CARE = 2
-    PRIMARY_CARE = 3
-    VOLUNTARY = 4
-
-
-# The organisations citizens meet in the community (prevention, outreach).
-COMMUNITY_FACING = [Org.COMMUNITY, Org.PRIMARY_CARE, Org.VOLUNTARY]
-
-# Share of the place's staff agents in each organisation kind (order of ORG_KINDS). A modelling
-# choice that keeps every organisation big enough to have a culture of its own.
-ORG_STAFF_SHARE = np.array([0.35, 0.15, 0.25, 0.15, 0.10])
-# Staff cost per filled post and week, GBP, including on-costs: roughly the median pay of each
-# sector plus 30% (NHS Agenda for Change bands 5-6; Skills for Care 2019 for care workers).
-STAFF_WEEK_COST = np.array([900.0, 800.0, 550.0, 850.0, 450.0])
-# Baseline turnover by kind relative to base_turnover_per_year: social care's is the highest
-# (Skills for Care 2019: 30.8% a year; NHS trusts roughly 12-15%); 1.6 brings the default place's
-# social care turnover, with burnout on top, near 30.8% (see docs/model.md, calibration).
-TURNOVER_FACTOR = np.array([1.0, 1.0, 1.6, 0.8, 1.4])
-# Which budget trajectory each kind follows: NHS (True) or local government (False).
-NHS_FUNDED = np.array([True, True, False, True, False])
+# The place's structure lives in slsim.place; these names stay importable from here.
+from .place import (  # noqa: E402, F401
+    COMMUNITY_FACING,
+    NHS_FUNDED,
+    ORG_KINDS,
+    ORG_STAFF_SHARE,
+    STAFF_WEEK_COST,
+    TURNOVER_FACTOR,
+    Org,
+)
 
 # Parameters that set the place up (its size, make-up and opening state): they act only when the
 # place is built, so they cannot change during a run.

@@ -26,7 +26,7 @@ import numpy as np
 
 from .population import CARE_HOME, DELAYED, HOME, STEP_DOWN
 from .processes import hospital, learning
-from .processes.hospital import CARE_HOME_NEED, PATIENT_CHOICE_DELAY, STEP_DOWN_NEED, stochastic_round
+from .processes.shared import CARE_HOME_NEED, PATIENT_CHOICE_DELAY, STEP_DOWN_NEED, stochastic_round
 
 
 # ---------------------------------------------------------------- March (1991)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from slsim.place import DTOC_TARGET, LINKED
 from slsim.population import (
     ACUTE,
     CARE_HOME,
@@ -23,8 +24,8 @@ from slsim.population import (
     SENIOR,
     STEP_DOWN,
 )
-from slsim.processes import culture, failures, home_care, hospital, joint_work, learning, needs, time_use
-from slsim.processes.hospital import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
+from slsim.processes import culture, failures, home_care, hospital, joint_work, learning, needs, shared, time_use
+from slsim.processes.shared import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
 
 # Care needs that fall squarely in each discharge band of hospital.py's rules.
 NEEDS_HOME_CARE = (HOME_CARE_NEED + STEP_DOWN_NEED) / 2
@@ -267,10 +268,10 @@ def test_emergency_on_the_waiting_list_is_not_also_an_elective(ward):
 
 def test_stochastic_round_is_unbiased():
     rng = np.random.default_rng(0)
-    draws = [hospital.stochastic_round(2.3, rng) for _ in range(4000)]
+    draws = [shared.stochastic_round(2.3, rng) for _ in range(4000)]
     assert set(draws) == {2, 3}
     assert np.mean(draws) == pytest.approx(2.3, abs=0.03)
-    assert hospital.stochastic_round(4.0, rng) == 4
+    assert shared.stochastic_round(4.0, rng) == 4
 
 
 # ============================================================== care at home
@@ -662,15 +663,15 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     m.orgs.improvement[:] = 0.0
     direct = m.org_hours[[1, 2], DIRECT].sum()
     a = m.params.assessment_hours
-    m.w_last = {"delayed_transfers": 0.0}
+    m.delayed_now = 0
     joint_work.step(m)
     assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a)
-    target = joint_work.DTOC_TARGET * m.beds
-    m.w_last = {"delayed_transfers": 2 * target}
+    target = DTOC_TARGET * m.beds
+    m.delayed_now = 2 * target
     joint_work.step(m)
     formal = joint_work.FORMAL_DISCHARGE_SHARE * direct / 2 / a
     assert m.discharge_capacity == pytest.approx(2 * formal), "delays at twice the target: x2"
-    m.w_last = {"delayed_transfers": 10 * target}
+    m.delayed_now = 10 * target
     joint_work.step(m)
     assert m.discharge_capacity == pytest.approx(3 * formal), "escalation is at most 3 times"
 
@@ -682,8 +683,8 @@ def test_joint_work_wins_build_trust_only_between_linked_orgs(make_model):
     joint_work.step(m)
     assert m.w["joint_work_wins"] > 0
     assert (m.trust >= before - 1e-12).all(), "wins never lower trust"
-    assert (m.trust[~joint_work.LINKED] == 0).all(), "no trust between organisations that never work together"
-    assert (m.trust[joint_work.LINKED] > before[joint_work.LINKED]).any()
+    assert (m.trust[~LINKED] == 0).all(), "no trust between organisations that never work together"
+    assert (m.trust[LINKED] > before[LINKED]).any()
 
 
 # ============================================================== needs
@@ -692,28 +693,28 @@ def test_weighted_pick_returns_k_distinct_candidates():
     cand = np.arange(100, 150)
     w = rng.random(50)
     for k in (1, 7, 49):
-        pick = needs._weighted_pick(rng, cand, w, k)
+        pick = shared.weighted_pick(rng, cand, w, k)
         assert len(pick) == k and len(set(pick.tolist())) == k
         assert set(pick.tolist()) <= set(cand.tolist())
-    assert len(needs._weighted_pick(rng, cand, w, 0)) == 0
-    np.testing.assert_array_equal(np.sort(needs._weighted_pick(rng, cand, w, 80)), cand), "k >= n: everyone"
-    assert len(needs._weighted_pick(rng, cand[:0], w[:0], 3)) == 0
+    assert len(shared.weighted_pick(rng, cand, w, 0)) == 0
+    np.testing.assert_array_equal(np.sort(shared.weighted_pick(rng, cand, w, 80)), cand), "k >= n: everyone"
+    assert len(shared.weighted_pick(rng, cand[:0], w[:0], 3)) == 0
 
 
 def test_weighted_pick_favours_heavier_weights():
     rng = np.random.default_rng(1)
     cand = np.arange(10)
     w = np.array([10.0] + [1.0] * 9)
-    first = np.array([needs._weighted_pick(rng, cand, w, 1)[0] for _ in range(4000)])
+    first = np.array([shared.weighted_pick(rng, cand, w, 1)[0] for _ in range(4000)])
     assert (first == 0).mean() == pytest.approx(10 / 19, abs=0.03), "k = 1: probability in proportion to weight"
     hits = np.zeros(10)
     for _ in range(2000):
-        hits[needs._weighted_pick(rng, cand, w, 3)] += 1
+        hits[shared.weighted_pick(rng, cand, w, 3)] += 1
     assert hits[0] > 2 * hits[1:].max(), "the heavy candidate is picked far more often"
     w2 = np.arange(1.0, 11.0)
     hits = np.zeros(10)
     for _ in range(3000):
-        hits[needs._weighted_pick(rng, cand, w2, 4)] += 1
+        hits[shared.weighted_pick(rng, cand, w2, 4)] += 1
     assert np.corrcoef(w2, hits)[0, 1] > 0.95, "more weight, picked more often"
 
 
@@ -721,11 +722,11 @@ def test_access_weight_reaches_outsiders_through_outreach(make_model):
     m = make_model(n_citizens=500)
     outsider = np.array([True, False])
     m.style["citizen_involvement"][:] = 0.0
-    np.testing.assert_allclose(needs.access_weight(m, outsider), [0.4, 1.0])
+    np.testing.assert_allclose(shared.access_weight(m, outsider), [0.4, 1.0])
     m.style["citizen_involvement"][:] = 1.0
-    np.testing.assert_allclose(needs.access_weight(m, outsider), [1.0, 1.0])
+    np.testing.assert_allclose(shared.access_weight(m, outsider), [1.0, 1.0])
     m.style["citizen_involvement"][[1, 3, 4]] = [0.2, 0.5, 0.8]
-    np.testing.assert_allclose(needs.access_weight(m, outsider), [0.4 + 0.6 * 0.5, 1.0])
+    np.testing.assert_allclose(shared.access_weight(m, outsider), [0.4 + 0.6 * 0.5, 1.0])
 
 
 def test_needs_crises_only_at_home_and_population_conserved(make_model):
@@ -746,9 +747,9 @@ def test_support_goes_to_people_at_home_in_need(make_model):
     m = make_model(n_citizens=2000)
     c = m.citizens
     needs.step(m)
-    assert 0 < m.w["supported"] <= m.w["needy"]
+    assert 0 < len(m.supported) <= len(m.seeking_support)
     assert not (c.unmet & (c.place != HOME)).any(), "only citizens at home have unmet need from prevention"
-    assert c.unmet.sum() >= m.w["needy"] - m.w["supported"], "everyone in need not supported is unmet"
+    assert c.unmet.sum() >= len(m.seeking_support) - len(m.supported), "everyone in need not supported is unmet"
     assert 0 <= m.w["early_involvement_share"] <= 1
 
 
@@ -758,8 +759,8 @@ def test_more_contact_hours_support_more_people(make_model):
         m = make_model(n_citizens=2000, rng=6)
         m.org_hours[:, DIRECT] *= direct
         needs.step(m)
-        supported.append(m.w["supported"])
-    assert supported[0] < supported[1] < supported[2] or supported[2] == supported[1] == m.w["needy"]
+        supported.append(len(m.supported))
+    assert supported[0] < supported[1] < supported[2] or supported[2] == supported[1] == len(m.seeking_support)
 
 
 def test_no_involving_hours_no_new_involvement(make_model):
@@ -782,7 +783,7 @@ def _failure_case(make_model, blame, **params):
 def test_every_reported_failure_is_blamed_or_reviewed(make_model):
     for blame in (0.0, 0.5, 1.0):
         m = _failure_case(make_model, blame)
-        dtoc = m.w["delayed_transfers"] > joint_work.DTOC_TARGET * m.beds
+        dtoc = m.w["delayed_transfers"] > DTOC_TARGET * m.beds
         failures.step(m)
         w = m.w
         assert 0 <= w["incidents_reported"] <= w["incidents_actual"]
@@ -879,7 +880,7 @@ def test_no_turnover_no_leavers(make_model):
     for _ in range(20):
         m.week += 1
         culture.step(m)
-        assert m.w["leavers"] == 0
+        assert m.leavers[0].sum() == 0
     assert m.staff.filled.all() and m.w["vacancy_rate"] == 0
 
 
@@ -1011,7 +1012,7 @@ def test_no_home_care_at_all_repeats_last_weeks_visit_length(make_model):
     # claiming full planned-length visits.
     m, rows = _home_care_case(make_model, 0.0)
     m.citizens.home_care[:] = False  # the council can buy nothing and has no clients left
-    m.w_last = {"home_care_minutes_per_visit": 17.0}
+    m.visit_minutes = 17.0
     home_care.step(m)
     assert m.w["home_care_clients"] == 0
     assert m.w["home_care_minutes_per_visit"] == 17.0

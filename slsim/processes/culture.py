@@ -33,14 +33,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import TURNOVER_FACTOR, Org
+from ..place import TURNOVER_FACTOR, Org
 from ..population import DEFENSIVE, SENIOR, random_beliefs
+from .shared import tie_sum
+
+OWNS = ("leavers",)
+READS = ("tie_keys", "tie_w")
+WRITES = ("tie_keys", "tie_w")  # ties decay under blame, and a leaver's ties go with them
+TALLIES = ("staff_turnover_rate", "social_care_turnover_rate", "social_care_vacancy_rate",
+           "staff_highly_stressed_share", "vacancy_rate", "ties_across_boundaries")
 
 TURNOVER_WINDOW = 13
 
 
-def initial_attitudes(model) -> None:
-    """The same starting attitudes in every scenario: the place as it is today."""
+def init(model) -> None:
+    """The same starting attitudes in every scenario: the place as it is today; the last 13
+    weeks' leavers start at the rate those attitudes imply."""
     s = model.staff
     rng = model.streams["staff"]
     n = s.n
@@ -52,7 +60,6 @@ def initial_attitudes(model) -> None:
     expected = (p.base_turnover_per_year * TURNOVER_FACTOR[s.org] + p.burnout_turnover_per_year * s.stress ** 2) / 52
     k = len(model.organisations)
     model.leavers = np.tile(np.bincount(s.org, weights=expected, minlength=k), (TURNOVER_WINDOW, 1))
-    model.last_voice = {}
 
 
 def _org_norm(values: np.ndarray, org: np.ndarray, filled: np.ndarray, senior: np.ndarray, k: int) -> np.ndarray:
@@ -78,7 +85,7 @@ def step(model) -> None:
     s.stress += 0.1 * (np.clip(0.25 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - s.stress)
     d_target = 0.25 + p.threat_rigidity * (excess + 0.3 * s.stress) + 0.6 * expo - 0.25 * safety
     s.defensiveness += 0.1 * (np.clip(d_target, 0, 1) - s.defensiveness)
-    ties = _tie_sum(model)
+    ties = tie_sum(model)
     m_target = 0.2 + 0.4 * st["shared_ambition"][org] + 0.4 * np.minimum(1, ties / 2) - 0.15 * s.defensiveness
     s.mindset += 0.05 * (np.clip(m_target, 0, 1) - s.mindset)
     a_target = 0.2 + 0.5 * st["ceding"][org] * (1 - s.defensiveness) + 0.3 * safety + s.initiative
@@ -122,7 +129,6 @@ def step(model) -> None:
     model.leavers = np.roll(model.leavers, 1, axis=0)
     model.leavers[0] = np.bincount(org[leave], minlength=k)
     w = model.w
-    w["leavers"] = n_leave
     w["staff_turnover_rate"] = model.leavers.sum(axis=1).mean() * 52 / max(s.n, 1)
     by_org = model.leavers.mean(axis=0) * 52 / np.maximum(orgs.posts, 1)
     w["social_care_turnover_rate"] = by_org[Org.SOCIAL_CARE]
@@ -132,11 +138,3 @@ def step(model) -> None:
     w["vacancy_rate"] = 1 - s.filled.mean()
     w["ties_across_boundaries"] = model.tie_keys.size
 
-
-def _tie_sum(model) -> np.ndarray:
-    """Summed strength of each staff member's ties across boundaries."""
-    n = model.staff.n
-    if model.tie_keys.size == 0:
-        return np.zeros(n)
-    a, b = model.tie_keys // n, model.tie_keys % n
-    return np.bincount(a, weights=model.tie_w, minlength=n) + np.bincount(b, weights=model.tie_w, minlength=n)

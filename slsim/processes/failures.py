@@ -30,14 +30,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import ORG_LABELS
-from ..params import ORG_KINDS, Org
-from .joint_work import DTOC_TARGET, PARTNERS, build_trust
+from ..place import DISCHARGE_PARTNERS, DISCHARGE_WEIGHT_SOCIAL, DTOC_TARGET, ORG_KINDS, ORG_LABELS, PARTNERS, Org
+from .shared import build_trust
 
-DISCHARGE_PARTNERS = (Org.COMMUNITY, Org.SOCIAL_CARE)
-# Of the hospital's discharge partners, social care's weight on the care pathway (PARTNERS row).
-DISCHARGE_WEIGHT_SOCIAL = PARTNERS[Org.ACUTE, Org.SOCIAL_CARE] / (PARTNERS[Org.ACUTE, Org.COMMUNITY]
-                                                     + PARTNERS[Org.ACUTE, Org.SOCIAL_CARE])
+OWNS = ()
+READS = ("delayed_now", "trust", "reality")
+WRITES = ("trust",)  # blame collapses trust across the boundary; joint reviews build it
+TALLIES = ("incidents_actual", "incidents_reported", "blame_events", "joint_reviews")
+
+
+def init(model) -> None:
+    """Failures keep no state of their own: the blame climate, exposure and psychological safety
+    are columns of the organisations' table."""
 
 BOUNDARY_SHARE = 0.4  # share of incidents that arise at a boundary (modelling assumption)
 
@@ -51,7 +55,7 @@ def step(model) -> None:
     filled = np.bincount(s.org[s.filled], minlength=k).astype(float)
     actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice))
     reported = rng.binomial(actual, 0.2 + 0.7 * orgs.psych_safety)
-    dtoc_failure = model.w["delayed_transfers"] > DTOC_TARGET * model.beds
+    dtoc_failure = model.delayed_now > DTOC_TARGET * model.beds
     blame = rng.binomial(reported, model.style["blame_response"])
     boundary = rng.binomial(blame, BOUNDARY_SHARE)
     individual = blame - boundary

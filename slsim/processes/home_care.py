@@ -34,9 +34,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Org
+from ..place import Org
 from ..population import CARE_HOME, HOME
-from .hospital import CARE_HOME_NEED
+from .shared import CARE_HOME_NEED, ELIGIBILITY_START
+
+OWNS = ("elig_threshold", "home_care_headroom", "home_care_delivered", "visit_minutes")
+READS = ("home_care_budget_hours", "care_home_affordable", "step_down_pressure")
+WRITES = ("care_home_affordable",)  # moves into care homes use up the places the council can afford
+TALLIES = ("home_care_minutes_per_visit", "home_care_clients", "eligibility_threshold")
+
+
+def init(model) -> None:
+    """The council opens at its starting eligibility line with no spare hours yet."""
+    model.elig_threshold = ELIGIBILITY_START  # care need above which the council funds home care
+    model.home_care_headroom = 0.0  # spare hours at the visit floor for next week's discharges
+    model.home_care_delivered = 0.0  # hours delivered this week (paid for by money)
+    model.visit_minutes = None  # last week's minutes per visit (None before the first week)
 
 
 def supply_hours(model) -> float:
@@ -90,7 +103,6 @@ def step(model) -> None:
         drop = order[:n_drop]
         drop = drop[c.care_need[drop] < model.elig_threshold] if n_drop < len(order) else drop
         c.home_care[drop] = False
-        model.w["packages_withdrawn"] = len(drop)
     elif total < 0.9 * supply:
         model.elig_threshold = max(0.3, model.elig_threshold - 0.005)
     # New community clients while demand at the commissioned visit length fits.
@@ -109,13 +121,14 @@ def step(model) -> None:
     if total > 0:
         minutes = max(p.visit_minutes_floor, p.visit_minutes_planned * ratio)
     else:  # no clients, no visits to measure: repeat last week's figure
-        minutes = model.w_last.get("home_care_minutes_per_visit", p.visit_minutes_planned)
+        minutes = p.visit_minutes_planned if model.visit_minutes is None else model.visit_minutes
     if minutes < 0.6 * p.visit_minutes_planned:
         c.unmet[clients] = True
     model.home_care_headroom = max(0.0, supply - total * floor_ratio)
     model.orgs.pressure[Org.SOCIAL_CARE] = total / max(supply, 1e-9) if total > 0 else 0.5
     model.orgs.pressure[Org.COMMUNITY] = 0.5 * model.step_down_pressure + 0.5 * model.orgs.pressure[Org.PRIMARY_CARE]
+    model.visit_minutes = minutes
+    model.home_care_delivered = min(supply, total)
     model.w["home_care_minutes_per_visit"] = minutes
     model.w["home_care_clients"] = len(clients)
-    model.w["home_care_hours_supplied"] = min(supply, total)
     model.w["eligibility_threshold"] = model.elig_threshold

@@ -37,22 +37,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import Org
+from ..place import Org
 from ..population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN
+from .shared import CARE_HOME_NEED, HOME_CARE_NEED, PATIENT_CHOICE_DELAY, STEP_DOWN_NEED, stochastic_round
 
-HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
+OWNS = ("step_down_pressure", "delayed_now", "electives_done_now", "no_bed_now")
+READS = ("crises", "discharge_capacity", "home_care_headroom", "care_home_affordable", "elig_threshold")
+WRITES = ("home_care_headroom",)  # discharges home use up the council's spare home-care hours
+TALLIES = ("delayed_transfers", "delayed_awaiting_assessment", "delayed_bed_days", "bed_occupancy",
+           "emergency_admissions", "emergencies_without_bed", "electives_done", "electives_cancelled")
+
 # The occupancy level NHS Improvement flags (uk_calibration.csv notes it beside the 0.85 planning threshold).
 SAFE_OCCUPANCY = 0.92
-# Chance a week that an assessed patient with a place waiting still does not leave, for patient or
-# family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
-# DToC statistics (2016/17).
-PATIENT_CHOICE_DELAY = 0.1
 
 
-def stochastic_round(x: float, rng) -> int:
-    """Round x up with probability equal to its fractional part (unbiased over weeks)."""
-    base = int(np.floor(x))
-    return base + int(rng.random() < x - base)
+def init(model) -> None:
+    """Before the first week nobody is delayed and nothing has been done this week."""
+    model.step_down_pressure = 0.0  # patients ready for or in step-down care per place this week
+    model.delayed_now = 0  # delayed transfers at the end of the week (last week's until the hospital runs)
+    model.electives_done_now = 0
+    model.no_bed_now = 0  # crises that found no bed this week
 
 
 def step(model) -> None:
@@ -76,7 +80,7 @@ def step(model) -> None:
     place[home_now] = HOME
     place[fit[c.care_need[fit] >= HOME_CARE_NEED]] = DELAYED
     # 3. discharge of delayed patients, first come first served
-    n_left, n_to_step_down = model.rules.discharge(model, rng)
+    _, n_to_step_down = model.rules.discharge(model, rng)
     still = place == DELAYED
     c.care_need[still] = np.minimum(1, c.care_need[still] + 0.01)
     c.wellbeing[still] = np.maximum(0, c.wellbeing[still] - 0.02)
@@ -125,7 +129,9 @@ def step(model) -> None:
     w["emergencies_without_bed"] = len(no_bed)
     w["electives_done"] = len(done_el)
     w["electives_cancelled"] = cancelled
-    w["discharges_with_support"] = n_left
+    model.delayed_now = n_delayed
+    model.electives_done_now = len(done_el)
+    model.no_bed_now = len(no_bed)
 
 
 def discharge(model, rng) -> tuple[int, int]:

@@ -33,9 +33,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import ORG_LABELS
-from ..params import ORG_KINDS
+from ..place import ORG_KINDS, ORG_LABELS
 from ..population import IMPROVE, INVOLVE, SENIOR
+
+OWNS = ("reality", "pilots")
+READS = ("org_hours", "newly_involved")
+WRITES = ()
+TALLIES = ("practice", "experiments_started", "experiments_scaled", "blame_events")  # adds failed pilots' blame
 
 PILOT_WEEKS = 8
 PROMISE = 0.05
@@ -117,8 +121,11 @@ def run_march(n_people: int = 50, dims: int = 30, p1: float | np.ndarray = 0.1, 
 
 
 # ---------------------------------------------------------------- in the place
-def initial_codes(model) -> None:
-    """Each organisation's way of working starts right on 40% of dimensions, wrong on 15%."""
+def init(model) -> None:
+    """Reality starts all +1; each organisation's way of working starts right on 40% of
+    dimensions, wrong on 15%; no pilots are running."""
+    model.reality = np.ones(model.params.knowledge_dims, np.int8)
+    model.pilots = []  # running pilots: org, name, start week, true effect
     rng = model.streams["learning"]
     u = rng.random(model.orgs.code.shape)
     model.orgs.code[:] = np.where(u < 0.4, 1, np.where(u < 0.55, -1, 0))
@@ -154,7 +161,6 @@ def step(model) -> None:
     reality[flip] = -reality[flip]
     orgs.practice[:] = knowledge(orgs.code, reality)
     _pilots(model, rng)
-    model.w["staff_knowledge"] = knowledge(s.beliefs[rows], reality).mean() if len(rows) else 0.0
     model.w["practice"] = orgs.practice.mean()
 
 

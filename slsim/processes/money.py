@@ -29,8 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import NHS_FUNDED, STAFF_WEEK_COST, Org
+from ..place import NHS_FUNDED, STAFF_WEEK_COST, Org
 from ..population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN
+
+OWNS = ("care_home_share", "care_home_affordable", "home_care_budget_hours")
+READS = ("electives_done_now", "no_bed_now", "home_care_delivered")
+WRITES = ()
+TALLIES = ("cumulative_deficit",)
 
 STEP_DOWN_WEEK_COST = 1200.0  # modelling assumption: about a quarter of an acute bed-week
 # Share of vacant posts covered by agency staff (at 1.5 times the cost): the NHS providers only.
@@ -47,7 +52,7 @@ def _staff_cost(model) -> np.ndarray:
     return (filled + agency) * STAFF_WEEK_COST
 
 
-def open_budgets(model) -> None:
+def init(model) -> None:
     """Opening budgets: planned spend of the place as it starts, times 1 + budget_gap."""
     p = model.params
     c = model.citizens
@@ -95,15 +100,14 @@ def step(model) -> None:
         budget[Org.SOCIAL_CARE] += pool
     staff_cost = _staff_cost(model)
     spend = staff_cost.copy()
-    occupied = int(np.isin(c.place, (ACUTE, DELAYED)).sum()) + model.w["electives_done"]
-    spend[Org.ACUTE] += occupied * p.bed_week_cost + 0.5 * model.w["emergencies_without_bed"] * p.bed_week_cost
+    occupied = int(np.isin(c.place, (ACUTE, DELAYED)).sum()) + model.electives_done_now
+    spend[Org.ACUTE] += occupied * p.bed_week_cost + 0.5 * model.no_bed_now * p.bed_week_cost
     spend[Org.COMMUNITY] += int((c.place == STEP_DOWN).sum()) * STEP_DOWN_WEEK_COST
     residents = int((c.place == CARE_HOME).sum())
     spend[Org.SOCIAL_CARE] += (residents * p.care_home_weekly_fee
-                               + model.w["home_care_hours_supplied"] * p.home_care_price)
+                               + model.home_care_delivered * p.home_care_price)
     orgs.spend[:] = spend
     orgs.balance += budget - spend
     # Pooling already moved money to social care's line above; plan with the original budgets.
     _plan_social_care(model, orgs.budget, staff_cost, residents)
     model.w["cumulative_deficit"] = -orgs.balance.sum()
-    model.w["weekly_spend"] = spend.sum()

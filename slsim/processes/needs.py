@@ -43,15 +43,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import COMMUNITY_FACING, Org
+from ..place import COMMUNITY_FACING, Org
 from ..population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE
+from .shared import ELIGIBILITY_START, NEED_THRESHOLD, access_weight, weighted_pick
 
-NEED_THRESHOLD = 0.4
+OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises")
+READS = ("org_hours", "joint_case_capacity")
+WRITES = ()
+TALLIES = ("early_involvement_share", "crises")
+
 NOISE = 0.015
 CO_PRODUCED_COST = 0.6  # share of a contact's hours needed when the plan was made with the citizen
 PLAN_CRISIS_REDUCTION = 0.3
 REVERSION = 0.05
 COMPLEX = 0.5
+
+
+def init(model) -> None:
+    """The place's opening state, then nobody has yet sought support this week."""
+    model.prevention_ratio0 = None  # seekers per contact in the first week (the place was planned for it)
+    model.seeking_support = np.zeros(0, np.intp)  # rows of citizens at home in need this week
+    model.supported = np.zeros(0, np.intp)  # rows of those who got a contact this week
+    model.newly_involved = np.zeros(0, np.intp)  # rows involved early this week (learning listens to them)
+    model.crises = np.zeros(0, np.intp)  # rows of this week's crises (the hospital admits them)
+    initial_placement(model)
 
 
 def initial_placement(model) -> None:
@@ -70,31 +85,12 @@ def initial_placement(model) -> None:
         in_bed = rng.choice(at_home, n_bed, replace=False, p=w / w.sum())
         c.place[in_bed] = ACUTE
         c.fit_week[in_bed] = rng.integers(1, 5, n_bed)  # spread, so week 1 is not a wave of discharges
-    c.home_care[:] = (c.place == HOME) & (c.care_need > model.elig_threshold)
+    c.home_care[:] = (c.place == HOME) & (c.care_need > ELIGIBILITY_START)
     # An elective waiting list already exists: 2% of those at home, waiting up to 18 weeks so far.
     at_home = np.flatnonzero(c.place == HOME)
     wait = rng.choice(at_home, int(0.02 * len(at_home)), replace=False)
     c.waiting[wait] = True
     c.wait_start[wait] = -rng.integers(0, 18, len(wait))
-
-
-def _weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
-    """k candidates without replacement with probability in proportion to weight, in the order
-    drawn (Efraimidis & Spirakis 2006: the k largest of log(u) / w)."""
-    if k <= 0 or len(candidates) == 0:
-        return candidates[:0]
-    keys = np.log(rng.random(len(candidates))) / np.maximum(weights, 1e-12)
-    if k >= len(candidates):
-        return candidates[np.argsort(-keys, kind="stable")]
-    top = np.argpartition(-keys, k - 1)[:k]
-    return candidates[top[np.argsort(-keys[top], kind="stable")]]
-
-
-def access_weight(model, outsider: np.ndarray) -> np.ndarray:
-    """How easily a citizen reaches services: 1 for insiders; for outsiders
-    0.4 + 0.6 x the community-facing organisations' mean citizen_involvement (outreach)."""
-    reach = model.style["citizen_involvement"][COMMUNITY_FACING].mean()
-    return np.where(outsider, 0.4 + 0.6 * reach, 1.0)
 
 
 def step(model) -> None:
@@ -130,7 +126,6 @@ def step(model) -> None:
             col[rows] = False
         c.wellbeing[rows] = 0.7
         c.satisfaction[rows] = 0.5
-        model.w["care_home_leavers"] = float((~home[rows]).sum())
     home = c.place == HOME
     # 3. prevention
     need = np.maximum(c.health_need, c.care_need)
@@ -142,7 +137,7 @@ def step(model) -> None:
     access = access_weight(model, c.outsider[needy])
     # Weighted random priority; a citizen with a plan made with them needs fewer staff hours
     # (the plan draws on their own and their community's energies).
-    order = _weighted_pick(rng, needy, need[needy] * access, len(needy))
+    order = weighted_pick(rng, needy, need[needy] * access, len(needy))
     cost = np.where(c.involved[order], CO_PRODUCED_COST, 1.0)
     served = order[:int(np.searchsorted(np.cumsum(cost), contacts, side="right"))]
     is_complex = (c.health_need[served] > COMPLEX) & (c.care_need[served] > COMPLEX)
@@ -155,7 +150,7 @@ def step(model) -> None:
     # 4. early involvement: choose among those supported who are not yet involved
     inv_capacity = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours)
     fresh = served[~c.involved[served]]
-    newly = _weighted_pick(rng, fresh, access_weight(model, c.outsider[fresh]), inv_capacity)
+    newly = weighted_pick(rng, fresh, access_weight(model, c.outsider[fresh]), inv_capacity)
     c.involved[newly] = True
     model.newly_involved = newly
     lapse = c.involved & (rng.random(n) < 1 / 13)
@@ -178,10 +173,9 @@ def step(model) -> None:
         # turn its first few seekers into infinite pressure.
         model.prevention_ratio0 = max(ratio, 0.5)
     model.orgs.pressure[[Org.PRIMARY_CARE, Org.VOLUNTARY]] = ratio / model.prevention_ratio0
-    model.w["needy"] = len(needy)
-    model.w["supported"] = len(served)
+    model.seeking_support = needy
+    model.supported = served
     model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0
-    model.w["complex_joined_share"] = joined_complex.mean() if len(complex_rows) else 1.0
     # 5. crises
     risk = (p.crisis_rate * p.crisis_surge * c.health_need ** 2 * np.where(c.unmet, 1.5, 1.0)
             * np.where(c.involved, 1 - PLAN_CRISIS_REDUCTION, 1.0))

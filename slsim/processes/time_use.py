@@ -24,7 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..place import ORG_KINDS
 from ..population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE, TIME_USES
+
+OWNS = ("org_hours",)
+READS = ()
+WRITES = ()
+TALLIES = ("cross_boundary_time_share", "defensive_time_share", "waiting_for_instruction_share")
+
+
+def init(model) -> None:
+    """No hours are worked before the first week."""
+    model.org_hours = np.zeros((len(ORG_KINDS), len(TIME_USES)))
 
 
 def step(model) -> None:
@@ -51,6 +62,5 @@ def step(model) -> None:
     total = s.hours.sum()
     model.w["cross_boundary_time_share"] = hours[:, CROSS].sum() / total if total else 0.0
     model.w["defensive_time_share"] = hours[:, DEFENSIVE].sum() / total if total else 0.0
-    model.w["direct_time_share"] = hours[:, DIRECT].sum() / total if total else 0.0
     filled = s.filled
     model.w["waiting_for_instruction_share"] = (a[filled] < 0.4).mean() if filled.any() else 0.0

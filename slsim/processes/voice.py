@@ -20,7 +20,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..population import DELAYED, INVOLVE
-from .needs import NEED_THRESHOLD, _weighted_pick, access_weight
+from .shared import NEED_THRESHOLD, access_weight, weighted_pick
+
+OWNS = ("last_voice",)
+READS = ("org_hours",)
+WRITES = ()
+TALLIES = ("voice_heard_outsiders", "voice_heard_insiders")
+
+
+def init(model) -> None:
+    """No voice has been raised before the first week."""
+    model.last_voice = {}  # last week's share heard per group, carried forward when nobody raises one
 
 
 def step(model) -> None:
@@ -33,7 +43,7 @@ def step(model) -> None:
     raised = eligible & (rng.random(n) < 0.02 + 0.08 * (1 - c.satisfaction))
     raisers = np.flatnonzero(raised)
     listen = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours + 0.003 * n)
-    heard_rows = _weighted_pick(rng, raisers, access_weight(model, c.outsider[raisers]), listen)
+    heard_rows = weighted_pick(rng, raisers, access_weight(model, c.outsider[raisers]), listen)
     c.voice_raised[:] = raised
     c.voice_heard[:] = False
     c.voice_heard[heard_rows] = True

@@ -24,8 +24,9 @@ from typing import Callable
 
 import numpy as np
 
+from . import march
 from .population import CARE_HOME, DELAYED, HOME, STEP_DOWN
-from .processes import hospital, learning
+from .processes import hospital
 from .processes.shared import CARE_HOME_NEED, PATIENT_CHOICE_DELAY, STEP_DOWN_NEED, stochastic_round
 
 
@@ -173,6 +174,6 @@ class Rules:
 
 
 RULES = {
-    "fast": Rules(learning.socialise, learning.learn_code, hospital.discharge),
+    "fast": Rules(march.socialise, march.learn_code, hospital.discharge),
     "teaching": Rules(socialise, learn_code, discharge),
 }

@@ -33,8 +33,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# March's rules live in slsim.march; they are re-exported here, where older callers find them.
+from ..march import knowledge, learn_code, run_march, socialise
 from ..place import ORG_KINDS, ORG_LABELS
 from ..population import IMPROVE, INVOLVE, SENIOR
+
+__all__ = ["init", "knowledge", "learn_code", "run_march", "socialise", "step"]
 
 OWNS = ("reality", "pilots")
 READS = ("org_hours", "newly_involved")
@@ -50,74 +54,6 @@ PILOT_NAMES = {
     "primary_care": ("multidisciplinary huddles", "social prescribing", "proactive frailty reviews"),
     "voluntary": ("community navigators", "a peer support network", "home-from-hospital volunteers"),
 }
-
-
-# ---------------------------------------------------------------- March (1991), on arrays
-def knowledge(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
-    """Share of dimensions right, for each row of beliefs (a 0 belief counts as not right)."""
-    return (beliefs == reality).mean(axis=-1)
-
-
-def socialise(beliefs: np.ndarray, code: np.ndarray, p1: np.ndarray, rng) -> None:
-    """Each person adopts the code's view (where it has one and theirs differs) with probability p1.
-
-    ``beliefs`` is (people x dims), ``code`` (people x dims) or (dims,), ``p1`` (people,) or scalar.
-    Updated in place.
-    """
-    differs = (code != 0) & (beliefs != code)
-    p1 = np.broadcast_to(np.asarray(p1, float).reshape(-1, 1) if np.ndim(p1) else p1, beliefs.shape)
-    adopt = differs & (rng.random(beliefs.shape) < p1)
-    np.copyto(beliefs, np.broadcast_to(code, beliefs.shape), where=adopt)
-
-
-def learn_code(code: np.ndarray, group: np.ndarray, reality: np.ndarray, p2: float, rng) -> None:
-    """The code learns from the members of ``group`` (rows of beliefs) who know more than it does.
-
-    In place; ``code`` is (dims,) and ``group`` (people x dims).
-    """
-    if len(group) == 0:
-        return
-    superior = group[knowledge(group, reality) > knowledge(code, reality)]
-    if len(superior) == 0:
-        return
-    plus = (superior == 1).sum(axis=0)
-    minus = (superior == -1).sum(axis=0)
-    majority = np.sign(plus - minus).astype(np.int8)
-    n_major = np.where(majority == 1, plus, minus)
-    n_code = np.where(code == 1, plus, np.where(code == -1, minus, 0))
-    k = n_major - n_code
-    change = (majority != 0) & (majority != code) & (k > 0)
-    prob = 1 - (1 - p2) ** np.maximum(k, 0)
-    flip = change & (rng.random(code.shape) < prob)
-    code[flip] = majority[flip]
-
-
-def run_march(n_people: int = 50, dims: int = 30, p1: float | np.ndarray = 0.1, p2: float = 0.5,
-              periods: int = 200, turnover: float = 0.0, turbulence: float = 0.0, seed: int = 0) -> dict:
-    """March's (1991) closed-system model on its own: people and one code, as in the paper.
-
-    Returns the code's knowledge and the mean people's knowledge at the end, and the code's
-    knowledge per period. ``p1`` may be one rate or one per person (a mix of fast and slow
-    learners). ``turnover`` replaces people with naive newcomers; ``turbulence`` flips reality.
-    """
-    rng = np.random.default_rng(seed)
-    reality = np.where(rng.random(dims) < 0.5, 1, -1).astype(np.int8)
-    beliefs = rng.integers(-1, 2, size=(n_people, dims), dtype=np.int8)
-    code = np.zeros(dims, np.int8)
-    history = np.empty(periods)
-    p1_arr = np.broadcast_to(np.asarray(p1, float), (n_people,))
-    for t in range(periods):
-        socialise(beliefs, code, p1_arr, rng)
-        learn_code(code, beliefs, reality, p2, rng)
-        if turnover:
-            leave = rng.random(n_people) < turnover
-            beliefs[leave] = rng.integers(-1, 2, size=(int(leave.sum()), dims), dtype=np.int8)
-        if turbulence:
-            flip = rng.random(dims) < turbulence
-            reality[flip] = -reality[flip]
-        history[t] = knowledge(code, reality)
-    return {"code_knowledge": float(history[-1]), "people_knowledge": float(knowledge(beliefs, reality).mean()),
-            "history": history}
 
 
 # ---------------------------------------------------------------- in the place

@@ -33,8 +33,10 @@ The story of a week (the step order, a design decision documented in ``docs/mode
 
 from __future__ import annotations
 
+import copy
+import json
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,19 @@ from .teaching import RULES
 
 # Above this many citizens, Citizen agent objects are made only on demand (memory and set-up time).
 CITIZEN_OBJECT_LIMIT = 200_000
+
+# States after a burn-in, by place, seed and rule book, so that the scenarios of a comparison (and
+# repeated runs of one place) burn in once. Small places only: a copy costs memory.
+BURN_IN_CACHE_SIZE = 32
+BURN_IN_CACHE_MAX_CITIZENS = 50_000
+_BURN_IN_CACHE: OrderedDict = OrderedDict()
+# Parameters the burn-in replaces with its own (today's leadership, no trends).
+_SET_BY_BURN_IN = (*LEADERSHIP_FIELDS, "leadership_overrides", "need_growth_per_year",
+                   "nhs_budget_change_per_year", "social_care_budget_change_per_year")
+# The place's own state that a burn-in changes, besides what each process owns.
+_PLACE_STATE = ("citizens", "staff", "orgs", "streams", "capacity_pending", "beds", "step_down_places",
+                "care_home_places", "elective_slots", "week", "w")
+_BURNT_IN_STATE = _PLACE_STATE + tuple(name for p in PROCESSES for name in p.owns)
 
 
 class SystemModel(mesa.Model):
@@ -86,12 +101,14 @@ class SystemModel(mesa.Model):
         super().__init__(rng=int(rng))
         self.seed = int(rng)
         self.rules = RULES[rules]
+        self._rules_name = rules
         self.scenario_spec = resolve_scenario(scenario)
         self.params: Params = self.scenario_spec.params_with(params)
         self.timeline = self.scenario_spec.timeline_with(timeline)
         self.streams = {name: np.random.default_rng(s) for name, s in
                         zip(STREAMS, np.random.SeedSequence(self.seed).spawn(len(STREAMS)))}
-        self.week = 0
+        # The place is built at the start of its burn-in, which ends at week 0 (see _burn_in).
+        self.week = -self.params.burn_in_weeks
         self.events: list[tuple[int, str, str, str]] = []  # (week, kind, organisation, text)
         self.profile = profile
         self._stepping = False
@@ -99,6 +116,7 @@ class SystemModel(mesa.Model):
         self.phase_seconds: dict[str, float] = defaultdict(float)
         self.w: dict[str, float] = {}  # this week's outcome tallies, read only by metrics
         self._build()
+        self._burn_in()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
 
     # ------------------------------------------------------------------ building the place
@@ -189,14 +207,71 @@ class SystemModel(mesa.Model):
             if getattr(self, name) == target:
                 del self.capacity_pending[name]
 
+    def _burn_in(self) -> None:
+        """Run the place unseen for ``burn_in_weeks`` weeks before week 1, so that week 1 finds it
+        in its own steady state rather than in a start-up transient.
+
+        Every scenario burns in under today's leadership (the default leadership behaviours, no
+        overrides), with demand and budgets held at their opening levels and no timeline events:
+        so every scenario of a place starts from the same state, and a scenario's own leadership
+        acts from week 1, through people, at the speeds the rules say. The weeks of the burn-in
+        are numbered up to 0; its events, tallies and running balances are cleared at the end.
+        """
+        weeks = self.params.burn_in_weeks
+        if weeks == 0:
+            return
+        key = self._burn_in_key()
+        cached = _BURN_IN_CACHE.get(key)
+        if cached is not None:
+            # The same place and seed burnt in before (another scenario of a comparison, say):
+            # its state after the burn-in is the same, so take a copy rather than run it again.
+            _BURN_IN_CACHE.move_to_end(key)
+            for name, value in copy.deepcopy(cached).items():
+                setattr(self, name, value)
+            self.refresh_style()
+            return
+        scenario_params = self.params
+        today = {name: Params.model_fields[name].default for name in LEADERSHIP_FIELDS}
+        today |= {"leadership_overrides": {}, "need_growth_per_year": 0.0,
+                  "nhs_budget_change_per_year": 0.0, "social_care_budget_change_per_year": 0.0}
+        self.params = scenario_params.model_copy(update=today)
+        self.refresh_style()
+        for _ in range(weeks):
+            self._advance_week(measure=False)
+        self.week = 0
+        self.params = scenario_params
+        self.refresh_style()
+        self.events.clear()
+        self.w = {}
+        self.orgs.balance[:] = 0.0
+        if key is not None:
+            _BURN_IN_CACHE[key] = copy.deepcopy({name: getattr(self, name) for name in _BURNT_IN_STATE})
+            while len(_BURN_IN_CACHE) > BURN_IN_CACHE_SIZE:
+                _BURN_IN_CACHE.popitem(last=False)
+
+    def _burn_in_key(self) -> tuple | None:
+        """What the state after the burn-in depends on: the place's parameters (not its leadership
+        or trends, which the burn-in sets), the seed and the rule book; None for places too large
+        to keep a copy of."""
+        if self.params.n_citizens > BURN_IN_CACHE_MAX_CITIZENS:
+            return None
+        place = self.params.model_dump(exclude=set(_SET_BY_BURN_IN))
+        return json.dumps(place, sort_keys=True, default=str), self.seed, self._rules_name
+
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """Advance the place by one week (see the module docstring for the order)."""
+        self._advance_week(measure=True)
+
+    def _advance_week(self, measure: bool) -> None:
+        """One week's phases in order; during the burn-in without the timeline and the measures."""
         self.week += 1
         self.w = defaultdict(float)
         self._stepping = True
         try:
             for phase, fn in _PHASE_FUNCTIONS:
+                if not measure and phase in ("timeline", "measure"):
+                    continue
                 if self.profile:
                     t0 = time.perf_counter()
                     fn(self)

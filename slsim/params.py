@@ -37,7 +37,7 @@ from .place import (  # noqa: E402, F401
 # Parameters that set the place up (its size, make-up and opening state): they act only when the
 # place is built, so they cannot change during a run.
 FIXED_DURING_RUN: tuple[str, ...] = ("n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share",
-                                     "initial_need", "budget_gap")
+                                     "initial_need", "budget_gap", "burn_in_weeks")
 
 LEADERSHIP_FIELDS: tuple[str, ...] = (
     "blame_response",
@@ -95,12 +95,17 @@ class Params(BaseModel):
                               help="Citizens who already feel 'on the outside' (marginalised, least access to voice).",
                               source="a fifth of people live in the most deprived quintile by construction of the "
                                      "English Indices of Deprivation")
+    burn_in_weeks: int = P(104, 0, 520, unit="weeks",
+                           help="Weeks the place runs unseen before week 1, under today's leadership with demand and "
+                                "budgets held still, so that week 1 starts from its steady state (0: start cold).")
     # ---- the place: demand -----------------------------------------------------------------
     initial_need: float = P(0.30, 0.05, 0.9, unit="need score 0-1",
                             help="Mean health and care need of citizens at the start.")
-    need_growth_per_year: float = P(0.015, 0, 0.3, unit="need score per year",
-                                    help="Rise of every citizen's need through ageing (demand growth).")
-    unmet_deterioration: float = P(0.003, 0, 0.05, unit="need score per week",
+    need_growth_per_year: float = P(0.003, 0, 0.3, unit="need score per year",
+                                    help="Demand growth: yearly rise of every citizen's need on top of the ageing "
+                                         "that renewal balances (an ageing population); 0.003 raises crises about "
+                                         "2% a year.")
+    unmet_deterioration: float = P(0.002, 0, 0.05, unit="need score per week",
                                    help="Extra weekly rise of need for a citizen whose need went unmet that week.")
     support_effect: float = P(0.005, 0, 0.3, unit="need score per contact",
                               help="Fall in need from one week of well-fitting preventive support.")
@@ -108,7 +113,7 @@ class Params(BaseModel):
                            help="Chance of a crisis needing an acute bed; scales with need squared.")
     crisis_surge: float = P(1.0, 0.2, 5.0, unit="multiple of crisis_rate",
                             help="Seasonal or outbreak surge in crises (e.g. 1.4 for a hard winter).")
-    elective_rate: float = P(0.002, 0, 0.05, unit="probability per week",
+    elective_rate: float = P(0.0013, 0, 0.05, unit="probability per week",
                              help="Chance that a citizen at home joins the elective waiting list.")
     population_renewal_per_year: float = P(0.05, 0, 0.5, unit="share per year",
                                            help="Citizens who die or move away, replaced by newcomers with low need.")
@@ -117,14 +122,14 @@ class Params(BaseModel):
                                    help="General and acute beds available to the citizens.",
                                    source="101,259 general and acute beds (NHS England, 2018/19 Q1) for about 10.4m "
                                           "people aged 65+, who use about 62% of bed-days (NAO 2016)")
-    acute_los_weeks: float = P(1.3, 0.3, 8, unit="weeks",
+    acute_los_weeks: float = P(1.8, 0.3, 8, unit="weeks",
                                help="Mean acute length of stay until medically fit.",
                                source="older patients' mean stay 11.9 days (NAO 2016), less the delayed part")
-    elective_slots_per_1000: float = P(1.5, 0, 20, unit="procedures per week per 1,000 citizens",
+    elective_slots_per_1000: float = P(0.8, 0, 20, unit="procedures per week per 1,000 citizens",
                                        help="Elective admissions planned each week (each uses a bed for a week).")
-    step_down_places_per_1000: float = P(2.0, 0, 20, unit="places per 1,000 citizens",
+    step_down_places_per_1000: float = P(0.8, 0, 20, unit="places per 1,000 citizens",
                                          help="Community step-down (intermediate care) places.")
-    step_down_weeks: float = P(3.0, 1, 12, unit="weeks", help="Mean stay in step-down care.")
+    step_down_weeks: float = P(4.0, 1, 12, unit="weeks", help="Mean stay in step-down care.")
     care_home_places_per_1000: float = P(30.0, 0, 200, unit="places per 1,000 citizens",
                                          help="Care home places the council can buy.",
                                          source="about 410,000 care home residents in the UK (CMA 2017) for "
@@ -175,7 +180,7 @@ class Params(BaseModel):
                                          help="Extra leavers per year among staff at full stress.",
                                          source="social care turnover 30.8%/yr (Skills for Care 2019); "
                                                 "39.8% of NHS staff unwell from stress (NHS Staff Survey 2018)")
-    vacancy_weeks: float = P(10.0, 1, 52, unit="weeks", help="Mean time to fill a vacant post.")
+    vacancy_weeks: float = P(14.0, 1, 52, unit="weeks", help="Mean time to fill a vacant post.")
     assessment_hours: float = P(10.0, 0.5, 60, unit="staff hours per discharge",
                                 help="Cross-boundary staff hours (assessment, case conference, paperwork) to "
                                      "discharge one patient who needs support, at full trust.")
@@ -184,7 +189,7 @@ class Params(BaseModel):
     involvement_hours: float = P(6.0, 0.1, 20, unit="staff hours per citizen",
                                  help="Hours to involve one citizen early in designing their support or to hear "
                                       "them properly.")
-    contact_hours: float = P(2.0, 0.1, 20, unit="staff hours per citizen-week",
+    contact_hours: float = P(2.2, 0.1, 20, unit="staff hours per citizen-week",
                              help="Direct hours per week of preventive support for one citizen.")
     # ---- behaviour of people (psychological constants) --------------------------------------
     threat_rigidity: float = P(0.6, 0, 2, unit="defensiveness per unit of excess pressure", group="behaviour",

@@ -71,6 +71,8 @@ def make_citizens(n: int, m: int, initial_need: float, outsider_share: float,
         unmet=np.zeros(n, bool),
         voice_raised=np.zeros(n, bool),
         voice_heard=np.zeros(n, bool),
+        visit_plan=np.zeros(n),  # planned minutes per home-care visit of the client's package (0: none yet)
+        visit_minutes=np.zeros(n),  # minutes per visit delivered this week (0: no package)
         wellbeing=np.clip(1 - 0.8 * (health + care) / 2, 0, 1),
         satisfaction=np.full(n, 0.5),
         beliefs=beliefs,
@@ -87,12 +89,21 @@ def random_beliefs(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(-1, 2, size=(n, m), dtype=np.int8)
 
 
+# Staff of an organisation work in teams of this many posts; each team works with one counterpart
+# team in each partner organisation, so that whom a person meets across a boundary (and so how
+# often they meet the same person again) does not depend on the size of the place.
+TEAM_SIZE = 12
+
+
 def make_staff(org: np.ndarray, role: np.ndarray, m: int, rng: np.random.Generator) -> Table:
-    """Staff of a place, all posts filled at the start, attitudes set by the model afterwards."""
+    """Staff of a place (rows grouped by organisation), all posts filled at the start, attitudes
+    set by the model afterwards."""
     n = len(org)
+    first = np.searchsorted(org, org)  # the first row of each row's organisation (rows are grouped)
     return Table(
         n,
         org=org.astype(np.int16),
+        team=((np.arange(n) - first) // TEAM_SIZE).astype(np.int32),
         role=role.astype(np.int8),
         filled=np.ones(n, bool),
         vacant_until=np.zeros(n, np.int32),
@@ -100,6 +111,7 @@ def make_staff(org: np.ndarray, role: np.ndarray, m: int, rng: np.random.Generat
         defensiveness=np.zeros(n),
         mindset=np.zeros(n),
         agency=np.zeros(n),
+        openness=np.zeros(n),
         tenure=rng.integers(0, 520, n).astype(np.int32),
         # Fixed per person: whether the official way of working would listen to them at a given
         # learning breadth (u < breadth), so membership of the listened-to group is stable.

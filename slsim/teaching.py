@@ -106,10 +106,11 @@ def discharge(model, rng) -> tuple[int, int]:
     (``PATIENT_CHOICE_DELAY``) waits on a patient or family decision this week.
 
     **Places.** The rest, in queue order, go where their care need sends them, if there is room:
-    a care home (need 0.63 or more) while a place is free and affordable; step-down care (0.57 to
-    0.63) while a place is free, staying a number of weeks drawn at random (mean
-    ``step_down_weeks``); home with a care package (below 0.57) while the package's hours at the
-    visit floor fit in the council's spare hours (``model.home_care_headroom``, hours a week). The
+    a care home (need 0.62 or more) while a place is free and affordable; step-down care (0.55 to
+    0.62) while a place is free, staying a number of weeks drawn at random (mean
+    ``step_down_weeks``); home with a care package (below 0.55, or step-down patients once
+    step-down care is full: discharge to assess at home) while the package's hours at the visit
+    floor fit in the council's spare hours (``model.home_care_headroom``, hours a week). The
     first patient whose package does not fit stops that line: nobody behind them jumps ahead.
     A patient who leaves needs a new assessment if they are ever delayed again.
 
@@ -141,14 +142,15 @@ def discharge(model, rng) -> tuple[int, int]:
                 c.place[row] = CARE_HOME
                 c.waiting[row] = False  # electives are not done from care homes
                 left.append(row)
-        elif need >= STEP_DOWN_NEED:
+        elif need >= STEP_DOWN_NEED and step_down_free > 0:
             ready_for_step_down += 1
-            if step_down_free > 0:
-                step_down_free -= 1
-                c.place[row] = STEP_DOWN
-                c.leave_week[row] = model.week + rng.geometric(1 / p.step_down_weeks)
-                left.append(row)
+            step_down_free -= 1
+            c.place[row] = STEP_DOWN
+            c.leave_week[row] = model.week + rng.geometric(1 / p.step_down_weeks)
+            left.append(row)
         elif home_care_line_open:
+            # Home care, or (step-down care being full) discharge to assess at home.
+            ready_for_step_down += need >= STEP_DOWN_NEED
             hours = p.home_care_max_hours * need * p.visit_minutes_floor / p.visit_minutes_planned
             if hours_used + hours <= model.home_care_headroom:
                 hours_used += hours
@@ -157,6 +159,8 @@ def discharge(model, rng) -> tuple[int, int]:
                 left.append(row)
             else:
                 home_care_line_open = False
+        else:
+            ready_for_step_down += need >= STEP_DOWN_NEED
     model.home_care_headroom -= hours_used
     for row in left:
         c.assessed[row] = False

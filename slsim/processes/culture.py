@@ -1,5 +1,10 @@
 """Culture, the network of ties across boundaries, and the workforce (stress, turnover, vacancies).
 
+Leadership reaches people here, and only here, through what leaders themselves do: senior leaders
+hold the attitudes their style sets, and everyone else is pulled towards their organisation's
+norm, in which the leaders weigh half. Attitudes move a few per cent a week, so a new style takes
+months to reach the frontline, and only attitudes (never a leadership setting) reach time use.
+
 Rules (all staff at once, from this week's pressure and blame):
 
 * **Stress** moves 10% a week towards ``0.25 + 0.5 * excess pressure + 0.4 * blame exposure
@@ -7,12 +12,18 @@ Rules (all staff at once, from this week's pressure and blame):
 * **Defensiveness** (threat rigidity, Staw, Sandelands & Dutton 1981) moves 10% a week towards
   ``0.25 + threat_rigidity * (excess pressure + 0.3 * stress) + 0.6 * blame exposure
   - 0.25 * psychological safety``.
-* **Systems mindset** moves 5% a week towards ``0.2 + 0.4 * shared_ambition + 0.4 * ties
-  - 0.15 * defensiveness``, where ties is the person's summed tie strength across boundaries / 2
-  (at most 1): working with people in other organisations changes how you see the system.
-* **Agency** (acting rather than waiting for instruction) moves 10% a week towards
+* **Systems mindset** moves 5% a week towards ``0.2 + 0.4 * ties - 0.15 * defensiveness``, where
+  ties is the person's summed tie strength across boundaries / 2 (at most 1): working with people
+  in other organisations changes how you see the system. A senior leader's target is instead
+  ``0.15 + 0.6 * shared_ambition + 0.25 * ties - 0.15 * defensiveness``: leaders who hold a shared
+  ambition for the place see it whole first.
+* **Agency** (acting rather than waiting for instruction) moves 5% a week towards
   ``0.2 + 0.5 * ceding * (1 - defensiveness) + 0.3 * psychological safety + initiative``, where
-  initiative is a fixed personal trait drawn from Normal(0, 0.15).
+  ceding is how much leaders actually delegate and initiative a fixed personal trait drawn from
+  Normal(0, 0.15): people take up decisions handed to them only as fast as they trust it.
+* **Openness to citizens** (involving people in designing their support rather than consulting
+  them late) moves 5% a week towards 0.1 (habit); a senior leader's towards
+  ``citizen_involvement`` (what leaders ask for and do themselves).
 * **Peers and leaders.** Each attitude is then pulled by ``peer_influence`` towards the
   organisation's norm: half the mean of its staff, half the mean of its senior leaders (leaders
   set the norm).
@@ -25,7 +36,7 @@ Rules (all staff at once, from this week's pressure and blame):
   Care (2019) reports. The post stays vacant for an exponential time
   with mean ``vacancy_weeks``, twice that while the organisation is in a recruitment freeze
   (running deficit over four weeks of budget).
-* **Newcomers** take the organisation's current norms (defensiveness, mindset, agency), so culture
+* **Newcomers** take the organisation's current norms (defensiveness, mindset, agency, openness), so culture
   persists through high turnover (Harrison & Carroll 1991); they bring fresh, random beliefs.
 """
 
@@ -46,6 +57,11 @@ TALLIES = ("staff_turnover_rate", "social_care_turnover_rate", "social_care_vaca
 TURNOVER_WINDOW = 13
 
 
+def _attitudes(s):  # noqa: N802 - reads as the constant list it is
+    """The attitudes that peers and leaders pull towards the organisation's norm."""
+    return (s.defensiveness, s.mindset, s.agency, s.openness)
+
+
 def init(model) -> None:
     """The same starting attitudes in every scenario: the place as it is today; the last 13
     weeks' leavers start at the rate those attitudes imply."""
@@ -56,6 +72,7 @@ def init(model) -> None:
     s.mindset[:] = rng.beta(3.5, 6.5, n)
     s.agency[:] = rng.beta(4.5, 5.5, n)
     s.stress[:] = rng.beta(3, 7, n)
+    s.openness[:] = rng.beta(2, 8, n)
     p = model.params
     expected = (p.base_turnover_per_year * TURNOVER_FACTOR[s.org] + p.burnout_turnover_per_year * s.stress ** 2) / 52
     k = len(model.organisations)
@@ -85,13 +102,16 @@ def step(model) -> None:
     s.stress += 0.1 * (np.clip(0.25 + 0.5 * excess + 0.4 * expo + 0.3 * s.time[:, DEFENSIVE], 0, 1) - s.stress)
     d_target = 0.25 + p.threat_rigidity * (excess + 0.3 * s.stress) + 0.6 * expo - 0.25 * safety
     s.defensiveness += 0.1 * (np.clip(d_target, 0, 1) - s.defensiveness)
-    ties = tie_sum(model)
-    m_target = 0.2 + 0.4 * st["shared_ambition"][org] + 0.4 * np.minimum(1, ties / 2) - 0.15 * s.defensiveness
+    ties = np.minimum(1, tie_sum(model) / 2)
+    senior = s.role == SENIOR
+    m_target = np.where(senior, 0.15 + 0.6 * st["shared_ambition"][org] + 0.25 * ties,
+                        0.2 + 0.4 * ties) - 0.15 * s.defensiveness
     s.mindset += 0.05 * (np.clip(m_target, 0, 1) - s.mindset)
     a_target = 0.2 + 0.5 * st["ceding"][org] * (1 - s.defensiveness) + 0.3 * safety + s.initiative
-    s.agency += 0.1 * (np.clip(a_target, 0, 1) - s.agency)
-    senior = s.role == SENIOR
-    for col in (s.defensiveness, s.mindset, s.agency):
+    s.agency += 0.05 * (np.clip(a_target, 0, 1) - s.agency)
+    o_target = np.where(senior, st["citizen_involvement"][org], 0.1)
+    s.openness += 0.05 * (o_target - s.openness)
+    for col in _attitudes(s):
         norm = _org_norm(col, org, s.filled, senior, k)
         col += p.peer_influence * (norm[org] - col)
         np.clip(col, 0, 1, out=col)
@@ -117,7 +137,7 @@ def step(model) -> None:
     refill = ~s.filled & ~leave & (s.vacant_until <= week)
     n_refill = int(refill.sum())
     if n_refill:
-        for col in (s.defensiveness, s.mindset, s.agency):
+        for col in _attitudes(s):
             norm = _org_norm(col, org, s.filled, senior, k)
             col[refill] = norm[org[refill]]
         s.stress[refill] = 0.2

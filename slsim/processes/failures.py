@@ -3,16 +3,21 @@
 Rules (per organisation, then per pair of organisations):
 
 * **Incidents happen** (errors, harm): Poisson with mean
-  ``incident_rate * filled posts * (0.5 + pressure) * (1.5 - practice)``. Pressure and a poor
-  official way of working make more.
+  ``incident_rate * filled posts * (0.5 + pressure) * (1.5 - practice) * (1 + shortfall)``, where
+  shortfall is how far the hospital's direct care hours fall short of what its occupied beds need
+  (acute only, see hospital flow). Pressure, thin staffing and a poor official way of working make
+  more.
 * **Some are reported**: each with probability ``0.2 + 0.7 * psychological safety``. Actual and
   reported incidents are separate quantities (Edmondson 1996: better-led units report more).
-* **Delays are a visible failure**: when delayed transfers exceed 3.5% of beds (the 2017/18
-  mandate level), the hospital's leaders face one more failure that week, caused at the boundary.
+* **Delays are a visible failure**: each delayed transfer above 3.5% of beds (the 2017/18 mandate
+  level) is escalated to the hospital's leaders as a failure with probability 0.3 a week (a
+  Poisson number of delay failures with mean 0.3 x the excess), caused at the boundary. The count
+  grows with the size of the place, as incidents do, so a large place and a small one see the
+  same number of failures per bed.
 * **Leaders respond** to each reported failure: with probability ``blame_response`` by blame,
   otherwise by a joint review. Four in ten incidents arise at a boundary; blame for those falls
   on a partner organisation (drawn by the care pathway), the rest on an individual in the
-  organisation itself. The delay failure always arises at the boundary: the hospital's leaders
+  organisation itself. A delay failure always arises at the boundary: the hospital's leaders
   blame, or review it with, social care or community health (drawn by the pathway's weights).
 * **Blame** raises the blamed organisation's blame exposure ``1 - exp(-x)``, where x is the
   recent rate of blame events it received (80% carried from week to week) times 30 (the team
@@ -22,8 +27,9 @@ Rules (per organisation, then per pair of organisations):
 * **Joint review** turns a failure into learning: with probability 0.3 the organisation's way of
   working corrects one dimension it had wrong; a joint review across a boundary is itself a small
   win (``trust_build``).
-* **Psychological safety** moves 5% a week towards ``0.8 * (1 - blame climate) + 0.2 * ceding``,
-  where the blame climate is the recent share of failures met with blame (10% a week).
+* **Psychological safety** moves 3% a week towards ``0.1 + 0.8 * (1 - blame climate)``, where the
+  blame climate is the recent share of failures met with blame (10% a week): people learn whether
+  it is safe to speak up from how failures are met (Edmondson 1999), over months.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from ..place import DISCHARGE_PARTNERS, DISCHARGE_WEIGHT_SOCIAL, DTOC_TARGET, OR
 from .shared import build_trust
 
 OWNS = ()
-READS = ("delayed_now", "trust", "reality")
+READS = ("delayed_now", "trust", "reality", "acute_shortfall")
 WRITES = ("trust",)  # blame collapses trust across the boundary; joint reviews build it
 TALLIES = ("incidents_actual", "incidents_reported", "blame_events", "joint_reviews")
 
@@ -44,6 +50,7 @@ def init(model) -> None:
     are columns of the organisations' table."""
 
 BOUNDARY_SHARE = 0.4  # share of incidents that arise at a boundary (modelling assumption)
+DELAY_ESCALATION = 0.1  # chance a week that one delayed transfer above the target reaches leaders
 
 
 def step(model) -> None:
@@ -53,9 +60,11 @@ def step(model) -> None:
     k = len(ORG_KINDS)
     s = model.staff
     filled = np.bincount(s.org[s.filled], minlength=k).astype(float)
-    actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice))
+    staffing = np.ones(k)
+    staffing[Org.ACUTE] += model.acute_shortfall
+    actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice) * staffing)
     reported = rng.binomial(actual, 0.2 + 0.7 * orgs.psych_safety)
-    dtoc_failure = model.delayed_now > DTOC_TARGET * model.beds
+    n_dtoc = int(rng.poisson(DELAY_ESCALATION * max(0.0, model.delayed_now - DTOC_TARGET * model.beds)))
     blame = rng.binomial(reported, model.style["blame_response"])
     boundary = rng.binomial(blame, BOUNDARY_SHARE)
     individual = blame - boundary
@@ -63,18 +72,19 @@ def step(model) -> None:
     boundary_reviews = rng.binomial(reviews, BOUNDARY_SHARE)
     # The delay failure is the hospital's, and always a boundary one: blamed on, or reviewed with,
     # social care or community health (the discharge partners, by the care pathway's weights).
-    dtoc_partner = DISCHARGE_PARTNERS[int(rng.random() < DISCHARGE_WEIGHT_SOCIAL)]
-    dtoc_blamed = dtoc_failure and rng.random() < model.style["blame_response"][Org.ACUTE]
+    to_social = rng.binomial(n_dtoc, DISCHARGE_WEIGHT_SOCIAL)
+    dtoc_with = np.array([n_dtoc - to_social, to_social])  # with community health, with social care
+    dtoc_blamed = rng.binomial(dtoc_with, model.style["blame_response"][Org.ACUTE])
+    dtoc_reviewed = dtoc_with - dtoc_blamed
     failures_ = reported.copy()
-    failures_[Org.ACUTE] += int(dtoc_failure)
-    blame[Org.ACUTE] += int(dtoc_blamed)
-    reviews[Org.ACUTE] += int(dtoc_failure and not dtoc_blamed)
+    failures_[Org.ACUTE] += n_dtoc
+    blame[Org.ACUTE] += dtoc_blamed.sum()
+    reviews[Org.ACUTE] += dtoc_reviewed.sum()
     received = individual.astype(float).copy()
     pair_blame = np.zeros((k, k))
     for o in np.flatnonzero(boundary):
         pair_blame[o] += rng.multinomial(boundary[o], PARTNERS[o])
-    if dtoc_blamed:
-        pair_blame[Org.ACUTE, dtoc_partner] += 1
+    pair_blame[Org.ACUTE, list(DISCHARGE_PARTNERS)] += dtoc_blamed
     received += pair_blame.sum(axis=0)
     posts = orgs.posts
     pair_posts = posts[:, None] + posts[None, :]
@@ -100,17 +110,16 @@ def step(model) -> None:
     pair_review = np.zeros((k, k))
     for o in np.flatnonzero(boundary_reviews):
         pair_review[o] += rng.multinomial(boundary_reviews[o], PARTNERS[o])
-    if dtoc_failure and not dtoc_blamed:
-        pair_review[Org.ACUTE, dtoc_partner] += 1
+    pair_review[Org.ACUTE, list(DISCHARGE_PARTNERS)] += dtoc_reviewed
     sym_r = pair_review + pair_review.T
     model.trust[:] = build_trust(model.trust, p.trust_build, sym_r * 10 / np.maximum(pair_posts, 1))
     share_blamed = np.where(failures_ > 0, blame / np.maximum(failures_, 1), orgs.blame_climate)
     orgs.blame_climate = 0.9 * orgs.blame_climate + 0.1 * share_blamed
-    target = 0.8 * (1 - orgs.blame_climate) + 0.2 * model.style["ceding"]
-    orgs.psych_safety += 0.05 * (target - orgs.psych_safety)
+    target = 0.1 + 0.8 * (1 - orgs.blame_climate)
+    orgs.psych_safety += 0.03 * (target - orgs.psych_safety)
     for o, q in zip(*np.nonzero(pair_blame)):
         n_ev = int(pair_blame[o, q])
-        why = "delayed discharges" if (o == 0 and dtoc_failure) else "a failure at the boundary"
+        why = "delayed discharges" if (o == Org.ACUTE and dtoc_blamed.sum()) else "a failure at the boundary"
         model.log("blame", ORG_KINDS[o],
                   f"{ORG_LABELS[ORG_KINDS[o]]} leaders blamed {ORG_LABELS[ORG_KINDS[q]].lower()} for {why}"
                   f"{f' ({n_ev} times)' if n_ev > 1 else ''}; trust between them fell to {model.trust[o, q]:.2f}")

@@ -2,14 +2,22 @@
 
 Rules (all clients at once):
 
-* **Supply.** Hours the council can buy this week (social care budget left after its staff and
-  care home fees, divided by ``home_care_price``; plus the pool when ``pooled_budget`` is on),
-  times the share of social care posts filled: care workers come from the same labour market, so
-  vacancies cut delivered hours.
+* **Supply.** The smaller of two: the hours the council can buy this week (social care budget
+  left after its staff and care home fees, divided by ``home_care_price``; plus the pool when
+  ``pooled_budget`` is on), and the hours the care workforce can give. The social care staff are
+  that workforce: their direct care hours this week, less those on formal discharge work, times
+  the home-care hours one direct hour stands for (set when the place opens so that the workforce
+  could give 20% more than the council then bought). So vacancies, and every hour care staff
+  spend across boundaries or with citizens instead, cut the care delivered that week.
 * **Demand.** A client with care need ``x`` is assessed to need ``home_care_max_hours * x`` hours a
-  week, delivered in visits of ``visit_minutes_planned``.
-* **Visits shorten first.** Minutes per visit = planned minutes x min(1, supply / demand). A visit
-  shorter than 60% of planned leaves the client's need partly unmet.
+  week. Each package has its own planned visit length, set when it starts:
+  ``visit_minutes_planned * commissioned * (0.6 + 0.8 * x)`` times a lognormal spread (sd 0.5 on
+  the log scale), between ``visit_minutes_floor`` and 60 minutes: some tasks (a medication prompt)
+  are commissioned short, personal care longer.
+* **Visits shorten first.** Each client's minutes per visit = their planned minutes x min(1,
+  supply / demand), never below the floor. A visit shorter than 60% of its plan leaves the
+  client's need partly unmet. The share of visits at the floor is reported (UNISON 2014: 74% of
+  councils commissioned 15-minute visits, which were 14% of visits where used).
 * **Then eligibility tightens.** When visits would fall below ``visit_minutes_floor``, visits stay
   at the floor and the council raises its eligibility line by 0.01 a week; clients below the new
   line lose their package, lowest need first, up to as many as it would take for demand at the
@@ -17,15 +25,16 @@ Rules (all clients at once):
   then stay at the floor and the line keeps rising week by week). With slack
   (demand under 90% of supply) the line falls by 0.005 a week, to no lower than 0.3.
 * **New clients.** Citizens at home above the line with no package get one, highest need first,
-  while demand at the *commissioned* visit length still fits. The council commissions the planned
+  while demand at the *commissioned* visit length still fits in 95% of supply: the council keeps
+  5% back for hospital discharges (discharge first). The council commissions the planned
   length times its social care budget over its opening budget (between the floor and the planned
-  length): when money is cut, it buys shorter visits (15-minute visits were commissioned by 74% of
-  councils, UNISON FOI 2014). Hospital discharges, by contrast, may squeeze visits down to the
-  floor (``model.home_care_headroom``, used by next week's discharges).
+  length): when money is cut, it buys shorter visits. Hospital discharges, by contrast, may
+  squeeze everyone's visits to 80% of their plan (``model.home_care_headroom``, the spare hours
+  next week's discharges can use).
 * **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.
 * **Reporting.** With no clients at all there are no visits to measure, and the visit length
-  reported repeats last week's.
+  and share of short visits reported repeat last week's.
 * **Recovery and fit.** Packages end when care need falls below 0.25. Support designed with the
   client (involved early) fits better: their care need falls by 0.003 a week.
 """
@@ -35,13 +44,26 @@ from __future__ import annotations
 import numpy as np
 
 from ..place import Org
-from ..population import CARE_HOME, HOME
-from .shared import CARE_HOME_NEED, ELIGIBILITY_START
+from ..population import CARE_HOME, DIRECT, HOME
+from .shared import CARE_HOME_NEED, DIRECT_PLANNED, ELIGIBILITY_START
 
-OWNS = ("elig_threshold", "home_care_headroom", "home_care_delivered", "visit_minutes")
-READS = ("home_care_budget_hours", "care_home_affordable", "step_down_pressure")
+OWNS = ("elig_threshold", "home_care_headroom", "home_care_delivered", "visit_minutes", "short_visits",
+        "care_hours_per_direct_hour")
+READS = ("home_care_budget_hours", "care_home_affordable", "step_down_pressure", "org_hours",
+         "formal_discharge_hours")
 WRITES = ("care_home_affordable",)  # moves into care homes use up the places the council can afford
-TALLIES = ("home_care_minutes_per_visit", "home_care_clients", "eligibility_threshold")
+TALLIES = ("home_care_minutes_per_visit", "home_care_clients", "eligibility_threshold", "short_visit_share")
+
+WORKFORCE_SLACK = 1.2  # the care workforce could give 20% more than the council bought at opening
+PLAN_SPREAD = 0.5  # sd of the log of a package's planned visit length (modelling assumption)
+LONGEST_VISIT = 60.0  # minutes
+# Discharges home may squeeze everyone's visits to this share of their plan, no further: the spare
+# hours next week's discharges can use (modelling assumption).
+DISCHARGE_SQUEEZE = 0.95
+# Share of the hours it can deliver that the council keeps back from new community clients for
+# hospital discharges (discharge first, as councils did under the Better Care Fund's delay
+# targets; modelling assumption for its size).
+DISCHARGE_RESERVE = 0.05
 
 
 def init(model) -> None:
@@ -50,14 +72,20 @@ def init(model) -> None:
     model.home_care_headroom = 0.0  # spare hours at the visit floor for next week's discharges
     model.home_care_delivered = 0.0  # hours delivered this week (paid for by money)
     model.visit_minutes = None  # last week's minutes per visit (None before the first week)
+    model.short_visits = 0.0  # last week's share of visits at the floor
+    p = model.params
+    c = model.citizens
+    opening_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
+    direct = model.orgs.posts[Org.SOCIAL_CARE] * p.hours_per_week * DIRECT_PLANNED
+    model.care_hours_per_direct_hour = WORKFORCE_SLACK * opening_hours / max(direct, 1e-9)
 
 
 def supply_hours(model) -> float:
-    """Home-care hours deliverable this week (see module rules)."""
-    s = model.staff
-    sc = s.org == Org.SOCIAL_CARE
-    filled_share = s.filled[sc].mean() if sc.any() else 1.0
-    return max(0.0, model.home_care_budget_hours) * filled_share
+    """Home-care hours deliverable this week: what the council can buy, within what the care
+    workforce can give (see module rules)."""
+    direct = model.org_hours[Org.SOCIAL_CARE, DIRECT] - model.formal_discharge_hours[Org.SOCIAL_CARE]
+    workforce = max(0.0, direct) * model.care_hours_per_direct_hour
+    return min(max(0.0, model.home_care_budget_hours), workforce)
 
 
 def commissioned_ratio(model) -> float:
@@ -109,26 +137,37 @@ def step(model) -> None:
     commissioned = commissioned_ratio(model)
     total = p.home_care_max_hours * c.care_need[c.home_care].sum() * commissioned
     cand = np.flatnonzero(home & ~c.home_care & (c.care_need > model.elig_threshold))
-    if len(cand) and total < supply:
+    open_to_new = supply * (1 - DISCHARGE_RESERVE)
+    if len(cand) and total < open_to_new:
         cand = cand[np.argsort(-c.care_need[cand], kind="stable")]
-        room = (supply - total) / commissioned
+        room = (open_to_new - total) / commissioned
         n_new = int(np.searchsorted(np.cumsum(p.home_care_max_hours * c.care_need[cand]), room, side="right"))
         c.home_care[cand[:n_new]] = True
     clients = np.flatnonzero(c.home_care)
+    new = clients[c.visit_plan[clients] == 0]
+    if len(new):
+        spread = np.exp(model.streams["home_care"].normal(0, PLAN_SPREAD, len(new)))
+        plan = p.visit_minutes_planned * commissioned * (0.6 + 0.8 * c.care_need[new]) * spread
+        c.visit_plan[new] = np.clip(plan, p.visit_minutes_floor, LONGEST_VISIT)
+    c.visit_plan[~c.home_care] = 0.0
     demand = p.home_care_max_hours * c.care_need[clients]
     total = demand.sum()
     ratio = min(1.0, supply / total) if total > 0 else 1.0
+    c.visit_minutes[:] = 0.0
     if total > 0:
-        minutes = max(p.visit_minutes_floor, p.visit_minutes_planned * ratio)
-    else:  # no clients, no visits to measure: repeat last week's figure
+        minutes_each = np.maximum(p.visit_minutes_floor, c.visit_plan[clients] * ratio)
+        c.visit_minutes[clients] = minutes_each
+        c.unmet[clients[minutes_each < 0.6 * c.visit_plan[clients]]] = True
+        minutes = float(minutes_each.mean())
+        model.short_visits = float((minutes_each <= p.visit_minutes_floor + 1e-9).mean())
+    else:  # no clients, no visits to measure: repeat last week's figures
         minutes = p.visit_minutes_planned if model.visit_minutes is None else model.visit_minutes
-    if minutes < 0.6 * p.visit_minutes_planned:
-        c.unmet[clients] = True
-    model.home_care_headroom = max(0.0, supply - total * floor_ratio)
+    model.home_care_headroom = max(0.0, supply - total * DISCHARGE_SQUEEZE)
     model.orgs.pressure[Org.SOCIAL_CARE] = total / max(supply, 1e-9) if total > 0 else 0.5
     model.orgs.pressure[Org.COMMUNITY] = 0.5 * model.step_down_pressure + 0.5 * model.orgs.pressure[Org.PRIMARY_CARE]
     model.visit_minutes = minutes
     model.home_care_delivered = min(supply, total)
     model.w["home_care_minutes_per_visit"] = minutes
+    model.w["short_visit_share"] = model.short_visits
     model.w["home_care_clients"] = len(clients)
     model.w["eligibility_threshold"] = model.elig_threshold

@@ -6,18 +6,25 @@ Rules (all staff at once):
   number of joint pieces of work, each four hours long.
 * Each piece is with a partner organisation drawn from :data:`PARTNERS` (the care pathway:
   the hospital works mostly with social care and community health, primary care with community
-  health and the voluntary sector, ...) and a random filled post there.
+  health and the voluntary sector, ...) and a random post of the person's counterpart team there:
+  staff work in teams of 12, and each team works with one team in each partner organisation
+  (teams matched in proportion to the organisations' sizes), so people meet the same few people
+  again whatever the size of the place. A vacant post offers no one that week.
 * A piece succeeds (a "small win", Vangen & Huxham 2003) with probability
   ``0.2 + 0.5 * trust(o, p) + 0.3 * tie(i, j)``: trust between the two organisations and an existing
   tie between the two people both help.
-* Successful hours between the hospital and social care or community health become discharge
-  assessments (``assessment_hours`` each, fewer once pilots such as trusted assessors are scaled).
-  Besides this joint channel there is always the formal one: 1.5% of social care's and community
-  health's direct hours go to hospital discharge teams working by referral and hand-off, which
-  takes twice the hours per assessment. When delays run above the national target (3.5% of
-  beds), managers escalate and divert more direct time there: the formal share is multiplied by
-  last week's delayed transfers over the target number, at least 1 and at most 3 times;
-  the other successful hours become joined-up support for citizens with complex needs
+* **Discharge assessments** come from two channels. The formal one does most of the work: 3% of
+  social care's and community health's direct hours go to hospital discharge teams working by
+  referral and hand-off. Each assessment takes ``assessment_hours * (1 + (1 - trust))`` there,
+  where trust is between the hospital and that partner: where the two sides trust each other,
+  fewer forms are redone, fewer cases bounce back and assessments are accepted across the
+  boundary (trusted assessors). When delays run above the national target (3.5% of beds),
+  managers escalate and divert more direct time there: the formal share is multiplied by last
+  week's delayed transfers over the target number, at least 1 and at most 3 times; those hours
+  are taken from direct care (in social care, from home care). The joint channel adds successful
+  joint hours between the hospital and social care or community health, ``assessment_hours`` each.
+  Scaled pilots (trusted assessors, discharge to assess) cut the hours of both.
+* The other successful joint hours become joined-up support for citizens with complex needs
   (``joint_case_hours`` per citizen-week).
 * Small wins build trust: each win per 10 posts of the pair closes ``trust_build`` of the gap to 1
   (``trust = 1 - (1 - trust) * (1 - trust_build) ** n``, so trust never passes 1), and each win
@@ -28,17 +35,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..place import COMMUNITY_FACING, DISCHARGE_PAIRS, DTOC_TARGET, LINKED, PARTNERS, Org
-from ..population import CROSS, DIRECT
+from ..place import COMMUNITY_FACING, DISCHARGE_PAIRS, DTOC_TARGET, LINKED, ORG_KINDS, PARTNERS, Org
+from ..population import CROSS, DIRECT, TEAM_SIZE
 from .shared import add_ties, build_trust, tie_strength
 
-OWNS = ("trust", "tie_keys", "tie_w", "discharge_capacity", "joint_case_capacity")
+OWNS = ("trust", "tie_keys", "tie_w", "discharge_capacity", "joint_case_capacity", "formal_discharge_hours")
 READS = ("org_hours", "delayed_now")
 WRITES = ()
 TALLIES = ("joint_work_wins",)
 
 EPISODE_HOURS = 4.0
-FORMAL_DISCHARGE_SHARE = 0.015
+FORMAL_DISCHARGE_SHARE = 0.013  # modelling assumption, set so the default place's delays are near England's
+DISCHARGE_TEAMS = [Org.COMMUNITY, Org.SOCIAL_CARE]
+# Share of the hospital's successful joint hours with social care and community health that go to
+# discharges; the rest join up care for people at home (modelling assumption).
+JOINT_DISCHARGE_SHARE = 0.2
+HANDOFF = 1.5  # extra share of an assessment's hours per unit of distrust (modelling assumption)
 _CUM = PARTNERS.cumsum(axis=1)
 
 
@@ -51,13 +63,39 @@ def init(model) -> None:
     model.tie_w = np.zeros(0)
     model.discharge_capacity = 0.0
     model.joint_case_capacity = 0.0
+    model.formal_discharge_hours = np.zeros(len(ORG_KINDS))  # direct hours on formal discharge work
     s = model.staff
     rng = model.streams["joint_work"]
     n0 = max(1, s.n // 10)
     i = rng.integers(0, s.n, n0)
-    j = rng.integers(0, s.n, n0)
-    keep = s.org[i] != s.org[j]
-    add_ties(model, i[keep], j[keep], 0.3)
+    partner = _partner_of(s.org[i].astype(np.intp), rng)
+    j, has = _counterparts(model, i, partner, rng.random(n0), filled_only=False)
+    add_ties(model, i[has], j[has], 0.3)
+
+
+def _partner_of(o: np.ndarray, rng) -> np.ndarray:
+    """A partner organisation for each of ``o``, drawn by the care pathway's weights."""
+    return np.minimum((rng.random(len(o))[:, None] > _CUM[o]).sum(axis=1), len(ORG_KINDS) - 1)
+
+
+def _counterparts(model, who: np.ndarray, partner: np.ndarray, u: np.ndarray,
+                  filled_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """A post of each person's counterpart team in the partner organisation (rows are grouped by
+    organisation, teams of TEAM_SIZE consecutive rows); and whether it offers anyone (filled)."""
+    s = model.staff
+    k = len(ORG_KINDS)
+    size = np.bincount(s.org, minlength=k)
+    first = np.concatenate([[0], np.cumsum(size)[:-1]])
+    teams = -(-size // TEAM_SIZE)
+    o = s.org[who].astype(np.intp)
+    team = (s.team[who].astype(np.int64) * teams[partner]) // np.maximum(teams[o], 1)
+    start = first[partner] + team * TEAM_SIZE
+    width = np.minimum(TEAM_SIZE, size[partner] - team * TEAM_SIZE)
+    mate = start + np.floor(u * width).astype(np.intp)
+    has = width > 0
+    if filled_only:
+        has &= s.filled[np.where(has, mate, 0)]
+    return mate, has
 
 
 def step(model) -> None:
@@ -69,18 +107,8 @@ def step(model) -> None:
     n_ep = rng.poisson(cross_hours / EPISODE_HOURS)
     who = np.repeat(np.arange(s.n), n_ep)
     o = s.org[who].astype(np.intp)
-    partner = (rng.random(len(who))[:, None] > _CUM[o]).sum(axis=1)
-    partner = np.minimum(partner, k - 1)
-    # A random filled post in the partner organisation (rows grouped by organisation).
-    filled_rows = np.flatnonzero(s.filled)
-    by_org = filled_rows[np.argsort(s.org[filled_rows], kind="stable")]
-    counts = np.bincount(s.org[filled_rows], minlength=k)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    u = rng.random(len(who))
-    has = counts[partner] > 0  # a partner organisation with every post vacant offers no one
-    mate = np.full(len(who), -1, np.intp)
-    pick = starts[partner[has]] + np.floor(u[has] * counts[partner[has]]).astype(np.intp)
-    mate[has] = by_org[pick]
+    partner = _partner_of(o, rng)
+    mate, has = _counterparts(model, who, partner, rng.random(len(who)))
     tie = np.zeros(len(who))
     tie[has] = tie_strength(model, who[has], mate[has])
     p_win = 0.2 + 0.5 * model.trust[o, partner] + 0.3 * tie
@@ -89,15 +117,20 @@ def step(model) -> None:
     np.add.at(wins, (o[win], partner[win]), 1.0)
     wins = wins + wins.T
     imp = model.orgs.improvement
-    discharge_hours = (wins * DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
-    case_hours = (wins * ~DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
-    # Scaled pilots (e.g. trusted assessors) cut the hours an assessment takes.
+    discharge_hours = JOINT_DISCHARGE_SHARE * (wins * DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
+    case_hours = ((wins * ~DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
+                  + (1 - JOINT_DISCHARGE_SHARE) * (wins * DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS)
     target = DTOC_TARGET * model.beds
     # delayed_now still holds last week's count: the hospital runs later in the week.
     escalation = min(3.0, max(1.0, model.delayed_now / target))
-    formal_hours = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[[Org.COMMUNITY, Org.SOCIAL_CARE], DIRECT].sum()
+    formal = np.zeros(k)
+    formal[DISCHARGE_TEAMS] = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[DISCHARGE_TEAMS, DIRECT]
+    model.formal_discharge_hours = formal
+    friction = 1 + HANDOFF * (1 - model.trust[Org.ACUTE, DISCHARGE_TEAMS])
+    # Scaled pilots (e.g. trusted assessors) cut the hours an assessment takes.
     improvement = (imp[Org.ACUTE] + imp[Org.SOCIAL_CARE]) / 2
-    model.discharge_capacity = (discharge_hours + formal_hours / 2) * (1 + improvement) / p.assessment_hours
+    model.discharge_capacity = ((discharge_hours + (formal[DISCHARGE_TEAMS] / friction).sum())
+                                * (1 + improvement) / p.assessment_hours)
     model.joint_case_capacity = case_hours * (1 + imp[COMMUNITY_FACING].mean()) / p.joint_case_hours
     posts = model.orgs.posts
     pair_posts = posts[:, None] + posts[None, :]

@@ -10,7 +10,9 @@ and each organisation's official way of working (its "code") holds a belief on e
 * **Code learning** (rate ``code_learning_rate``, March's p2): the code looks at the people it
   listens to who know more than it does (the "superior group"). On each dimension where their
   majority belief differs from the code, the code adopts it with probability ``1 - (1 - p2)**k``,
-  where k is how many more of them hold the majority belief than hold the code's. Who the code
+  where k is how many more of them hold the majority belief than hold the code's, counted per 50
+  people listened to (March's organisation had 50), so the code's pace does not depend on the
+  size of the organisation. Who the code
   listens to is set by ``learning_breadth``: senior leaders always; any other staff member whose
   fixed draw is below the breadth; and, in proportion to the breadth, the citizens this
   organisation involved this week (lived experience).
@@ -19,7 +21,9 @@ and each organisation's official way of working (its "code") holds a belief on e
   work better, incidents rarer.
 
 **Pilots.** Each week an organisation starts a pilot with probability
-``experimentation * min(1, improvement hours / 40) * (0.5 + 0.5 * psychological safety)``.
+``experimentation * min(1, improvement hours per filled post / 1.5) * (0.5 + 0.5 * psychological
+safety)``: pilots need people with time to run them, counted per post so that a large
+organisation and a small one with the same habits pilot alike.
 A pilot's true effect is drawn from Normal(0.03, 0.05) (uncertain, sometimes harmful); after 8
 weeks its measured effect (true + Normal(0, 0.02)) is judged against a promise of 0.05: it is
 scaled if the measured effect is at least ``0.05 * (1 - partial_gain_acceptance)`` and above 0
@@ -46,6 +50,7 @@ WRITES = ()
 TALLIES = ("practice", "experiments_started", "experiments_scaled", "blame_events")  # adds failed pilots' blame
 
 PILOT_WEEKS = 8
+MARCH_GROUP = 50  # the size of March's (1991) organisation
 PROMISE = 0.05
 PILOT_NAMES = {
     "acute": ("a trusted assessor", "discharge to assess", "a frailty unit"),
@@ -92,7 +97,11 @@ def step(model) -> None:
         if n_cit:
             pick = rng.choice(involved, min(n_cit, len(involved)), replace=False)
             group = np.concatenate([group, model.citizens.beliefs[pick]])
-        model.rules.learn_code(orgs.code[o], group, reality, p.code_learning_rate, rng)
+        # March's code learns from a group of 50; counting votes per 50 listened people keeps the
+        # code's pace the same in a large organisation and a small one (k votes of n act as
+        # k * 50 / n, i.e. p2 becomes 1 - (1 - p2) ** (50 / n)).
+        p2 = 1 - (1 - p.code_learning_rate) ** (MARCH_GROUP / max(len(group), 1))
+        model.rules.learn_code(orgs.code[o], group, reality, p2, rng)
     flip = rng.random(len(reality)) < p.turbulence
     reality[flip] = -reality[flip]
     orgs.practice[:] = knowledge(orgs.code, reality)
@@ -105,7 +114,9 @@ def _pilots(model, rng) -> None:
     week = model.week
     k = len(ORG_KINDS)
     imp_hours = model.org_hours[:, IMPROVE]
-    p_start = model.style["experimentation"] * np.minimum(1, imp_hours / 40) * (0.5 + 0.5 * orgs.psych_safety)
+    filled = np.bincount(model.staff.org[model.staff.filled], minlength=k)
+    per_post = imp_hours / np.maximum(filled, 1)
+    p_start = model.style["experimentation"] * np.minimum(1, per_post / 1.5) * (0.5 + 0.5 * orgs.psych_safety)
     start = rng.random(k) < p_start
     effects = rng.normal(0.03, 0.05, k)
     names = rng.integers(0, 3, k)

@@ -3,8 +3,11 @@
 Rules, in order, each over all citizens at once:
 
 1. **Drift.** Each citizen has a frailty level for health and for care that rises by
-   ``need_growth_per_year / 52`` a week (ageing). Needs fluctuate around it: each week they move
-   5% of the way back to frailty, plus noise (sd 0.015: episodes of illness and recovery). A
+   ``(0.004 + need_growth_per_year) / 52`` a week: 0.004 a year is each person's ageing, which
+   renewal (below) balances, so a place with no demand growth keeps its level of need;
+   ``need_growth_per_year`` is the place's demand growth on top (an ageing population). Needs
+   fluctuate around it: each week they move 5% of the way back to frailty, plus noise (sd 0.015:
+   episodes of illness and recovery). A
    citizen whose need went unmet last week deteriorates: ``+ unmet_deterioration`` on health need
    and ``0.7 *`` that on care need, a fifth of which stays in their frailty.
 2. **Renewal.** Citizens at home move away or die with weekly probability
@@ -31,7 +34,7 @@ Rules, in order, each over all citizens at once:
    (``involvement_hours`` each): that many supported citizens, by the same access weights, become
    involved. Involvement lapses with probability 1/13 a week (plans go stale).
 5. **Crises.** A citizen at home has a crisis needing an acute bed with probability
-   ``crisis_rate * crisis_surge * health_need**2``, 1.5 times that if their need went unmet this week, and 30%
+   ``crisis_rate * crisis_surge * health_need**2``, 1.25 times that if their need went unmet this week, and 30%
    less while they have a plan made with them (involved early): a plan made with the person
    anticipates what to do when things go wrong. (Care home
    residents' crises are treated in the home, where nursing is at hand.)
@@ -52,6 +55,7 @@ READS = ("org_hours", "joint_case_capacity")
 WRITES = ()
 TALLIES = ("early_involvement_share", "crises")
 
+AGEING = 0.004  # need score per year each person's frailty rises, balanced by renewal (modelling assumption)
 NOISE = 0.015
 CO_PRODUCED_COST = 0.6  # share of a contact's hours needed when the plan was made with the citizen
 PLAN_CRISIS_REDUCTION = 0.3
@@ -84,13 +88,15 @@ def initial_placement(model) -> None:
     if n_bed:
         in_bed = rng.choice(at_home, n_bed, replace=False, p=w / w.sum())
         c.place[in_bed] = ACUTE
-        c.fit_week[in_bed] = rng.integers(1, 5, n_bed)  # spread, so week 1 is not a wave of discharges
+        # Spread, so the first week is not a wave of discharges.
+        c.fit_week[in_bed] = model.week + rng.integers(1, 5, n_bed)
     c.home_care[:] = (c.place == HOME) & (c.care_need > ELIGIBILITY_START)
-    # An elective waiting list already exists: 2% of those at home, waiting up to 18 weeks so far.
+    # An elective waiting list already exists: 0.6% of those at home (about five weeks of
+    # referrals), waiting up to 10 weeks so far.
     at_home = np.flatnonzero(c.place == HOME)
-    wait = rng.choice(at_home, int(0.02 * len(at_home)), replace=False)
+    wait = rng.choice(at_home, int(0.006 * len(at_home)), replace=False)
     c.waiting[wait] = True
-    c.wait_start[wait] = -rng.integers(0, 18, len(wait))
+    c.wait_start[wait] = model.week - rng.integers(0, 10, len(wait))
 
 
 def step(model) -> None:
@@ -101,7 +107,7 @@ def step(model) -> None:
     week = model.week
     # 1. drift
     unmet = c.unmet
-    growth = p.need_growth_per_year / 52
+    growth = (AGEING + p.need_growth_per_year) / 52
     for need, frailty, hit in ((c.health_need, c.frailty_h, p.unmet_deterioration),
                                (c.care_need, c.frailty_c, 0.7 * p.unmet_deterioration)):
         frailty += growth + 0.2 * hit * unmet
@@ -177,7 +183,7 @@ def step(model) -> None:
     model.supported = served
     model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0
     # 5. crises
-    risk = (p.crisis_rate * p.crisis_surge * c.health_need ** 2 * np.where(c.unmet, 1.5, 1.0)
+    risk = (p.crisis_rate * p.crisis_surge * c.health_need ** 2 * np.where(c.unmet, 1.25, 1.0)
             * np.where(c.involved, 1 - PLAN_CRISIS_REDUCTION, 1.0))
     risk = np.where(home, risk, 0.0)
     model.crises = np.flatnonzero(rng.random(n) < risk)

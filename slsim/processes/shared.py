@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..place import COMMUNITY_FACING
-
 # Need (the larger of health and care need, 0-1) above which a citizen at home seeks support and
 # may raise their voice.
 NEED_THRESHOLD = 0.4
 # Care need at or above which a medically fit patient needs a package or place to leave hospital:
 # home care from 0.5, step-down care from 0.57, a care home from 0.63; citizens at home at the care
 # home level move into one when a place is free.
-HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.5, 0.57, 0.63
+HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.45, 0.55, 0.62
 # Chance a week that an assessed patient with a place waiting still does not leave, for patient or
 # family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
 # DToC statistics (2016/17).
 PATIENT_CHOICE_DELAY = 0.1
+# Share of staff hours on direct care that services were staffed for when the place opened.
+DIRECT_PLANNED = 0.88
 # Care need above which the council funds home care when the place opens (the line then moves
 # with rationing and slack, see home care).
 ELIGIBILITY_START = 0.5
@@ -44,10 +44,9 @@ def weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> n
 
 
 def access_weight(model, outsider: np.ndarray) -> np.ndarray:
-    """How easily a citizen reaches services: 1 for insiders; for outsiders
-    0.4 + 0.6 x the community-facing organisations' mean citizen_involvement (outreach)."""
-    reach = model.style["citizen_involvement"][COMMUNITY_FACING].mean()
-    return np.where(outsider, 0.4 + 0.6 * reach, 1.0)
+    """How easily a citizen reaches services: 1 for insiders; for outsiders 0.4 + 0.6 x outreach
+    (the community-facing organisations' time spent involving citizens, see time use)."""
+    return np.where(outsider, 0.4 + 0.6 * model.outreach, 1.0)
 
 
 def build_trust(trust: np.ndarray, rate: float, n: np.ndarray) -> np.ndarray:

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import SlsimError
+
 ORG_KINDS: tuple[str, ...] = ("acute", "community", "social_care", "primary_care", "voluntary")
 """The five kinds of organisation in a place, in the order of the organisation index."""
 
@@ -72,7 +74,7 @@ LEADERSHIP_FIELDS: tuple[str, ...] = (
 )
 
 
-class ParameterError(ValueError):
+class ParameterError(SlsimError):
     """A parameter is unknown, of the wrong type or out of its range.
 
     The message names the field (and the file, when the value came from one) and what is allowed.

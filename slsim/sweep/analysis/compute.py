@@ -16,7 +16,7 @@ __all__ = ["band_table", "discover", "factor_levels", "mean_map", "morris_indice
 
 
 def spiral_flags(runs: pd.DataFrame, rule: list[str]) -> pd.Series:
-    """True for runs meeting every condition of the rule (see :func:`~.experiment.parse_condition`)."""
+    """True for runs meeting every condition of the rule (see :func:`slsim.sweep.experiment.parse_condition`)."""
     flag = pd.Series(True, index=runs.index)
     for cond in rule:
         name, op, value = parse_condition(cond)

@@ -1,7 +1,8 @@
 """The ``slsim`` command: list, params, run, compare (and app, sweep, analyse when installed).
 
-Bad input (an unknown scenario, a bad parameter, a malformed file) prints one clear message and
-exits with code 2, without a traceback.
+Bad input (an unknown scenario, a bad parameter, a malformed file: any
+:class:`~slsim.errors.SlsimError`) prints one clear message and exits with code 2, without a
+traceback; the exit codes are those of :mod:`slsim.errors`.
 """
 
 from __future__ import annotations
@@ -12,19 +13,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .params import ParameterError
-from .scenario import ScenarioError
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, SlsimError, UserError, YamlError, print_error
+from .limits import MAX_REPLICATES, MAX_WEEKS
 
-EXIT_BAD_INPUT = 2
-
-
-class UserError(Exception):
-    """Bad input from the command line: the message says what was wrong and what is allowed."""
+__all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]
 
 
 def _parse_sets(items: list[str] | None) -> dict[str, Any]:
-    """``--set name=value`` pairs; values are read as YAML scalars (numbers, true/false)."""
-    import yaml
+    """``--set name=value`` pairs; values are read as YAML (numbers, true/false, lists, mappings)
+    by the one strict YAML loader."""
+    from . import yamlfile
 
     out: dict[str, Any] = {}
     for item in items or []:
@@ -32,8 +30,8 @@ def _parse_sets(items: list[str] | None) -> dict[str, Any]:
         if not name.strip() or not _:
             raise UserError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_citizens=10000")
         try:
-            out[name.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
+            out[name.strip()] = yamlfile.parse(value, f"--set {item!r}")
+        except YamlError:
             raise UserError(f"--set {item!r}: cannot read the value {value!r}") from None
     return out
 
@@ -114,10 +112,10 @@ def _out_path(text: str) -> Path:
 
 
 def _check_common(args) -> None:
-    if not 1 <= args.weeks <= 5200:
-        raise UserError(f"--weeks {args.weeks}: allowed 1 to 5200")
-    if args.replicates < 1 or args.replicates > 10_000:
-        raise UserError(f"--replicates {args.replicates}: allowed 1 to 10000")
+    if not 1 <= args.weeks <= MAX_WEEKS:
+        raise UserError(f"--weeks {args.weeks}: allowed 1 to {MAX_WEEKS}")
+    if args.replicates < 1 or args.replicates > MAX_REPLICATES:
+        raise UserError(f"--replicates {args.replicates}: allowed 1 to {MAX_REPLICATES}")
     if args.seed < 0:
         raise UserError(f"--seed {args.seed}: allowed a whole number >= 0")
     if args.processes is not None and args.processes < 1:
@@ -324,16 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, ScenarioError, ParameterError) as err:
-        print(f"slsim: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except SlsimError as err:
+        return print_error(err)
     except OSError as err:  # a file or folder the command was pointed at cannot be read or written
-        print(f"slsim: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return print_error(err)
     except KeyboardInterrupt:
         print("slsim: interrupted; files already written are complete, nothing half-written was kept",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

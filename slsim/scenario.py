@@ -1,6 +1,6 @@
 """Scenario files: a name, a narrative for trainers, parameter overrides and a timeline of events.
 
-A scenario is a YAML file (read with a safe loader) of this form::
+A scenario is a YAML file (read with the one strict loader, :mod:`slsim.yamlfile`) of this form::
 
     name: systems_leadership
     title: Shared, ceded systems leadership
@@ -28,13 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import yamlfile
+from .errors import SlsimError, YamlError
+from .limits import MAX_TIMELINE_WEEK
 from .params import ParameterError, Params, describe_validation_error
 
 
-class ScenarioError(ValueError):
+class ScenarioError(SlsimError):
     """A scenario is unknown, or its file is malformed or holds invalid values."""
 
 
@@ -58,7 +60,7 @@ class TimelineEvent(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    week: int = Field(ge=1, le=10_000)
+    week: int = Field(ge=1, le=MAX_TIMELINE_WEEK)
     set: dict[str, Any] = Field(default_factory=dict)
     adopt: str | None = None
     note: str = ""
@@ -128,20 +130,6 @@ def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
         raise ScenarioError(describe_validation_error(err, f"{where}: timeline week {ev.week}")) from None
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (the last would silently win)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file. Raises :class:`ScenarioError` with a readable message."""
     path = Path(path)
@@ -150,11 +138,9 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (safe loader)
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML{_where(err)}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
+        data = yamlfile.load(path)
+    except YamlError as err:
+        raise ScenarioError(str(err)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping with name, title, narrative, params, timeline")
     try:
@@ -177,14 +163,6 @@ def load_scenario(path: str | Path) -> Scenario:
     for ev in scenario.timeline:
         _check_timeline_params(ev, path)
     return scenario
-
-
-def _where(err: yaml.YAMLError) -> str:
-    """Where and what a YAML error is, on one line."""
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{at}: {problem}"
 
 
 def _check_own_name(name: str, path: Path) -> None:

@@ -16,8 +16,9 @@ import pytest
 
 import slsim
 from slsim.app import charts
-from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, difference_sentence, first_scenario, parse_value
+from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, first_scenario, parse_value
 from slsim.params import ParameterError, Params
+from slsim.present import difference_sentence
 
 SMALL = {"n_citizens": 1500}
 

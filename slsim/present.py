@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .metrics import LEVEL_TITLES, describe
 from .params import Params, parameter_table
 
@@ -100,6 +102,18 @@ def value_text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value:.6g}"
+
+
+def level_text(v: Any) -> str:
+    """A factor level or grid value: floats to 3 significant figures, whole numbers and words as they are."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    return str(v) if isinstance(v, (int, np.integer)) else f"{v:.3g}"
+
+
+def share(x: float) -> str:
+    """A share of runs or people as a whole per cent: ``0.42`` -> ``42%``."""
+    return f"{x:.0%}"
 
 
 def percent(x: float) -> str:

@@ -125,15 +125,9 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
                                    comparison.band(name), scen) for name in names]
         solara.HTML(tag="h3", unsafe_innerHTML=present.level_title(level))
         grid(cells, [f"slsim-cmp-level-{level}"])
-    rows = [f"<tr><th>outcome</th><th>unit</th><th>{present.scenario_label(comparison.baseline)}</th>"
-            f"<th>{present.scenario_label(scen[1])}</th><th>change</th><th>90% interval</th></tr>"]
-    for _, r in diffs.iterrows():
-        change, interval = present.change_cells(r)
-        rows.append(f'<tr data-outcome="{r.outcome}"><td>{label(r.outcome)}</td><td>{r.unit}</td>'
-                    f"<td>{present.number(r.baseline_mean)}</td><td>{present.number(r.scenario_mean)}</td>"
-                    f"<td>{change}</td><td>{interval}</td></tr>")
     with solara.Details(f"All differences (mean of {present.window_text(request.weeks)})", expand=False):
-        solara.HTML(tag="div", unsafe_innerHTML="<table>" + "".join(rows) + "</table>", classes=["slsim-diff"])
+        solara.HTML(tag="div", unsafe_innerHTML=differences_table(comparison.baseline, scen[1], diffs),
+                    classes=["slsim-diff"])
     with solara.Row():
         solara.FileDownload(lambda: comparison.frame.to_csv(index=False), filename=f"{stem}.csv",
                             label="Data (CSV)", mime_type="text/csv")
@@ -141,3 +135,15 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
                             label="Differences (CSV)", mime_type="text/csv")
         solara.FileDownload(lambda: charts.comparison_png(comparison), filename=f"{stem}.png",
                             label="Charts (PNG)", mime_type="image/png")
+
+
+def differences_table(baseline: str, other: str, diffs) -> str:
+    """The differences as an HTML table, one row per outcome, in the command line's formats."""
+    rows = [f"<tr><th>outcome</th><th>unit</th><th>{present.scenario_label(baseline)}</th>"
+            f"<th>{present.scenario_label(other)}</th><th>change</th><th>90% interval</th></tr>"]
+    for _, r in diffs.iterrows():
+        change, interval = present.change_cells(r)
+        rows.append(f'<tr data-outcome="{r.outcome}"><td>{label(r.outcome)}</td><td>{r.unit}</td>'
+                    f"<td>{present.number(r.baseline_mean)}</td><td>{present.number(r.scenario_mean)}</td>"
+                    f"<td>{change}</td><td>{interval}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"

@@ -139,7 +139,7 @@ def allowed_text(name: str) -> str:
         return "yes or no"
     kind = "a whole number" if annotation is int else "a number"
     if info["min"] is not None and info["max"] is not None:
-        return f"{kind} from {info['min']:g} to {info['max']:g}{unit_}"
+        return f"{kind} from {plain(info['min'])} to {plain(info['max'])}{unit_}"
     return kind + unit_
 
 

@@ -23,6 +23,7 @@ def test_levels_values_and_shares():
     assert present.parameter_range("n_citizens") == "100-5,000,000"
     assert present.parameter_range("n_citizens", 50_000) == "100-50,000"
     assert present.allowed_text("ceding").startswith("a number from 0 to 1")
+    assert present.allowed_text("n_citizens") == "a whole number from 100 to 5,000,000 (people)", "not 5e+06"
 
 
 def _row(**kw):

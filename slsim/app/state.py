@@ -150,7 +150,9 @@ class Session:
     """One browser session's place: scenario, seed, set-up values, the live model, interventions.
 
     All methods that touch the model hold ``lock``: the play loop runs in its own thread while
-    buttons are pressed in the session's main thread.
+    buttons are pressed in the session's main thread. ``scenario`` is the chosen name, ``spec``
+    its resolved Scenario and ``setup`` the checked set-up values; change them only through the
+    ``set_`` methods, which keep the three and the model in step.
     """
 
     scenario: str = field(default_factory=first_scenario)

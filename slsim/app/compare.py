@@ -22,6 +22,8 @@ from .widgets import Ui, Words, grid, scenario_names
 
 @dataclass(frozen=True)
 class CompareRequest:
+    """One press of "Run comparison"; ``nonce`` makes pressing again with the same values rerun it."""
+
     baseline: str
     other: str
     weeks: int

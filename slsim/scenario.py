@@ -24,6 +24,7 @@ allowed.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,37 @@ def resolve_scenario(scenario: str | Path | Scenario | None) -> Scenario:
         names = ", ".join(list_scenarios())
         raise ScenarioError(f"unknown scenario '{text}'; built-in scenarios: {names} (or give a path to a .yaml file)")
     return load_scenario(path)
+
+
+_CACHE: dict[tuple, Scenario] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve_scenario_cached(scenario: str | Path | Scenario | None) -> Scenario:
+    """:func:`resolve_scenario`, read and validated once per file content.
+
+    The answer for a file is kept under its path together with the size and modification time of
+    that file and of every built-in scenario file (``extends`` and ``adopt`` read those), so an
+    edited file is read again and an unchanged one never is. Errors are not kept: a file that
+    failed is read again next time. The returned Scenario is shared; callers must not change it.
+    """
+    if scenario is None or isinstance(scenario, Scenario):
+        return resolve_scenario(scenario)
+    text = str(scenario)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        path = Path(text)
+    else:
+        path = scenario_dir() / f"{text}.yaml"
+    try:
+        builtins = sorted(scenario_dir().glob("*.yaml"))
+        key = (text, str(path.resolve()), *((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                            for p in dict.fromkeys([path, *builtins])))
+    except OSError:  # no such file (or it vanished while looking): the loader says so in words
+        return resolve_scenario(scenario)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is None:
+        hit = resolve_scenario(scenario)
+        with _CACHE_LOCK:
+            _CACHE[key] = hit
+    return hit

@@ -12,9 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..execution import ClusterLost
 from ..params import ParameterError
 from ..scenario import ScenarioError
-from .executors import ClusterLost
 from .experiment import ExperimentError
 
 EXIT_BAD_INPUT = 2

@@ -371,7 +371,7 @@ def test_scenario_as_a_factor_and_hints_may_change_on_resume(tmp_path):
 
 @pytest.mark.dask
 def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_path):
-    from slsim.sweep.executors import ClusterLost
+    from slsim.execution import ClusterLost
     exp = write_experiment(tmp_path, name="lost", replicates=4, batch_runs=1)  # 24 runs
     out = tmp_path / "out"
     seen = []
@@ -394,8 +394,8 @@ def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_p
 
 def test_a_dying_pool_worker_loses_nothing(reference):
     """A local worker process killed mid-sweep: the pool is restarted and its runs run again."""
+    from slsim.execution import LocalProcessExecutor
     from slsim.sweep import plan
-    from slsim.sweep.executors import LocalProcessExecutor
     _, _, specs = plan(reference["exp"])
     ex = LocalProcessExecutor(2)
     got = []
@@ -406,7 +406,7 @@ def test_a_dying_pool_worker_loses_nothing(reference):
             os.kill(next(iter(ex.pool._processes)), signal.SIGKILL)
 
     try:
-        ex.run(specs, kill_one)
+        ex.stream([s.request for s in specs], kill_one)
     finally:
         ex.close()
     assert ex.pool_restarts >= 1

@@ -150,7 +150,7 @@ def test_ctrl_c_twice_while_saving_stops_at_once_and_keeps_the_record_true(refer
 
 def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monkeypatch):
     import importlib
-    run_module = importlib.import_module("slsim.runner")
+    run_module = importlib.import_module("slsim.execution.request")  # where execute finds run_one
     real = run_module.run_one
     bad_seed = reference["runs"].loc[4, "seed"]
 

@@ -3,7 +3,7 @@
 Rules:
 
 * Every number the view shows comes from a :class:`~slsim.model.SystemModel` built exactly as the
-  run layer builds replicate 0: ``SystemModel(scenario, rng=replicate_seeds(seed, 1)[0], **params)``.
+  run layer builds replicate 0: ``SystemModel(scenario, rng=Seeds(seed).replicate(0), **params)``.
   A session with seed ``S``, set-up values ``P`` and interventions ``I`` after ``W`` weeks therefore
   equals ``slsim.run(scenario, weeks=W, replicates=1, seed=S, params=P, timeline=I)`` row for row;
   :meth:`Session.reproduce` prints that call.
@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from ..execution import LocalProcessExecutor, Seeds
 from ..model import SystemModel
 from ..params import (
     FIXED_DURING_RUN,
@@ -38,7 +39,7 @@ from ..params import (
     parameter_table,
 )
 from ..present import allowed_text, label, value_text
-from ..runner import compare, replicate_seeds
+from ..runner import compare
 from ..scenario import Scenario, resolve_scenario_cached
 
 # The set-up controls shown for every scenario: leadership style first (what the course is about),
@@ -171,7 +172,7 @@ class Session:
     @property
     def model_seed(self) -> int:
         """The model's rng: replicate 0's seed under the run layer's seeding rule."""
-        return replicate_seeds(self.seed, 1)[0]
+        return Seeds(self.seed).replicate(0)
 
     def reset(self) -> None:
         """Back to week 0 with the current scenario, seed and set-up values (interventions dropped)."""
@@ -285,20 +286,24 @@ class Session:
 
 
 # -------------------------------------------------------------------- comparison
-# Worker processes for a browser comparison. Measured on 2 cores: starting a process pool costs
-# about 2.5 s (forkserver plus imports), so 2 x 10 replicates x 104 weeks took 7.5-15 s pooled and
-# about 7 s in one thread. One thread it is; the GIL is released often enough that other sessions
-# stay responsive (tests/app checks a step in another session during a comparison).
-COMPARE_PROCESSES = 1
+# Worker processes for a browser comparison: its replicates run on the execution layer's local
+# process pool, so a comparison neither holds the server's GIL nor slows the other sessions' play.
+# At most two: every session shares the server's cores, and one learner's comparison should not
+# take all of a big machine. A new pool per comparison costs little after the first: the pool's
+# forkserver has the model imported and forks warm workers.
+COMPARE_PROCESSES = 2
 
 
 def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None,
                    processes: int | None = COMPARE_PROCESSES):
-    """Two scenarios with the same replicate seeds (common random numbers), via the run layer."""
+    """Two scenarios with the same replicate seeds (common random numbers), via the run layer, on a
+    pool of ``processes`` local worker processes (never more than there are runs)."""
     if baseline == other:
         raise ParameterError("pick two different scenarios to compare")
     for name, value, lo, hi in (("weeks", weeks, 1, MAX_WEEKS), ("replicates", replicates, 2, 100)):
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ParameterError(f"{name}: '{value}' is not allowed; a whole number from {lo} to {hi}")
-    return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
-                   processes=processes)
+    with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates)) as pool:
+        return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
+                       executor=pool)
+

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, SlsimError, print_error
-from .executors import ClusterLost
+from ..execution import ClusterLost
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "main", "register"]
 INTERRUPTED = "slsim: interrupted; finished runs are saved; run the same command to resume"

@@ -2,7 +2,7 @@
 
 Runs one 200-run sweep (default place size, 104 weeks) with:
 
-* ``direct``: ``slsim.runner.run_one`` called in a loop, nothing else (the yardstick);
+* ``direct``: ``slsim.execution.run_one`` called in a loop, nothing else (the yardstick);
 * ``1 worker``: the sweep in this process (``--processes 1``): run_one + summaries + Parquet parts;
 * ``2 workers``: a pool of two local processes (``--processes 2``);
 * ``dask 2``: a local Dask cluster of two single-threaded worker processes (``--workers 2``).
@@ -53,12 +53,13 @@ def experiment(folder: Path, runs: int, weeks: int, n_citizens: int) -> Path:
 
 
 def time_direct(exp_path: Path) -> float:
-    from slsim.runner import run_one
+    from slsim.execution import run_one
     from slsim.sweep import plan
     _, _, specs = plan(exp_path)
     t0 = time.perf_counter()
     for s in specs:
-        run_one(s.scenario, s.weeks, s.seed, s.params, list(s.timeline) or None, s.replicate)
+        r = s.request
+        run_one(r.scenario, r.weeks, r.seed, r.params, list(r.timeline) or None, r.replicate)
     return time.perf_counter() - t0
 
 

@@ -44,14 +44,14 @@ def calibration_data() -> pd.DataFrame:
 
 def check(weeks: int = 104, seeds: tuple[int, ...] = (1, 2, 3, 4, 5), scenario: str = "default") -> pd.DataFrame:
     """Run the default place with several seeds; compare each quantity with its published figure."""
+    from .execution import Seeds
     from .model import SystemModel
-    from .runner import replicate_seeds
 
     cal = calibration_data().drop_duplicates("quantity").set_index("quantity")
     sources = calibration_data().groupby("quantity")["source"].first()
     periods = calibration_data().groupby("quantity")["period"].first()
     rows = {q: [] for q, *_ in COMPARISONS}
-    for seed in replicate_seeds(seeds[0], len(seeds)):
+    for seed in Seeds(seeds[0]).replicates(len(seeds)):
         model = SystemModel(scenario, rng=seed)
         for _ in range(weeks):
             model.step()

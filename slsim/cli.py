@@ -1,7 +1,8 @@
 """The ``slsim`` command: list, params, run, compare (and app, sweep, analyse when installed).
 
-Bad input (an unknown scenario, a bad parameter, a malformed file) prints one clear message and
-exits with code 2, without a traceback.
+Bad input (an unknown scenario, a bad parameter, a malformed file: any
+:class:`~slsim.errors.SlsimError`) prints one clear message and exits with code 2, without a
+traceback; the exit codes are those of :mod:`slsim.errors`.
 """
 
 from __future__ import annotations
@@ -12,19 +13,16 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .params import ParameterError
-from .scenario import ScenarioError
+from .errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, SlsimError, UserError, YamlError, print_error
+from .limits import MAX_REPLICATES, MAX_WEEKS
 
-EXIT_BAD_INPUT = 2
-
-
-class UserError(Exception):
-    """Bad input from the command line: the message says what was wrong and what is allowed."""
+__all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]
 
 
 def _parse_sets(items: list[str] | None) -> dict[str, Any]:
-    """``--set name=value`` pairs; values are read as YAML scalars (numbers, true/false)."""
-    import yaml
+    """``--set name=value`` pairs; values are read as YAML (numbers, true/false, lists, mappings)
+    by the one strict YAML loader."""
+    from . import yamlfile
 
     out: dict[str, Any] = {}
     for item in items or []:
@@ -32,8 +30,8 @@ def _parse_sets(items: list[str] | None) -> dict[str, Any]:
         if not name.strip() or not _:
             raise UserError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_citizens=10000")
         try:
-            out[name.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
+            out[name.strip()] = yamlfile.parse(value, f"--set {item!r}")
+        except YamlError:
             raise UserError(f"--set {item!r}: cannot read the value {value!r}") from None
     return out
 
@@ -88,10 +86,11 @@ def cmd_params(args) -> int:
     table = Table(title="slsim parameters (pass with --set NAME=VALUE)")
     for col in ("name", "group", "default", "range", "unit", "help"):
         table.add_column(col, overflow="fold")
+    from .present import parameter_range
     for row in parameter_table():
         if args.group and row["group"] != args.group:
             continue
-        rng = f"{row['min']}-{row['max']}" if row["min"] is not None else ""
+        rng = parameter_range(row["name"])
         table.add_row(row["name"], row["group"], str(row["default"]), rng, row["unit"], row["help"])
     _console().print(table)
     return 0
@@ -114,10 +113,10 @@ def _out_path(text: str) -> Path:
 
 
 def _check_common(args) -> None:
-    if not 1 <= args.weeks <= 5200:
-        raise UserError(f"--weeks {args.weeks}: allowed 1 to 5200")
-    if args.replicates < 1 or args.replicates > 10_000:
-        raise UserError(f"--replicates {args.replicates}: allowed 1 to 10000")
+    if not 1 <= args.weeks <= MAX_WEEKS:
+        raise UserError(f"--weeks {args.weeks}: allowed 1 to {MAX_WEEKS}")
+    if args.replicates < 1 or args.replicates > MAX_REPLICATES:
+        raise UserError(f"--replicates {args.replicates}: allowed 1 to {MAX_REPLICATES}")
     if args.seed < 0:
         raise UserError(f"--seed {args.seed}: allowed a whole number >= 0")
     if args.processes is not None and args.processes < 1:
@@ -137,30 +136,21 @@ def _summary_table(results, title: str):
     from rich.table import Table
 
     from .metrics import OUTCOMES, describe
+    from .present import label, number, scenario_label
     summ = results.summary().groupby("scenario", sort=False).mean(numeric_only=True)
     table = Table(title=title)
     table.add_column("outcome")
     table.add_column("unit", style="dim")
     for sc in summ.index:
-        table.add_column(sc.replace("_", " "), justify="right")
+        table.add_column(scenario_label(sc), justify="right")
     last_level = None
     for name in OUTCOMES:
         level, unit, _ = describe(name)
         if level != last_level:
             table.add_section()
             last_level = level
-        table.add_row(escape(f"[{level}] {name}"), unit, *[_fmt(summ.loc[sc, name]) for sc in summ.index])
+        table.add_row(escape(f"[{level}] {label(name)}"), unit, *[number(summ.loc[sc, name]) for sc in summ.index])
     return table
-
-
-def _fmt(x: float) -> str:
-    if abs(x) >= 10_000:
-        return f"{x:,.0f}"
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    if abs(x) >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
 
 
 def _write_outputs(results, args, stem: str, extra: dict | None = None) -> list[Path]:
@@ -182,8 +172,8 @@ def _write_outputs(results, args, stem: str, extra: dict | None = None) -> list[
 
 
 def _window(args) -> str:
-    weeks = min(26, args.weeks)
-    return f"the last {weeks} weeks" if weeks < args.weeks else f"all {weeks} weeks"
+    from .present import window_text
+    return window_text(args.weeks)
 
 
 def _validate(scenarios: list[str], params: dict[str, Any], weeks: int) -> None:
@@ -247,16 +237,16 @@ def cmd_compare(args) -> int:
 def _difference_table(cmp_, window: str = "the last 26 weeks"):
     from rich.table import Table
 
-    from .metrics import LEVEL_TITLES
+    from .present import change_cells, label, level_title, number, scenario_label
     diffs = cmp_.differences()
     reps = int(diffs["replicates"].max()) if len(diffs) else 0
     others = [s for s in cmp_.scenarios if s != cmp_.baseline]
     table = Table(title=f"Mean of {window}, {reps} paired replicates (same seeds); change against "
-                        f"{cmp_.baseline.replace('_', ' ')} with 90% interval", title_justify="left")
+                        f"{scenario_label(cmp_.baseline)} with 90% interval", title_justify="left")
     table.add_column("outcome")
-    table.add_column(cmp_.baseline.replace("_", " "), justify="right")
+    table.add_column(scenario_label(cmp_.baseline), justify="right")
     for sc in others:
-        table.add_column(sc.replace("_", " "), justify="right")
+        table.add_column(scenario_label(sc), justify="right")
         table.add_column("change", justify="right")
         table.add_column("90% interval", justify="right", style="dim")
     last = None
@@ -264,23 +254,14 @@ def _difference_table(cmp_, window: str = "the last 26 weeks"):
         first = g.iloc[0]
         if first["level"] != last:
             table.add_section()
-            table.add_row(f"[bold]{LEVEL_TITLES[first['level']]}[/bold]")
+            table.add_row(f"[bold]{level_title(first['level'])}[/bold]")
             last = first["level"]
-        cells = [name.replace("_", " "), _fmt(first["baseline_mean"])]
+        cells = [label(name), number(first["baseline_mean"])]
         for sc in others:
             r = g[g["scenario"] == sc].iloc[0]
-            cells += [_fmt(r["scenario_mean"]), *_change(r)]
+            cells += [number(r["scenario_mean"]), *change_cells(r)]
         table.add_row(*cells)
     return table
-
-
-def _change(r) -> tuple[str, str]:
-    """Change in per cent of the baseline, or in units where the baseline is zero."""
-    if r["percent"] == r["percent"] and abs(r["baseline_mean"]) > 1e-9:
-        ci = f"{r['percent_lo']:+.0f} to {r['percent_hi']:+.0f}%" if r["percent_lo"] == r["percent_lo"] else ""
-        return f"{r['percent']:+.0f}%", ci
-    ci = f"{r['lo']:+.3g} to {r['hi']:+.3g}" if r["lo"] == r["lo"] else ""
-    return f"{r['difference']:+.3g}", ci
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -324,16 +305,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, ScenarioError, ParameterError) as err:
-        print(f"slsim: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except SlsimError as err:
+        return print_error(err)
     except OSError as err:  # a file or folder the command was pointed at cannot be read or written
-        print(f"slsim: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return print_error(err)
     except KeyboardInterrupt:
         print("slsim: interrupted; files already written are complete, nothing half-written was kept",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import SlsimError
+
 # The place's structure lives in slsim.place; these names stay importable from here.
 from .place import (  # noqa: E402, F401
     COMMUNITY_FACING,
@@ -51,7 +53,7 @@ LEADERSHIP_FIELDS: tuple[str, ...] = (
 )
 
 
-class ParameterError(ValueError):
+class ParameterError(SlsimError):
     """A parameter is unknown, of the wrong type or out of its range.
 
     The message names the field (and the file, when the value came from one) and what is allowed.

@@ -14,11 +14,11 @@ matplotlib.use("Agg") if matplotlib.get_backend().lower() in ("", "agg") else No
 import matplotlib.pyplot as plt  # noqa: E402
 
 from .metrics import LEVEL_TITLES, describe  # noqa: E402
+from .present import colour, label, scenario_label  # noqa: E402
 
 HEADLINE = ("defensiveness", "cross_boundary_trust", "cross_boundary_time_share", "blame_events",
             "delayed_transfers", "electives_cancelled", "voice_heard_outsiders", "staff_turnover_rate",
             "unmet_need")
-SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#5d6d7e")
 
 
 def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = (), smooth: int = 4):
@@ -28,13 +28,12 @@ def band_plot(results, outcome: str, ax=None, interventions: Sequence[int] = (),
         _, ax = plt.subplots(figsize=(5, 3))
     band = results.band(outcome, smooth=smooth)
     for i, (scenario, g) in enumerate(band.groupby("scenario", sort=False)):
-        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
-        ax.plot(g["week"], g["median"], color=colour, lw=1.8, label=scenario.replace("_", " "))
-        ax.fill_between(g["week"], g["lo"], g["hi"], color=colour, alpha=0.2, lw=0)
+        ax.plot(g["week"], g["median"], color=colour(i), lw=1.8, label=scenario_label(scenario))
+        ax.fill_between(g["week"], g["lo"], g["hi"], color=colour(i), alpha=0.2, lw=0)
     for week in interventions:
         ax.axvline(week, color="0.3", ls="--", lw=1)
     level, unit, desc = describe(outcome)
-    ax.set_title(outcome.replace("_", " "), fontsize=10)
+    ax.set_title(label(outcome), fontsize=10)
     ax.set_ylabel(unit, fontsize=8)
     ax.set_xlabel("week", fontsize=8)
     ax.tick_params(labelsize=8)
@@ -66,7 +65,7 @@ def plot_results(results, outcomes: Sequence[str] | None = None, fig=None, ncols
         band_plot(results, name, ax=ax, interventions=weeks, smooth=smooth)
         level = describe(name)[0]
         ax.set_title(f"{LEVEL_TITLES[level].split()[-1].upper() if level != 'ground' else 'GROUND'} · "
-                     f"{name.replace('_', ' ')}", fontsize=9)
+                     f"{label(name)}", fontsize=9)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()

@@ -3,18 +3,18 @@
 Everything users do (the command line, the browser, sweeps) goes through :func:`run_one`, so a
 number on screen is the number a researcher gets.
 
-Seeds: replicate ``r`` of a run with seed ``s`` uses the ``r``-th child of
-``numpy.random.SeedSequence(s)``, whatever the scenario and whichever process runs it. Two
+Every run is a :class:`~slsim.execution.RunRequest` executed by the execution layer
+(:mod:`slsim.execution`), as sweeps and the browser's comparison are. Seeds follow its one scheme
+(:class:`~slsim.execution.Seeds`): replicate ``r`` of a run with seed ``s`` uses the ``r``-th child
+of ``numpy.random.SeedSequence(s)``, whatever the scenario and whichever process runs it. Two
 scenarios compared with the same seed therefore share common random numbers, so their
 difference reflects leadership, not luck.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,133 +22,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .execution import (
+    DEFAULT_WEEKS,
+    ID_COLUMNS,
+    SUMMARY_WEEKS,
+    Executor,
+    RunRequest,
+    Seeds,
+    executor_for,
+    replicate_seeds,
+    run_one,
+    summary,
+)
 from .metrics import OUTCOMES, describe
 from .params import ParameterError
 from .scenario import Scenario, resolve_scenario
 
-ID_COLUMNS = ("scenario", "replicate", "seed", "week")
-DEFAULT_WEEKS = 104
-SUMMARY_WEEKS = 26  # outcomes are summarised over the last half-year of a run
+__all__ = ["DEFAULT_WEEKS", "ID_COLUMNS", "SUMMARY_WEEKS", "Comparison", "Results", "TimelineWarning", "compare",
+           "replicate_seeds", "run", "run_one", "run_requests", "timeline_notes"]
 
 
-def replicate_seeds(seed: int, replicates: int) -> list[int]:
-    """The seed of each replicate: children of SeedSequence(seed), independent of scenario."""
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ParameterError(f"seed: {seed!r} is not a seed; allowed: a whole number >= 0")
-    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
-        raise ParameterError(f"replicates: {replicates!r}; allowed: a whole number >= 1")
-    return [int(ss.generate_state(1)[0]) for ss in np.random.SeedSequence(int(seed)).spawn(int(replicates))]
-
-
-def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, seed: int = 0,
-            params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
-            replicate: int = 0) -> pd.DataFrame:
-    """Run one model for ``weeks`` weeks; return its weekly outcomes as a tidy frame.
-
-    Columns: scenario, replicate, seed, week, then every outcome (see ``slsim.OUTCOMES``).
-    Silent about the timeline (it runs in workers, once per replicate): :func:`run` and
-    :func:`compare` say once, as a :class:`TimelineWarning`, what :func:`timeline_notes` finds.
-    """
-    from .model import SystemModel
-
-    if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not 1 <= weeks <= 5200:
-        raise ParameterError(f"weeks: {weeks!r}; allowed: a whole number from 1 to 5200")
-    model = SystemModel(scenario, rng=seed, timeline=timeline, **(params or {}))
-    for _ in range(weeks):
-        model.step()
-    df = model.results()
-    df.insert(0, "seed", seed)
-    df.insert(0, "replicate", replicate)
-    df.insert(0, "scenario", model.scenario_spec.name)
-    return df
-
-
-def _run_task(task: tuple) -> pd.DataFrame:
-    scenario, weeks, seed, params, timeline, replicate = task
-    return run_one(scenario, weeks, seed, params, timeline, replicate)
-
-
-def _workers(n_tasks: int, weeks: int, n_citizens: int, processes: int | None) -> int:
-    if processes is not None:
-        if not isinstance(processes, int) or processes < 1:
-            raise ParameterError(f"processes: {processes!r}; allowed: a whole number >= 1")
-        return min(processes, n_tasks)
-    # A pool costs start-up and copying: only worth it for real work (several runs of some size).
-    work = n_tasks * weeks * n_citizens
-    return 1 if work < 3_000_000 or n_tasks < 4 else min(os.cpu_count() or 1, n_tasks)
-
-
-def run_tasks(tasks: list[tuple], processes: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[pd.DataFrame]:
-    """Run (scenario, weeks, seed, params, timeline, replicate) tasks, in parallel where worth it.
-
-    Results come back in task order whichever process ran them.
-    """
-    if not tasks:
+def run_requests(requests: list[RunRequest], processes: int | None = None,
+                 progress: Callable[[int, int], None] | None = None, executor: Executor | None = None,
+                 ) -> list[pd.DataFrame]:
+    """The weekly frames of ``requests``, in request order, on ``executor`` (default: chosen by
+    :func:`~slsim.execution.executor_for` from ``processes`` and the size of the work, and closed
+    afterwards; one given by the caller stays open). A failed run raises its own exception."""
+    if not requests:
         return []
-    n_cit = max(int((t[3] or {}).get("n_citizens", 5000)) for t in tasks)
-    workers = _workers(len(tasks), tasks[0][1], n_cit, processes)
-    out: list[pd.DataFrame] = []
-    if workers <= 1:
-        for i, t in enumerate(tasks):
-            out.append(_run_task(t))
-            if progress:
-                progress(i + 1, len(tasks))
-        return out
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_ignore_sigint)
-    try:
-        for i, df in enumerate(pool.map(_run_task, tasks)):
-            out.append(df)
-            if progress:
-                progress(i + 1, len(tasks))
-    except BaseException:
-        stop_pool(pool)  # Ctrl-C or a failed run: stop the others now rather than wait for them
-        raise
-    pool.shutdown()
-    return out
-
-
-def _ignore_sigint() -> None:
-    """Pool worker set-up: Ctrl-C reaches every process of the terminal's group, but only the
-    parent should answer it. A worker interrupted inside the pool's queue can leave it locked, and
-    the parent then waits for it for ever."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a process pool at once: terminate its workers, drop queued work, do not wait."""
-    # shutdown(wait=False) alone lets running model steps finish; on an interrupt we want the
-    # processes gone now. _processes is private but stable across CPython 3.8-3.13.
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            proc.terminate()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _pool_context():
-    """fork where it is safe (a single-threaded process on a system that has it: workers start in
-    milliseconds with everything imported); otherwise forkserver or spawn, which start clean but
-    pay about a second to import numpy, pandas and Mesa in each worker."""
-    import multiprocessing as mp
-
-    methods = mp.get_all_start_methods()
-    if "fork" in methods and _no_python_threads():
-        return mp.get_context("fork")
-    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _no_python_threads() -> bool:
-    """True when no thread but the main one runs Python code (the threads CPython warns about
-    before a fork: those of ``threading`` and of ``_thread``, e.g. a test runner's or a server's).
-    BLAS worker threads do not count: numerical libraries re-initialise them after a fork."""
-    import _thread
-    import threading
-
-    return threading.active_count() == 1 and _thread._count() == 0
+    if executor is not None:
+        return [res.weekly for res in executor.map(requests, progress)]
+    with executor_for(requests, processes) as ex:
+        return [res.weekly for res in ex.map(requests, progress)]
 
 
 @dataclass
@@ -163,10 +68,9 @@ class Results:
         return list(dict.fromkeys(self.frame["scenario"]))
 
     def summary(self, weeks: int = SUMMARY_WEEKS) -> pd.DataFrame:
-        """Each outcome's mean over the last ``weeks`` weeks, per scenario and replicate."""
-        last = self.frame[self.frame["week"] > self.frame["week"].max() - weeks]
-        cols = [c for c in self.frame.columns if c not in ID_COLUMNS]
-        return last.groupby(["scenario", "replicate"], sort=False)[cols].mean().reset_index()
+        """Each outcome's mean over the last ``weeks`` weeks, per scenario and replicate
+        (:func:`slsim.execution.summary`, the rule sweeps summarise by too)."""
+        return summary(self.frame, weeks, by=("scenario", "replicate"))
 
     def band(self, outcome: str, lo: float = 0.05, hi: float = 0.95, smooth: int = 1) -> pd.DataFrame:
         """Median and a (lo, hi) quantile band across replicates for each scenario and week.
@@ -198,12 +102,15 @@ class Results:
 
 def run(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, replicates: int = 1,
         seed: int = 0, params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
-        processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> Results:
+        processes: int | None = None, progress: Callable[[int, int], None] | None = None,
+        executor: Executor | None = None) -> Results:
     """Run one scenario with replicates; return tidy :class:`Results` (``.frame``, ``.plot()``).
 
+    ``processes``: worker processes (default: a pool of every core when the work is worth it; 1:
+    this process); or an ``executor`` of :mod:`slsim.execution` (e.g. a Dask cluster), left open.
     Example: ``slsim.run("systems_leadership", weeks=104, replicates=5).plot()``.
     """
-    return _run_many([scenario], weeks, replicates, seed, params, timeline, processes, progress)
+    return _run_many([scenario], weeks, replicates, seed, params, timeline, processes, progress, executor)
 
 
 class TimelineWarning(UserWarning):
@@ -229,15 +136,18 @@ def timeline_notes(scenario: Scenario, weeks: int, params: dict[str, Any] | None
     return notes
 
 
-def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, processes, progress) -> Results:
+def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, processes, progress,
+              executor=None) -> Results:
     resolved = [resolve_scenario(s) for s in scenarios]
     for sc in resolved:
         sc.params_with(params)  # fail early, in the caller's process, with a clear message
         for note in timeline_notes(sc, weeks, params, timeline):
             warnings.warn(note, TimelineWarning, stacklevel=3)
-    seeds = replicate_seeds(seed, replicates)
-    tasks = [(sc, weeks, s, params, timeline, r) for sc in resolved for r, s in enumerate(seeds)]
-    frames = run_tasks(tasks, processes, progress)
+    seeds = Seeds(seed).replicates(replicates)
+    overrides, events = dict(params or {}), tuple(timeline or ())
+    runs = [(sc, r, s) for sc in resolved for r, s in enumerate(seeds)]
+    requests = [RunRequest(sc, weeks, s, r, overrides, events, run_id=i) for i, (sc, r, s) in enumerate(runs)]
+    frames = run_requests(requests, processes, progress, executor)
     frame = pd.concat(frames, ignore_index=True)
     import mesa
 
@@ -322,8 +232,11 @@ class Comparison(Results):
 
 def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEEKS, replicates: int = 5,
             seed: int = 0, params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
-            processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> Comparison:
+            processes: int | None = None, progress: Callable[[int, int], None] | None = None,
+            executor: Executor | None = None) -> Comparison:
     """Run several scenarios with the same replicate seeds; the first is the baseline.
+
+    ``processes`` and ``executor`` as for :func:`run`.
 
     Example: ``slsim.compare(["blame_culture", "systems_leadership"]).differences()``.
     """
@@ -332,5 +245,5 @@ def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEE
     names = [resolve_scenario(s).name for s in scenarios]
     if len(set(names)) < len(names):
         raise ParameterError(f"compare needs different scenarios; got {names}")
-    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress)
+    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress, executor)
     return Comparison(res.frame, res.meta, baseline=names[0])

@@ -1,6 +1,6 @@
 """Scenario files: a name, a narrative for trainers, parameter overrides and a timeline of events.
 
-A scenario is a YAML file (read with a safe loader) of this form::
+A scenario is a YAML file (read with the one strict loader, :mod:`slsim.yamlfile`) of this form::
 
     name: systems_leadership
     title: Shared, ceded systems leadership
@@ -24,17 +24,20 @@ allowed.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import yamlfile
+from .errors import SlsimError, YamlError
+from .limits import MAX_TIMELINE_WEEK
 from .params import ParameterError, Params, describe_validation_error
 
 
-class ScenarioError(ValueError):
+class ScenarioError(SlsimError):
     """A scenario is unknown, or its file is malformed or holds invalid values."""
 
 
@@ -58,7 +61,7 @@ class TimelineEvent(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    week: int = Field(ge=1, le=10_000)
+    week: int = Field(ge=1, le=MAX_TIMELINE_WEEK)
     set: dict[str, Any] = Field(default_factory=dict)
     adopt: str | None = None
     note: str = ""
@@ -128,20 +131,6 @@ def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
         raise ScenarioError(describe_validation_error(err, f"{where}: timeline week {ev.week}")) from None
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (the last would silently win)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one scenario file. Raises :class:`ScenarioError` with a readable message."""
     path = Path(path)
@@ -150,11 +139,9 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (safe loader)
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML{_where(err)}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 YAML)") from None
+        data = yamlfile.load(path)
+    except YamlError as err:
+        raise ScenarioError(str(err)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping with name, title, narrative, params, timeline")
     try:
@@ -177,14 +164,6 @@ def load_scenario(path: str | Path) -> Scenario:
     for ev in scenario.timeline:
         _check_timeline_params(ev, path)
     return scenario
-
-
-def _where(err: yaml.YAMLError) -> str:
-    """Where and what a YAML error is, on one line."""
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{at}: {problem}"
 
 
 def _check_own_name(name: str, path: Path) -> None:
@@ -252,3 +231,37 @@ def resolve_scenario(scenario: str | Path | Scenario | None) -> Scenario:
         names = ", ".join(list_scenarios())
         raise ScenarioError(f"unknown scenario '{text}'; built-in scenarios: {names} (or give a path to a .yaml file)")
     return load_scenario(path)
+
+
+_CACHE: dict[tuple, Scenario] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve_scenario_cached(scenario: str | Path | Scenario | None) -> Scenario:
+    """:func:`resolve_scenario`, read and validated once per file content.
+
+    The answer for a file is kept under its path together with the size and modification time of
+    that file and of every built-in scenario file (``extends`` and ``adopt`` read those), so an
+    edited file is read again and an unchanged one never is. Errors are not kept: a file that
+    failed is read again next time. The returned Scenario is shared; callers must not change it.
+    """
+    if scenario is None or isinstance(scenario, Scenario):
+        return resolve_scenario(scenario)
+    text = str(scenario)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        path = Path(text)
+    else:
+        path = scenario_dir() / f"{text}.yaml"
+    try:
+        builtins = sorted(scenario_dir().glob("*.yaml"))
+        key = (text, str(path.resolve()), *((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                            for p in dict.fromkeys([path, *builtins])))
+    except OSError:  # no such file (or it vanished while looking): the loader says so in words
+        return resolve_scenario(scenario)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is None:
+        hit = resolve_scenario(scenario)
+        with _CACHE_LOCK:
+            _CACHE[key] = hit
+    return hit

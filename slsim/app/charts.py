@@ -17,24 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad")
+from ..present import colour, label
+from ..present import number as fmt
+
 MARK_COLOURS = {"intervention": "#6c3483", "timeline": "#7f8c8d"}
-
-
-def fmt(x: float) -> str:
-    """A number as a chart label: 3 significant figures, thousands separated."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    ax = abs(x)
-    if ax >= 10_000:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:.0f}"
-    if ax >= 1:
-        return f"{x:.2f}"
-    if ax == 0:
-        return "0"
-    return f"{x:.3f}"
 
 
 def _scale(lo: float, hi: float) -> tuple[float, float]:
@@ -80,10 +66,10 @@ def _axes(weeks_lo: int, weeks_hi: int, ylo: float, yhi: float, w: int, h: int, 
     for week, kind, text in marks:
         if weeks_lo <= week <= weeks_hi:
             xx = float(x(week))
-            colour = MARK_COLOURS.get(kind, "#555")
+            stroke = MARK_COLOURS.get(kind, "#555")
             dash = "" if kind == "intervention" else ' stroke-dasharray="4 3"'
             parts.append(f'<line class="slsim-mark" data-week="{week}" data-kind="{kind}" x1="{xx:.1f}" y1="{top}" '
-                         f'x2="{xx:.1f}" y2="{top + ph}" stroke="{colour}" stroke-width="1.5"{dash}>'
+                         f'x2="{xx:.1f}" y2="{top + ph}" stroke="{stroke}" stroke-width="1.5"{dash}>'
                          f'<title>week {week}: {html.escape(text)}</title></line>')
     return parts, x, y
 
@@ -137,13 +123,13 @@ def band_chart(outcome: str, title: str, unit: str, tooltip: str, band: pd.DataF
         g = band[band["scenario"] == sc]
         if g.empty:
             continue
-        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        line = colour(i)
         xs = x(g["week"].to_numpy())
         upper = _path(xs, y(g["hi"].to_numpy()))
         lower = _path(xs[::-1], y(g["lo"].to_numpy()[::-1]))
-        parts.append(f'<polygon class="slsim-band" data-scenario="{sc}" points="{upper} {lower}" fill="{colour}" '
+        parts.append(f'<polygon class="slsim-band" data-scenario="{sc}" points="{upper} {lower}" fill="{line}" '
                      f'opacity="0.2" stroke="none"/>')
-        parts.append(f'<polyline points="{_path(xs, y(g["median"].to_numpy()))}" fill="none" stroke="{colour}" '
+        parts.append(f'<polyline points="{_path(xs, y(g["median"].to_numpy()))}" fill="none" stroke="{line}" '
                      f'stroke-width="1.6"/>')
     parts.insert(0, f'<text x="4" y="12" font-size="11" font-weight="bold" fill="#222">{html.escape(title)}</text>'
                     f'<text x="4" y="24" font-size="9" fill="#666">{html.escape(unit)}</text>')
@@ -297,7 +283,7 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
                 ax.axvline(week, color=MARK_COLOURS.get(kind, "#555"), ls="-" if kind == "intervention" else "--", lw=1)
             if highlight is not None:
                 ax.axvspan(highlight - 0.5, highlight + 0.5, color="#f4d03f", alpha=0.5)
-            ax.set_title(f"{titles[level].upper()} · {name.replace('_', ' ')}", fontsize=9 * scale)
+            ax.set_title(f"{titles[level].upper()} · {label(name)}", fontsize=9 * scale)
             ax.set_ylabel(describe(name)[1], fontsize=8 * scale)
             ax.tick_params(labelsize=8 * scale)
             ax.grid(alpha=0.3)

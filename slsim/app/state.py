@@ -3,14 +3,19 @@
 Rules:
 
 * Every number the view shows comes from a :class:`~slsim.model.SystemModel` built exactly as the
-  run layer builds replicate 0: ``SystemModel(scenario, rng=replicate_seeds(seed, 1)[0], **params)``.
+  run layer builds replicate 0: ``SystemModel(scenario, rng=Seeds(seed).replicate(0), **params)``.
   A session with seed ``S``, set-up values ``P`` and interventions ``I`` after ``W`` weeks therefore
   equals ``slsim.run(scenario, weeks=W, replicates=1, seed=S, params=P, timeline=I)`` row for row;
   :meth:`Session.reproduce` prints that call.
 * A trainer's intervention made after week ``k`` acts from week ``k + 1`` on, which is what a
   timeline event ``{"week": k + 1, ...}`` does in the run layer; charts mark it at week ``k + 1``.
-* Values typed into the browser are text: :func:`parse_value` turns them into the parameter's type
-  and checks its range, raising :class:`~slsim.params.ParameterError` with one readable sentence.
+* Values typed into the browser are text: :func:`typed` turns them into the parameter's type and
+  :class:`~slsim.params.Params` alone decides whether they are allowed (:func:`validated`), its
+  refusal becoming one readable sentence (a :class:`~slsim.params.ParameterError`).
+* A session holds its scenario resolved (:attr:`Session.spec`, once per choice, from the scenario
+  cache) and its checked set-up values (:attr:`Session.setup`, once per change): drawing the
+  controls reads no file and builds no parameter set.
+* Words and number formats come from :mod:`slsim.present`, as on the command line.
 """
 
 from __future__ import annotations
@@ -21,12 +26,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
-from ..metrics import LEVEL_TITLES, OUTCOMES, columns_by_level
+from ..execution import LocalProcessExecutor, Seeds
 from ..model import SystemModel
-from ..params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, parameter_table
-from ..runner import compare, replicate_seeds
-from ..scenario import resolve_scenario
+from ..params import (
+    FIXED_DURING_RUN,
+    LEADERSHIP_FIELDS,
+    ParameterError,
+    Params,
+    describe_validation_error,
+    parameter_table,
+)
+from ..present import allowed_text, label, value_text
+from ..runner import compare
+from ..scenario import Scenario, resolve_scenario_cached
 
 # The set-up controls shown for every scenario: leadership style first (what the course is about),
 # then pressure and money, then the size of the place.
@@ -52,77 +66,72 @@ def first_scenario() -> str:
     from ..scenario import list_scenarios
     names = list_scenarios()
     for name in names:
-        if "headline" in resolve_scenario(name).tags and name != "default":
+        if "headline" in resolve_scenario_cached(name).tags and name != "default":
             return name
     return names[0] if names else "default"
 
 
-def label(name: str) -> str:
-    """A parameter or outcome name in words: ``delayed_transfers`` -> ``delayed transfers``."""
-    return name.replace("_", " ")
+def _refused(name: str, raw: str) -> ParameterError:
+    return ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
 
 
-def allowed_text(name: str) -> str:
-    """What a parameter accepts, in words, e.g. ``a number from 0 to 1 (probability)``."""
-    info = PARAM_INFO[name]
-    annotation = Params.model_fields[name].annotation
-    unit = f" ({info['unit']})" if info["unit"] else ""
-    if annotation is bool:
-        return "yes or no"
-    kind = "a whole number" if annotation is int else "a number"
-    if info["min"] is not None and info["max"] is not None:
-        return f"{kind} from {info['min']:g} to {info['max']:g}{unit}"
-    return kind + unit
+def typed(name: str, text: Any) -> Any:
+    """Text typed into a control as a value of the parameter's type, before any range check.
 
-
-def parse_value(name: str, text: Any) -> Any:
-    """Turn text typed into a control into the parameter's value, or raise ParameterError.
-
-    Accepts numbers with a decimal point or comma and surrounding spaces; ``yes/no/true/false/1/0``
-    for switches. Refuses empty text, NaN and infinity, whole-number parameters given fractions,
-    and values outside the parameter's range. The message names what is allowed.
+    Numbers may have a decimal comma, underscores and surrounding spaces; a whole-number parameter
+    given a whole float gets an int. Switches take ``yes/no/true/false/on/off/1/0``. Text that is
+    no number (or NaN, or infinite) raises ParameterError naming what is allowed; whether the value
+    is in range is for :class:`~slsim.params.Params` to say (see :func:`validated`).
     """
     if name not in Params.model_fields:
         raise ParameterError(f"unknown parameter '{name}'")
     annotation = Params.model_fields[name].annotation
+    if isinstance(text, bool) and annotation is bool:
+        return text
     raw = "" if text is None else str(text).strip()
     if annotation is bool:
-        if isinstance(text, bool):
-            return text
         low = raw.lower()
         if low in ("yes", "true", "1", "on"):
             return True
         if low in ("no", "false", "0", "off"):
             return False
-        raise ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
+        raise _refused(name, raw)
     try:
         number = float(raw.replace(",", ".").replace("_", "")) if raw else math.nan
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
-        raise ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
-    if annotation is int:
-        if number != int(number):
-            raise ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
-        value: Any = int(number)
-    else:
-        value = number
-    info = PARAM_INFO[name]
-    if (info["min"] is not None and value < info["min"]) or (info["max"] is not None and value > info["max"]):
-        raise ParameterError(f"'{raw}' is not allowed: {label(name)} takes {allowed_text(name)}")
+        raise _refused(name, raw)
+    # A fraction for a whole-number parameter is left for Params to refuse.
+    return int(number) if annotation is int and number.is_integer() else number
+
+
+def validated(name: str, text: Any, base: dict[str, Any] | None = None) -> tuple[Any, Params]:
+    """Typed text for one parameter on top of ``base`` (other parameter values), checked by Params.
+
+    Returns the value as Params holds it and the whole checked parameter set. A value Params
+    refuses for this parameter gives one sentence saying what the parameter takes; a rule across
+    parameters gives Params' own words. The browser's tighter limits (``APP_MAX``) apply last.
+    """
+    value = typed(name, text)
+    raw = "" if text is None else str(text).strip()
+    try:
+        params = Params(**{**(base or {}), name: value})
+    except ValidationError as err:
+        if any(e["loc"] and e["loc"][0] == name for e in err.errors()):
+            raise _refused(name, raw) from None
+        raise ParameterError(describe_validation_error(err, "parameters").replace("\n", "; ")) from None
+    value = getattr(params, name)
     if name in APP_MAX and value > APP_MAX[name]:
         raise ParameterError(f"'{raw}' is not allowed here: the browser view takes {label(name)} up to "
                              f"{APP_MAX[name]:,} (use `slsim run` for bigger places)")
-    return value
+    return value, params
 
 
-def format_value(value: Any) -> str:
-    """A parameter value as a control shows it (no float noise such as 0.30000000000000004)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.6g}"
+def parse_value(name: str, text: Any) -> Any:
+    """Turn text typed into a control into the parameter's value, or raise ParameterError with one
+    sentence (the parameter alone, on top of the defaults; see :func:`validated`)."""
+    return validated(name, text)[0]
 
 
 @dataclass
@@ -142,7 +151,9 @@ class Session:
     """One browser session's place: scenario, seed, set-up values, the live model, interventions.
 
     All methods that touch the model hold ``lock``: the play loop runs in its own thread while
-    buttons are pressed in the session's main thread.
+    buttons are pressed in the session's main thread. ``scenario`` is the chosen name, ``spec``
+    its resolved Scenario and ``setup`` the checked set-up values; change them only through the
+    ``set_`` methods, which keep the three and the model in step.
     """
 
     scenario: str = field(default_factory=first_scenario)
@@ -153,25 +164,29 @@ class Session:
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
         self.model: SystemModel
+        self.spec: Scenario = resolve_scenario_cached(self.scenario)
+        self.setup: Params = self.spec.params_with(self.overrides)
         self.reset()
 
     # ---------------------------------------------------------------- set-up
     @property
     def model_seed(self) -> int:
         """The model's rng: replicate 0's seed under the run layer's seeding rule."""
-        return replicate_seeds(self.seed, 1)[0]
+        return Seeds(self.seed).replicate(0)
 
     def reset(self) -> None:
         """Back to week 0 with the current scenario, seed and set-up values (interventions dropped)."""
         with self.lock:
             self.interventions = []
-            self.model = SystemModel(self.scenario, rng=self.model_seed, **self.overrides)
+            self.model = SystemModel(self.spec, rng=self.model_seed, **self.overrides)
 
     def set_scenario(self, name: str) -> None:
-        """Pick a scenario: its own values replace any set-up changes; the run restarts."""
-        resolve_scenario(name)  # raises ScenarioError for an unknown name, changing nothing
-        self.scenario = name
-        self.overrides = {}
+        """Pick a scenario: its own values replace any set-up changes; the run restarts.
+
+        An unknown or broken scenario raises ScenarioError and changes nothing."""
+        spec = resolve_scenario_cached(name)
+        setup = spec.params_with({})
+        self.scenario, self.spec, self.setup, self.overrides = name, spec, setup, {}
         self.reset()
 
     def set_seed(self, text: Any) -> None:
@@ -185,12 +200,12 @@ class Session:
     def set_param(self, name: str, text: Any) -> Any:
         """Change one set-up value from typed text; the run restarts with it. Returns the value.
 
-        A refused value raises ParameterError and changes nothing.
+        The value is checked with the scenario's and the other set-up values (one Params). A
+        refused value raises ParameterError and changes nothing.
         """
-        value = parse_value(name, text)
-        trial = self.overrides | {name: value}
-        resolve_scenario(self.scenario).params_with(trial)  # whole-set check (e.g. overrides)
-        self.overrides = trial
+        value, setup = validated(name, text, {**self.spec.params, **self.overrides})
+        self.overrides = self.overrides | {name: value}
+        self.setup = setup
         self.reset()
         return value
 
@@ -200,7 +215,7 @@ class Session:
 
     def setup_value(self, name: str) -> Any:
         """The value a parameter has at week 0 (scenario plus set-up changes)."""
-        return getattr(resolve_scenario(self.scenario).params_with(self.overrides), name)
+        return getattr(self.setup, name)
 
     # ---------------------------------------------------------------- running
     @property
@@ -214,6 +229,12 @@ class Session:
                 self.model.step()
             return self.week
 
+    def intervene_typed(self, name: str, text: Any) -> Intervention:
+        """A trainer's typed value for one parameter, checked with the run's current values."""
+        with self.lock:
+            value, _ = validated(name, text, self.model.params.model_dump())
+            return self.intervene({name: value})
+
     def intervene(self, changes: dict[str, Any], note: str = "") -> Intervention:
         """Apply a trainer's change now: it acts from the next week on. Raises ParameterError."""
         bad = sorted(set(changes) - set(INTERVENTION_PARAMS))
@@ -222,7 +243,7 @@ class Session:
         if not changes:
             raise ParameterError("nothing to change")
         with self.lock:
-            text = note or ", ".join(f"{label(k)} = {format_value(v)}" for k, v in changes.items())
+            text = note or ", ".join(f"{label(k)} = {value_text(v)}" for k, v in changes.items())
             self.model.apply_intervention(dict(changes), note=f"Trainer: {text}")
             iv = Intervention(self.model.week + 1, dict(changes), f"Trainer: {text}")
             self.interventions.append(iv)
@@ -230,7 +251,7 @@ class Session:
 
     def switch_style(self, scenario: str) -> Intervention:
         """Intervention: adopt another scenario's leadership style from the next week on."""
-        sc = resolve_scenario(scenario)
+        sc = resolve_scenario_cached(scenario)
         style = {k: getattr(sc.params_with(), k) for k in LEADERSHIP_FIELDS}
         return self.intervene(style, note=f"switch to the leadership style of '{sc.title}'")
 
@@ -246,7 +267,7 @@ class Session:
     def marks(self) -> list[tuple[int, str, str]]:
         """(week, kind, text) to mark on every chart: scenario timeline events and interventions."""
         out = [(int(ev.week), "timeline", ev.note or ", ".join(f"{label(k)} = {v}" for k, v in ev.set.items()))
-               for ev in resolve_scenario(self.scenario).timeline]
+               for ev in self.spec.timeline]
         out += [(iv.week, "intervention", iv.note) for iv in self.interventions]
         return sorted(out)
 
@@ -265,65 +286,24 @@ class Session:
 
 
 # -------------------------------------------------------------------- comparison
-# One outcome leads each group's sentence: the one a trainer's room cares about most.
-HEADLINE_BY_LEVEL = {"thinking": "defensiveness", "behaving": "blame_events", "ground": "delayed_transfers"}
-
-
-# Worker processes for a browser comparison. Measured on 2 cores: starting a process pool costs
-# about 2.5 s (forkserver plus imports), so 2 x 10 replicates x 104 weeks took 7.5-15 s pooled and
-# about 7 s in one thread. One thread it is; the GIL is released often enough that other sessions
-# stay responsive (tests/app checks a step in another session during a comparison).
-COMPARE_PROCESSES = 1
+# Worker processes for a browser comparison: its replicates run on the execution layer's local
+# process pool, so a comparison neither holds the server's GIL nor slows the other sessions' play.
+# At most two: every session shares the server's cores, and one learner's comparison should not
+# take all of a big machine. A new pool per comparison costs little after the first: the pool's
+# forkserver has the model imported and forks warm workers.
+COMPARE_PROCESSES = 2
 
 
 def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None,
                    processes: int | None = COMPARE_PROCESSES):
-    """Two scenarios with the same replicate seeds (common random numbers), via the run layer."""
+    """Two scenarios with the same replicate seeds (common random numbers), via the run layer, on a
+    pool of ``processes`` local worker processes (never more than there are runs)."""
     if baseline == other:
         raise ParameterError("pick two different scenarios to compare")
     for name, value, lo, hi in (("weeks", weeks, 1, MAX_WEEKS), ("replicates", replicates, 2, 100)):
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ParameterError(f"{name}: '{value}' is not allowed; a whole number from {lo} to {hi}")
-    return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
-                   processes=processes)
+    with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates)) as pool:
+        return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
+                       executor=pool)
 
-
-def _pct(x: float) -> str:
-    return f"{abs(x):.0f}%"
-
-
-def difference_sentence(row: pd.Series, title: str) -> str:
-    """One sentence for one outcome's difference, e.g. ``delayed transfers 38% lower under
-    systems leadership, 90% interval 30-45%``. Intervals crossing zero are called unclear."""
-    name = label(row["outcome"])
-    pct, lo, hi = row["percent"], row["percent_lo"], row["percent_hi"]
-    if pct == pct and abs(row["baseline_mean"]) > 1e-12:
-        if lo != lo:  # a single replicate has no interval
-            return f"{name} {_pct(pct)} {'lower' if pct < 0 else 'higher'} under {title} (no interval: one replicate)"
-        if lo > 0 or hi < 0:
-            a, b = sorted((abs(lo), abs(hi)))
-            return f"{name} {_pct(pct)} {'lower' if pct < 0 else 'higher'} under {title}, 90% interval {a:.0f}-{b:.0f}%"
-        return (f"{name}: no clear difference under {title} ({pct:+.0f}%, 90% interval {lo:+.0f}% to {hi:+.0f}%)")
-    diff = row["difference"]
-    unit = row["unit"]
-    return (f"{name} {abs(diff):.3g} {unit} {'lower' if diff < 0 else 'higher'} under {title} "
-            f"(baseline mean {row['baseline_mean']:.3g}, 90% interval {row['lo']:+.3g} to {row['hi']:+.3g})")
-
-
-def summary_sentences(comparison) -> dict[str, str]:
-    """One sentence per outcome group (thinking, behaving, on the ground), from ``.differences()``."""
-    diffs = comparison.differences()
-    other = [s for s in comparison.scenarios if s != comparison.baseline][0]
-    short = label(other)
-    out = {}
-    for level, names in columns_by_level().items():
-        head = HEADLINE_BY_LEVEL.get(level, names[0])
-        row = diffs[diffs["outcome"] == head].iloc[0]
-        out[level] = f"{LEVEL_TITLES[level]}: " + difference_sentence(row, short)
-    return out
-
-
-def outcome_help(name: str) -> str:
-    """Plain words for an outcome chart's tooltip: what it measures and in which unit."""
-    level, unit, desc = OUTCOMES[name]
-    return f"{desc} ({unit})."

@@ -1,7 +1,8 @@
 """``slsim sweep EXPERIMENT`` and ``slsim analyse RESULTS``.
 
 Bad input (a malformed experiment, an unknown factor, an unreachable scheduler, a folder holding a
-different experiment) prints one ``slsim: error: ...`` line and returns 2, having written nothing.
+different experiment: any :class:`~slsim.errors.SlsimError`) prints one ``slsim: error: ...`` line
+and returns 2, having written nothing; a lost Dask cluster returns 1.
 Ctrl-C keeps every finished run, marks the session interrupted, prints how many runs are saved
 and returns 130; the same command resumes.
 """
@@ -12,13 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..params import ParameterError
-from ..scenario import ScenarioError
-from .executors import ClusterLost
-from .experiment import ExperimentError
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, SlsimError, print_error
+from ..execution import ClusterLost
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "main", "register"]
 INTERRUPTED = "slsim: interrupted; finished runs are saved; run the same command to resume"
 
 
@@ -48,11 +46,6 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, help="analysis folder (default RESULTS/analysis)")
     p.add_argument("--outcome", action="append", default=None, help="outcome to analyse (repeatable)")
     p.set_defaults(func=cmd_analyse)
-
-
-def _error(err: Exception) -> int:
-    print(f"slsim: error: {err}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _progress_bar():
@@ -104,11 +97,10 @@ def cmd_sweep(args) -> int:
         finally:
             if progress.live.is_started:
                 progress.stop()
-    except (ExperimentError, ScenarioError, ParameterError) as err:
-        return _error(err)
+    except SlsimError as err:
+        return print_error(err)
     except ClusterLost as err:
-        print(f"slsim: error: {err}", file=sys.stderr)
-        return 1
+        return print_error(err, EXIT_FAILED)
     except SweepInterrupted as err:
         # handled here, not by the main command's generic Ctrl-C message: say what was kept
         print(f"slsim: interrupted; {err.describe()}; run the same command to resume", file=sys.stderr)
@@ -141,8 +133,8 @@ def cmd_analyse(args) -> int:
     from .analysis import analyse
     try:
         report = analyse(args.results, args.out, outcomes=args.outcome)
-    except ExperimentError as err:
-        return _error(err)
+    except SlsimError as err:
+        return print_error(err)
     for line in report.lines:
         print(line)
     for p in report.files:

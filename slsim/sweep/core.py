@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..execution import RunResult, check_executor_choice, make_executor
 from .design import Design, experiment_design
-from .executors import make_executor
 from .experiment import Experiment, ExperimentError, load_experiment
-from .runs import RunRecord, RunSpec, build_runs
+from .extras import require
+from .runs import RunSpec, build_runs
 from .store import ResultStore, check_out_dir
 
 FLUSH_SECONDS = 30.0
@@ -71,7 +72,7 @@ def default_out(exp: Experiment) -> Path:
 def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None, *, processes: int | None = None,
               workers: int | None = None, scheduler: str | None = None, client=None, retry_failed: bool = False,
               progress: Callable[[int, int], None] | None = None,
-              on_record: Callable[[RunRecord], None] | None = None,
+              on_record: Callable[[RunResult], None] | None = None,
               flush_seconds: float = FLUSH_SECONDS) -> SweepSummary:
     """Run (or resume) an experiment into the results folder ``out`` (default ``sweeps/NAME``).
 
@@ -90,7 +91,10 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
     out = Path(out) if out is not None else default_out(exp)
     manifest = check_out_dir(out, exp)
     session = len(manifest["sessions"]) + 1 if manifest else 1
-    executor = make_executor(processes, workers, scheduler, client,
+    check_executor_choice(processes, workers, scheduler, client, error=ExperimentError)
+    if workers is not None or scheduler is not None:  # before connecting: one clear line if dask is missing
+        require("--workers" if workers is not None else "--scheduler", "distributed")
+    executor = make_executor(processes, workers, scheduler, client, error=ExperimentError,
                              key_prefix=f"slsim-{exp.name}-{exp.content_sha256[:10]}-s{session}")
     status = "failed"
     interrupted = False
@@ -98,7 +102,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         store = ResultStore(out, exp, design, runs, manifest, executor.describe())
         retried = store.forget_failed() if retry_failed else []
         todo = [r for r in runs if r.run_id not in store.done]
-        buffer: list[RunRecord] = []
+        buffer: list[RunResult] = []
         last_flush = time.monotonic()
         done = 0
 
@@ -108,7 +112,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
             buffer.clear()
             last_flush = time.monotonic()
 
-        def take(rec: RunRecord) -> None:
+        def take(rec: RunResult) -> None:
             nonlocal done
             buffer.append(rec)
             done += 1
@@ -122,7 +126,7 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         if progress:
             progress(0, len(todo))
         try:
-            executor.run(todo, take)
+            executor.stream([r.request for r in todo], take)
             status = "complete"
         except KeyboardInterrupt:
             status = "interrupted"

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..execution import Seeds
 from .experiment import Experiment, Factor
 
 
@@ -40,8 +41,8 @@ def salib_problem(factors: list[Factor] | tuple[Factor, ...]) -> dict[str, Any]:
 
 
 def design_seed(seed: int) -> int:
-    """The sampling seed: a child of the experiment seed, separate from the run seeds."""
-    return int(np.random.SeedSequence([int(seed), 0x5EED_DE51]).generate_state(1)[0])
+    """The sampling seed: from the experiment seed, apart from the run seeds (:class:`slsim.execution.Seeds`)."""
+    return Seeds(seed).sampling()
 
 
 def grid_levels(f: Factor) -> list[Any]:

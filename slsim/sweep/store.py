@@ -168,7 +168,8 @@ class ResultStore:
                         for f in e.factors],
             "n_runs": len(runs),
             "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed,
-                      "scenario": r.scenario.name, "params": r.params, "timeline": list(r.timeline)}
+                      "scenario": r.scenario.name, "params": r.request.params,
+                      "timeline": list(r.request.timeline)}
                      for r in runs],
             "versions": versions(),
             "created": now(),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import slsim
-from slsim.app.state import summary_sentences
+from slsim.present import summary_sentences
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,9 @@ import pytest
 
 import slsim
 from slsim.app import charts
-from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, difference_sentence, first_scenario, parse_value
+from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, first_scenario, parse_value
 from slsim.params import ParameterError, Params
+from slsim.present import difference_sentence
 
 SMALL = {"n_citizens": 1500}
 
@@ -205,3 +206,104 @@ def test_interventions_offer_only_what_the_model_accepts_mid_run():
     s.step(2)
     for name in INTERVENTION_PARAMS:  # each one, at its current value, goes through the model
         s.intervene({name: getattr(s.model.params, name)})
+
+
+# ---------------------------------------------------------------------------- validate once, at the edge
+@pytest.fixture
+def counts(monkeypatch):
+    """How often YAML is read and a Params is built while the test runs."""
+    import collections
+
+    import yaml
+    seen: collections.Counter = collections.Counter()
+    real_load, real_init = yaml.load, Params.__init__
+
+    def load(*args, **kwargs):
+        seen["yaml"] += 1
+        return real_load(*args, **kwargs)
+
+    def init(self, *args, **kwargs):
+        seen["params"] += 1
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(yaml, "load", load)
+    monkeypatch.setattr(Params, "__init__", init)
+    return seen
+
+
+def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(counts):
+    import solara
+
+    from slsim.app.explore import SetupPanel
+    from slsim.app.widgets import use_ui
+    session = Session("systems_leadership", overrides=dict(SMALL))
+
+    @solara.component
+    def Setup():
+        SetupPanel(session, use_ui())
+
+    counts.clear()
+    _, rc = solara.render(Setup(), handle_error=False)
+    try:
+        assert dict(counts) == {}, "was 17 YAML reads and 33 Params before the session held its scenario"
+        import ipyvuetify
+        fields = {w.label: w.v_model for w in rc.find(ipyvuetify.TextField).widgets}
+        assert fields["ceding (0-1, share)"] == "0.7", "the scenario's own value"
+        assert fields["n citizens (100-50,000, people)"] == "1500", "the set-up value, under the browser's limit"
+        counts.clear()
+        session.set_param("ceding", "0,6")  # one Params checks the value, one is the model's own
+        assert counts["yaml"] == 0 and counts["params"] <= 2
+        assert session.setup_value("ceding") == 0.6 and session.model.params.ceding == 0.6
+        counts.clear()
+        session.set_scenario("blame_culture")
+        session.set_scenario("systems_leadership")  # read before: from the cache
+        assert counts["yaml"] <= 1
+        assert counts["params"] <= 2 * (2 + len(session.spec.timeline)) + 2  # + reading blame_culture once
+    finally:
+        rc.close()
+
+
+def test_params_decides_what_is_allowed_and_its_words_are_one_line():
+    from slsim.app.state import validated
+    value, params = validated("n_citizens", "2000.0", {"ceding": 0.3})
+    assert value == 2000 and type(value) is int and params.ceding == 0.3
+    with pytest.raises(ParameterError) as err:  # a rule across parameters: Params' own sentence
+        validated("visit_minutes_floor", "60", {"visit_minutes_planned": 30})
+    assert "must not exceed" in str(err.value) and "\n" not in str(err.value)
+    s = Session("blame_culture", seed=1, overrides=dict(SMALL))
+    with pytest.raises(ParameterError, match="'2' is not allowed: ceding takes a number from 0 to 1"):
+        s.intervene_typed("ceding", "2")
+    iv = s.intervene_typed("ceding", " 0,25 ")
+    assert iv.changes == {"ceding": 0.25} and s.model.params.ceding == 0.25
+
+
+def test_command_line_and_browser_write_differences_alike():
+    """Both take labels, numbers, changes and intervals from slsim.present (they used to differ:
+    "+1 to +5%" against "+1% to +5%", "0.000" against "0")."""
+    from rich.console import Console
+
+    from slsim import present
+    from slsim.app.compare import differences_table
+    from slsim.cli import _difference_table
+    cmp_ = slsim.compare(["blame_culture", "systems_leadership"], weeks=3, replicates=2, seed=1,
+                         params={"n_citizens": 300})
+    diffs = cmp_.differences()
+    console = Console(record=True, width=300)
+    console.print(_difference_table(cmp_, present.window_text(3)))
+    cli = console.export_text()
+    assert "Mean of all 3 weeks" in cli
+    rows = {cells[0]: cells for cells in ([c.strip() for c in line.split("│")[1:-1]] for line in cli.splitlines()
+                                          if line.count("│") >= 6)}
+    html = differences_table(cmp_.baseline, "systems_leadership", diffs)
+    assert len(diffs) == len(slsim.OUTCOMES)
+    for _, r in diffs.iterrows():
+        name, base, other = present.label(r.outcome), present.number(r.baseline_mean), present.number(r.scenario_mean)
+        change, interval = present.change_cells(r)
+        assert rows[name] == [name, base, other, change, interval]
+        assert f"<td>{name}</td><td>{r.unit}</td><td>{base}</td><td>{other}</td><td>{change}</td><td>{interval}</td>" \
+            in html
+
+
+def test_charts_label_numbers_in_the_one_format():
+    from slsim import present
+    assert charts.fmt is present.number

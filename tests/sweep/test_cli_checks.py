@@ -146,8 +146,8 @@ def test_writable_check_leaves_no_folders_behind(tmp_path):
 
 # ------------------------------------------------------------------ Ctrl-C through the main command
 def test_ctrl_c_through_slsim_says_how_many_runs_are_saved(tmp_path, capsys, monkeypatch):
-    import slsim.sweep.executors as executors
-    real = executors.execute_run
+    import slsim.execution.local as local
+    real = local.execute
     calls = []
 
     def interrupted_on_the_fifth(spec):
@@ -156,7 +156,7 @@ def test_ctrl_c_through_slsim_says_how_many_runs_are_saved(tmp_path, capsys, mon
             raise KeyboardInterrupt  # as Ctrl-C would, in the middle of a batch of three
         return real(spec)
 
-    monkeypatch.setattr(executors, "execute_run", interrupted_on_the_fifth)
+    monkeypatch.setattr(local, "execute", interrupted_on_the_fifth)
     exp = write_experiment(tmp_path, weeks=8, outputs={"weekly": [], "summary_weeks": 4})
     out = tmp_path / "out"
     code, err = _run(capsys, "sweep", exp, "--out", out, "--processes", "1")
@@ -215,18 +215,20 @@ def test_experiment_errors_name_the_file(tmp_path, changes, needle):
     assert "None to None" not in message
 
 
-@pytest.mark.parametrize("text,key", [
-    ("name: a\nname: b\nfactors:\n  ceding: {levels: [0.1]}\n", "name"),
-    ("name: a\nfactors:\n  ceding: {levels: [0.1]}\n  ceding: {levels: [0.9]}\n", "ceding"),
-    ("name: a\nfactors: {ceding: {levels: [0.1], levels: [0.2]}}\n", "levels"),
+@pytest.mark.parametrize("text,key,line,first", [
+    ("name: a\nname: b\nfactors:\n  ceding: {levels: [0.1]}\n", "name", 2, 1),
+    ("name: a\nfactors:\n  ceding: {levels: [0.1]}\n  ceding: {levels: [0.9]}\n", "ceding", 4, 3),
+    ("name: a\nfactors: {ceding: {levels: [0.1], levels: [0.2]}}\n", "levels", 2, 2),
 ])
-def test_duplicate_keys_in_an_experiment_are_refused(tmp_path, text, key):
+def test_duplicate_keys_in_an_experiment_are_refused(tmp_path, text, key, line, first):
     path = tmp_path / "dup.yaml"
     path.write_text(text)
     with pytest.raises(ExperimentError) as info:
         load_experiment(path)
     message = str(info.value)
-    assert message.startswith(f"{path}: ") and f"key '{key}' appears twice" in message, message
+    assert "\n" not in message, message
+    assert message.startswith(f"{path}: not valid YAML at line {line}, column "), message
+    assert message.endswith(f"the key '{key}' is given twice (first at line {first})"), message
 
 
 def test_yaml_merge_keys_still_allowed(tmp_path):

@@ -11,7 +11,6 @@ from slsim.sweep import ExperimentError, load_experiment, make_design, plan
 from slsim.sweep.analysis import box_sentence, discover, morris_indices, prim_boxes, sobol_indices, spiral_flags
 from slsim.sweep.design import design_seed, salib_problem
 from slsim.sweep.experiment import Factor
-from slsim.sweep.runs import run_seed
 
 from .conftest import write_experiment
 
@@ -140,7 +139,8 @@ def test_seeds_come_from_experiment_seed_and_run_index(tmp_path):
     _, _, runs = plan(write_experiment(tmp_path))
     seeds = [r.seed for r in runs]
     assert len(set(seeds)) == len(seeds)
-    assert seeds == [run_seed(7, r.run_id, r.replicate, False) for r in runs]
+    # the documented formula (slsim.execution.seeds): SeedSequence([experiment seed, run index])
+    assert seeds == [int(np.random.SeedSequence([7, r.run_id]).generate_state(1)[0]) for r in runs]
     _, _, crn = plan(write_experiment(tmp_path, name="crn", common_random_numbers=True))
     by_rep = {}
     for r in crn:

@@ -150,7 +150,7 @@ def test_ctrl_c_twice_while_saving_stops_at_once_and_keeps_the_record_true(refer
 
 def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monkeypatch):
     import importlib
-    run_module = importlib.import_module("slsim.runner")
+    run_module = importlib.import_module("slsim.execution.request")  # where execute finds run_one
     real = run_module.run_one
     bad_seed = reference["runs"].loc[4, "seed"]
 
@@ -371,7 +371,7 @@ def test_scenario_as_a_factor_and_hints_may_change_on_resume(tmp_path):
 
 @pytest.mark.dask
 def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_path):
-    from slsim.sweep.executors import ClusterLost
+    from slsim.execution import ClusterLost
     exp = write_experiment(tmp_path, name="lost", replicates=4, batch_runs=1)  # 24 runs
     out = tmp_path / "out"
     seen = []
@@ -394,8 +394,8 @@ def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_p
 
 def test_a_dying_pool_worker_loses_nothing(reference):
     """A local worker process killed mid-sweep: the pool is restarted and its runs run again."""
+    from slsim.execution import LocalProcessExecutor
     from slsim.sweep import plan
-    from slsim.sweep.executors import LocalProcessExecutor
     _, _, specs = plan(reference["exp"])
     ex = LocalProcessExecutor(2)
     got = []
@@ -406,7 +406,7 @@ def test_a_dying_pool_worker_loses_nothing(reference):
             os.kill(next(iter(ex.pool._processes)), signal.SIGKILL)
 
     try:
-        ex.run(specs, kill_one)
+        ex.stream([s.request for s in specs], kill_one)
     finally:
         ex.close()
     assert ex.pool_restarts >= 1

@@ -1,0 +1,151 @@
+"""The Compare room: two scenarios with the same seeds, bands, one sentence per outcome group.
+
+The comparison runs in the background (``solara.use_thread``), so the user can keep exploring and
+find its result when coming back; its words and formats come from :mod:`slsim.present`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import solara
+
+from .. import present
+from ..metrics import columns_by_level
+from ..params import ParameterError
+from ..present import label
+from . import charts
+from .state import MAX_WEEKS, Session, run_comparison
+from .widgets import Ui, Words, grid, scenario_names
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """One press of "Run comparison"; ``nonce`` makes pressing again with the same values rerun it."""
+
+    baseline: str
+    other: str
+    weeks: int
+    replicates: int
+    seed: int
+    nonce: float
+
+
+@solara.component
+def CompareView(session: Session, ui: Ui):
+    """Two scenarios, same seeds, replicates as bands, one sentence per outcome group."""
+    names = scenario_names()
+    base, set_base = solara.use_state("blame_culture" if "blame_culture" in names else names[0])
+    other, set_other = solara.use_state("systems_leadership" if "systems_leadership" in names else names[-1])
+    weeks_text, set_weeks = solara.use_state("104")
+    reps_text, set_reps = solara.use_state("10")
+    seed_text, set_seed = solara.use_state(str(session.seed))
+    error, set_error = solara.use_state("")
+    request, set_request = solara.use_state(None)
+    progress = solara.use_reactive("")
+
+    def start():
+        try:
+            weeks, reps, seed = (_whole(weeks_text, "weeks", 1, MAX_WEEKS), _whole(reps_text, "replicates", 2, 100),
+                                 _whole(seed_text, "seed", 0, 2**63))
+            if base == other:
+                raise ParameterError("pick two different scenarios to compare")
+        except ParameterError as err:
+            set_error(str(err))
+            return
+        set_error("")
+        set_request(CompareRequest(base, other, weeks, reps, seed, time.time()))
+
+    def work(cancel):
+        if request is None:
+            return None
+        t0 = time.perf_counter()
+        progress.value = "running..."
+
+        def tick(done, total):
+            progress.value = f"running: {done} of {total} runs done"
+        cmp_ = run_comparison(request.baseline, request.other, request.weeks, request.replicates, request.seed,
+                              progress=tick)
+        progress.value = ""
+        return cmp_, time.perf_counter() - t0
+
+    result = solara.use_thread(work, dependencies=[request], intrusive_cancel=False)
+
+    with solara.Column():
+        Words("<h3>Compare two scenarios</h3>Both run with the same seeds (common random numbers), so their "
+              "difference reflects leadership, not luck. Bands: 5-95% of replicates; line: median.")
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
+            solara.Select("Baseline", values=names, value=base, on_value=set_base, classes=["slsim-cmp-a"],
+                          style={"max-width": "260px"})
+            solara.Select("Compared with", values=names, value=other, on_value=set_other, classes=["slsim-cmp-b"],
+                          style={"max-width": "260px"})
+            solara.InputText("weeks (1-520)", value=weeks_text, on_value=set_weeks, continuous_update=True,
+                             classes=["slsim-cmp-weeks"], style={"max-width": "140px"})
+            solara.InputText("replicates (2-100)", value=reps_text, on_value=set_reps, continuous_update=True,
+                             classes=["slsim-cmp-reps"], style={"max-width": "160px"})
+            solara.InputText("seed", value=seed_text, on_value=set_seed, continuous_update=True,
+                             classes=["slsim-cmp-seed"], style={"max-width": "140px"})
+            solara.Button("Run comparison", on_click=start, color="primary", classes=["slsim-cmp-run"],
+                          disabled=result.state == solara.ResultState.RUNNING)
+        if error:
+            solara.Text(error, classes=["slsim-error", "slsim-error-compare"])
+        if result.state == solara.ResultState.RUNNING:
+            solara.ProgressLinear(True)
+            solara.Text(progress.value or "running...", classes=["slsim-cmp-status"])
+        elif result.state == solara.ResultState.ERROR:
+            solara.Text(f"The comparison failed: {result.error}", classes=["slsim-error"])
+        elif result.value is not None:
+            CompareResult(*result.value, request=request)
+
+
+def _whole(text: str, what: str, lo: int, hi: int) -> int:
+    raw = (text or "").strip()
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise ParameterError(f"{what}: '{raw}' is not allowed; a whole number from {lo} to {hi}")
+    return int(raw)
+
+
+@solara.component
+def CompareResult(comparison, seconds: float, request: CompareRequest):
+    """A finished comparison: how it was run, sentences, band charts, the table and downloads."""
+    sentences = present.summary_sentences(comparison)
+    scen = comparison.scenarios
+    stem = "_vs_".join(scen)
+    solara.Text(f"{request.replicates} replicates of {request.weeks} weeks each, seed {request.seed}, "
+                f"{seconds:.1f} s. Same numbers from Python: slsim.compare({scen!r}, weeks={request.weeks}, "
+                f"replicates={request.replicates}, seed={request.seed})",
+                classes=["slsim-cmp-status", "slsim-cmp-done"])
+    legend = " ".join(f'<span style="color:{present.colour(i)};font-weight:bold">&#9632; '
+                      f'{present.scenario_label(s)}</span>' for i, s in enumerate(scen))
+    solara.HTML(tag="div", unsafe_innerHTML=legend)
+    for level, names in columns_by_level().items():
+        solara.Text(sentences[level], classes=["slsim-sentence", f"slsim-sentence-{level}"])
+    diffs = comparison.differences()
+    for level, names in columns_by_level().items():
+        cells = [charts.band_chart(name, label(name), present.unit(name), present.outcome_help(name),
+                                   comparison.band(name), scen) for name in names]
+        solara.HTML(tag="h3", unsafe_innerHTML=present.level_title(level))
+        grid(cells, [f"slsim-cmp-level-{level}"])
+    with solara.Details(f"All differences (mean of {present.window_text(request.weeks)})", expand=False):
+        solara.HTML(tag="div", unsafe_innerHTML=differences_table(comparison.baseline, scen[1], diffs),
+                    classes=["slsim-diff"])
+    with solara.Row():
+        solara.FileDownload(lambda: comparison.frame.to_csv(index=False), filename=f"{stem}.csv",
+                            label="Data (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: diffs.to_csv(index=False), filename=f"{stem}.differences.csv",
+                            label="Differences (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: charts.comparison_png(comparison), filename=f"{stem}.png",
+                            label="Charts (PNG)", mime_type="image/png")
+
+
+def differences_table(baseline: str, other: str, diffs) -> str:
+    """The differences as an HTML table, one row per outcome, in the command line's formats."""
+    rows = [f"<tr><th>outcome</th><th>unit</th><th>{present.scenario_label(baseline)}</th>"
+            f"<th>{present.scenario_label(other)}</th><th>change</th><th>90% interval</th></tr>"]
+    for _, r in diffs.iterrows():
+        change, interval = present.change_cells(r)
+        rows.append(f'<tr data-outcome="{r.outcome}"><td>{label(r.outcome)}</td><td>{r.unit}</td>'
+                    f"<td>{present.number(r.baseline_mean)}</td><td>{present.number(r.scenario_mean)}</td>"
+                    f"<td>{change}</td><td>{interval}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"

@@ -1,0 +1,56 @@
+"""The errors a user can fix, and the exit codes of every ``slsim`` command.
+
+Rules:
+
+* Every error caused by the user's input (a parameter, a scenario, an experiment file, a command
+  line option) is a :class:`SlsimError`. Its message is meant to be printed as it is, after
+  ``slsim: error:``: it names what was wrong (a file, a field, an option) and what is allowed.
+  Anything else reaching a command is a bug and keeps its traceback.
+* ``SlsimError`` is a ``ValueError`` so that code written against the older classes (all
+  ``ValueError`` subclasses) and pydantic validators (which turn a ``ValueError`` into a
+  validation message) behave as before.
+* The classes of errors that a run can meet (:class:`~slsim.params.ParameterError`,
+  :class:`~slsim.scenario.ScenarioError`) stay defined in their own modules: a failed sweep run
+  records its error with the class's module path, and that record must not change.
+* Exit codes: 0 done, 1 the work started but could not finish (the Dask cluster was lost),
+  2 bad input (nothing was run or written), 130 interrupted by Ctrl-C (as a shell reports SIGINT).
+
+This module imports nothing from slsim, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+ERROR_PREFIX = "slsim: error: "
+
+
+class SlsimError(ValueError):
+    """Bad input the user can fix; the message says what was wrong and what is allowed."""
+
+
+class UserError(SlsimError):
+    """Bad input from the command line: the message says what was wrong and what is allowed."""
+
+
+class ExperimentError(SlsimError):
+    """An experiment file or sweep request is invalid; the message says what and what is allowed."""
+
+
+class YamlError(SlsimError):
+    """A YAML file that cannot be read: not text, not YAML, a key given twice, or beyond a limit.
+
+    The message is one line starting with the file's path (and the line and column when known).
+    Scenario and experiment loaders re-raise it as their own error class with the same message.
+    """
+
+
+def print_error(err: BaseException | str, code: int = EXIT_BAD_INPUT) -> int:
+    """Print ``slsim: error: MESSAGE`` on stderr and return the exit code to use (bad input unless told)."""
+    print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
+    return code

@@ -1,0 +1,144 @@
+"""Running on Dask: a new local cluster (``workers=N``), or an existing one (``scheduler``, ``client``).
+
+Rules: a task can run twice (its worker died after finishing it), so callers must drop a second
+result of a run id (the sweep's store does). A worker that dies mid-task has the task rerun
+elsewhere by the scheduler; a task that kills workers repeatedly ends as ``KilledWorker`` and is a
+failed run. Losing the scheduler itself raises :class:`ClusterLost` (nothing is recorded as
+failed). Every listener of a local cluster is on 127.0.0.1.
+
+Errors in what the caller asked for (an unreachable scheduler, one with no workers) are raised as
+``error`` (a class the caller passes; the sweep passes its ``ExperimentError``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from .local import IN_FLIGHT_PER_WORKER, Executor
+from .request import RunRequest, RunResult, execute
+
+
+class ClusterLost(RuntimeError):
+    """The Dask cluster went away during a sweep; finished runs are saved and it can resume."""
+
+
+class DaskExecutor(Executor):
+    """Runs on a Dask distributed cluster: a new local one (``workers=N``) or an existing one."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, client=None,
+                 connect_timeout: float = 5.0, key_prefix: str = "slsim-run", error: type[Exception] = ValueError,
+                 ) -> None:
+        from distributed import Client, LocalCluster
+        self.cluster = None
+        self.own_client = client is None
+        self.key_prefix = key_prefix
+        if client is not None:
+            self.client = client
+            self.address = client.scheduler.address
+        elif scheduler is not None:
+            self.address = scheduler
+            check_scheduler_address(scheduler, error)
+            try:
+                if Path(scheduler).is_file():
+                    self.client = Client(scheduler_file=scheduler, timeout=connect_timeout)
+                else:
+                    self.client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError, ValueError) as err:
+                raise error(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); "
+                            f"start one with `dask scheduler --host 127.0.0.1` or check the address") from None
+        else:
+            n = workers or os.cpu_count() or 1
+            # every listener on loopback: nothing of a local run is reachable from the network
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address="127.0.0.1:0")
+            self.client = Client(self.cluster)
+            self.address = self.cluster.scheduler_address
+        try:
+            self.client.wait_for_workers(1, timeout=connect_timeout * 3)
+        except (TimeoutError, OSError):
+            self.close()
+            raise error(f"Dask scheduler {self.address} has no workers; start some with "
+                        f"`dask worker {self.address}`") from None
+        self.workers = self._threads()
+        self.name = "dask local cluster" if self.cluster is not None else f"dask scheduler {self.address}"
+
+    def _threads(self) -> int:
+        # threads, not workers: a worker started with --nthreads 4 runs four models at once
+        return max(1, sum(self.client.nthreads().values()))
+
+    def stream(self, requests, on_result):
+        from distributed import KilledWorker, as_completed
+
+        it = iter(requests)
+        ac = as_completed()
+        window = max(2, self.workers * IN_FLIGHT_PER_WORKER)
+        checked = time.monotonic()
+        in_flight: dict[str, RunRequest] = {}
+
+        def submit() -> bool:
+            req = next(it, None)
+            if req is None:
+                return False
+            # the key names the run, so the dashboard shows which run is where; pure=False because
+            # a rerun after resume must execute, not reuse a stale result
+            fut = self.client.submit(execute, req, key=f"{self.key_prefix}-{req.run_id}", pure=False)
+            in_flight[fut.key] = req
+            ac.add(fut)
+            return True
+
+        while len(in_flight) < window and submit():
+            pass
+        for fut in ac:
+            req = in_flight.pop(fut.key)
+            try:
+                res = fut.result()
+            except KilledWorker as err:
+                # this run took down worker after worker: a fault of the run, recorded, the rest go on
+                res = RunResult(req.run_id, "failed", {}, None, error=f"KilledWorker: {err}")
+            except Exception as err:  # noqa: BLE001
+                # execute never raises, so anything else is the cluster (scheduler gone,
+                # connection lost, task cancelled): stop rather than record every run as failed
+                raise ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}: {err}); "
+                                  f"finished runs are saved: run the same command to resume") from None
+            fut.release()  # taken: let the cluster forget it so it is never recomputed
+            on_result(res)
+            if time.monotonic() - checked > 5:
+                # an adaptive cluster (dask-jobqueue) grows and shrinks: keep every thread fed
+                checked = time.monotonic()
+                window = max(2, self._threads() * IN_FLIGHT_PER_WORKER)
+            while len(in_flight) < window and submit():
+                pass
+
+    def close(self):
+        try:
+            if self.own_client:
+                self.client.close()
+        except Exception:  # noqa: BLE001
+            pass
+        if self.cluster is not None:
+            try:
+                self.cluster.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def check_scheduler_address(scheduler: str, error: type[Exception] = ValueError) -> None:
+    """Refuse, with a clear reason, a scheduler that is neither an existing file nor an address."""
+    text = str(scheduler).strip()
+    if not text:
+        raise error("--scheduler '': give tcp://HOST:PORT or a scheduler file")
+    if "://" in text:
+        return  # an address: whether it answers is found out by connecting
+    path = Path(text)
+    if path.is_dir():
+        raise error(f"--scheduler {text}: is a folder; give a scheduler file (written by "
+                    f"`dask scheduler --scheduler-file FILE`) or tcp://HOST:PORT")
+    if path.exists():
+        return
+    if "/" in text or text.endswith((".json", ".yaml", ".yml")):
+        raise error(f"--scheduler {text}: no such scheduler file; give the file written by "
+                    f"`dask scheduler --scheduler-file FILE`, or an address tcp://HOST:PORT")

@@ -1,0 +1,199 @@
+"""How slsim words and draws its results for people: labels, number formats, sentences, colours.
+
+The command line, the browser view and the sweep report all show outcomes, parameters, scenarios
+and differences between scenarios. They take their words from here, so the same number is
+written the same way everywhere. Rules:
+
+* A name (outcome, parameter, scenario, factor) is shown with spaces for underscores:
+  ``delayed_transfers`` -> ``delayed transfers``. The name itself stays what it is in files.
+* A result number is shown to about three significant figures with thousands separated
+  (:func:`number`); a missing or infinite one as ``-``; zero as ``0``.
+* A parameter value is shown as it would be typed back (:func:`value_text`): ``yes``/``no`` for
+  switches, whole numbers as they are, others without float noise.
+* A change between scenarios is given in per cent of the baseline when the baseline is above zero
+  (and the run layer gave a percentage), else in the outcome's units (:func:`change_cells`,
+  :func:`difference_sentence`). An interval that crosses zero is "no clear difference".
+* Scenario ``i`` of a figure is drawn in ``SCENARIO_COLOURS[i]`` (repeating after the last).
+
+Nothing here computes a result: every function takes numbers the run layer has already made.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .metrics import LEVEL_TITLES, describe
+from .params import Params, parameter_table
+
+# Red for the baseline (usually the blame culture), blue for the alternative, then further hues;
+# colour-blind readers can tell the first two apart by lightness as well.
+SCENARIO_COLOURS = ("#c0392b", "#2471a3", "#229954", "#8e44ad", "#d68910", "#5d6d7e")
+
+# One outcome leads each group's sentence: the one a trainer's room cares about most.
+HEADLINE_BY_LEVEL = {"thinking": "defensiveness", "behaving": "blame_events", "ground": "delayed_transfers"}
+
+# Below this a baseline counts as zero: a percentage of it would be noise blown up.
+_ZERO = 1e-9
+
+_PARAMS = {row["name"]: row for row in parameter_table()}
+
+
+# ------------------------------------------------------------------------------ names
+def label(name: str) -> str:
+    """A name in words: ``delayed_transfers`` -> ``delayed transfers``."""
+    return str(name).replace("_", " ")
+
+
+def scenario_label(name: str) -> str:
+    """A scenario as named in tables, legends and sentences (its name in words)."""
+    return label(name)
+
+
+def colour(i: int) -> str:
+    """The colour of the ``i``-th scenario of a figure."""
+    return SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+
+
+def unit(outcome: str) -> str:
+    """An outcome's unit (outcomes and the extra columns alike)."""
+    return describe(outcome)[1]
+
+
+def outcome_help(outcome: str) -> str:
+    """Plain words for an outcome: what it measures and in which unit, e.g. for a tooltip."""
+    _, unit_, desc = describe(outcome)
+    return f"{desc} ({unit_})."
+
+
+def level_title(level: str) -> str:
+    """The heading of an outcome group: ``How people think`` and so on."""
+    return LEVEL_TITLES[level]
+
+
+# ------------------------------------------------------------------------------ numbers
+def number(x: Any) -> str:
+    """A result number: 3 significant figures or so, thousands separated; ``-`` if missing."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    ax = abs(x)
+    if ax >= 10_000:
+        return f"{x:,.0f}"
+    if ax >= 100:
+        return f"{x:.0f}"
+    if ax >= 1:
+        return f"{x:.2f}"
+    if ax == 0:
+        return "0"
+    return f"{x:.3f}"
+
+
+def plain(x: float) -> str:
+    """A limit or level as people write it: 50,000 rather than 5e+04, 0.5 rather than 0.500."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def value_text(value: Any) -> str:
+    """A parameter value as it can be typed back (no float noise such as 0.30000000000000004)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.6g}"
+
+
+def level_text(v: Any) -> str:
+    """A factor level or grid value: floats to 3 significant figures, whole numbers and words as they are."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        return str(v)
+    return str(v) if isinstance(v, (int, np.integer)) else f"{v:.3g}"
+
+
+def share(x: float) -> str:
+    """A share of runs or people as a whole per cent: ``0.42`` -> ``42%``."""
+    return f"{x:.0%}"
+
+
+def percent(x: float) -> str:
+    """A signed change in per cent, whole numbers: ``+5%``, ``-38%``."""
+    return f"{x:+.0f}%"
+
+
+# ------------------------------------------------------------------------------ parameters
+def parameter_range(name: str, hi: float | None = None) -> str:
+    """A parameter's range as ``lo-hi`` (``hi`` may be a tighter limit of the caller); empty if open."""
+    info = _PARAMS[name]
+    if info["min"] is None or info["max"] is None:
+        return ""
+    return f"{plain(info['min'])}-{plain(info['max'] if hi is None else hi)}"
+
+
+def allowed_text(name: str) -> str:
+    """What a parameter accepts, in words, e.g. ``a number from 0 to 1 (probability)``."""
+    info = _PARAMS[name]
+    annotation = Params.model_fields[name].annotation
+    unit_ = f" ({info['unit']})" if info["unit"] else ""
+    if annotation is bool:
+        return "yes or no"
+    kind = "a whole number" if annotation is int else "a number"
+    if info["min"] is not None and info["max"] is not None:
+        return f"{kind} from {plain(info['min'])} to {plain(info['max'])}{unit_}"
+    return kind + unit_
+
+
+# ------------------------------------------------------------------------------ differences
+def window_text(weeks_run: int, summary_weeks: int | None = None) -> str:
+    """Which weeks a summary covers: ``the last 26 weeks``, or ``all 10 weeks`` of a shorter run."""
+    if summary_weeks is None:
+        from .runner import SUMMARY_WEEKS as summary_weeks
+    weeks = min(summary_weeks, weeks_run)
+    return f"the last {weeks} weeks" if weeks < weeks_run else f"all {weeks} weeks"
+
+
+def _relative(row) -> bool:
+    """Whether a difference row is read in per cent (see the module's rules)."""
+    pct = row["percent"]
+    return pct == pct and abs(row["baseline_mean"]) > _ZERO
+
+
+def change_cells(row) -> tuple[str, str]:
+    """A ``differences()`` row as two table cells: the change and its 90% interval (``-`` if none)."""
+    if _relative(row):
+        lo, hi = row["percent_lo"], row["percent_hi"]
+        return percent(row["percent"]), (f"{percent(lo)} to {percent(hi)}" if lo == lo else "-")
+    lo, hi = row["lo"], row["hi"]
+    return f"{row['difference']:+.3g}", (f"{lo:+.3g} to {hi:+.3g}" if lo == lo else "-")
+
+
+def difference_sentence(row, title: str) -> str:
+    """One sentence for one outcome's difference, e.g. ``delayed transfers 38% lower under
+    systems leadership, 90% interval 30-45%``. Intervals crossing zero are called unclear."""
+    name = label(row["outcome"])
+    pct, lo, hi = row["percent"], row["percent_lo"], row["percent_hi"]
+    if _relative(row):
+        way = "lower" if pct < 0 else "higher"
+        if lo != lo:  # a single replicate has no interval
+            return f"{name} {abs(pct):.0f}% {way} under {title} (no interval: one replicate)"
+        if lo > 0 or hi < 0:
+            a, b = sorted((abs(lo), abs(hi)))
+            return f"{name} {abs(pct):.0f}% {way} under {title}, 90% interval {a:.0f}-{b:.0f}%"
+        return f"{name}: no clear difference under {title} ({pct:+.0f}%, 90% interval {lo:+.0f}% to {hi:+.0f}%)"
+    diff = row["difference"]
+    return (f"{name} {abs(diff):.3g} {row['unit']} {'lower' if diff < 0 else 'higher'} under {title} "
+            f"(baseline mean {row['baseline_mean']:.3g}, 90% interval {row['lo']:+.3g} to {row['hi']:+.3g})")
+
+
+def summary_sentences(comparison) -> dict[str, str]:
+    """One sentence per outcome group (thinking, behaving, on the ground) for a two-scenario
+    comparison, led by the group's headline outcome (``HEADLINE_BY_LEVEL``)."""
+    from .metrics import columns_by_level
+    diffs = comparison.differences()
+    other = [s for s in comparison.scenarios if s != comparison.baseline][0]
+    out = {}
+    for level, names in columns_by_level().items():
+        head = HEADLINE_BY_LEVEL.get(level, names[0])
+        row = diffs[diffs["outcome"] == head].iloc[0]
+        out[level] = f"{level_title(level)}: " + difference_sentence(row, scenario_label(other))
+    return out

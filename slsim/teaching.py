@@ -108,7 +108,7 @@ def discharge(model, rng) -> tuple[int, int]:
     **Places.** The rest, in queue order, go where their care need sends them, if there is room:
     a care home (need 0.62 or more) while a place is free and affordable; step-down care (0.55 to
     0.62) while a place is free, staying a number of weeks drawn at random (mean
-    ``step_down_weeks``); home with a care package (below 0.55, or step-down patients once
+    ``step_down_weeks``); home with a care package (0.47 to 0.55, or step-down patients once
     step-down care is full: discharge to assess at home) while the package's hours at the visit
     floor fit in the council's spare hours (``model.home_care_headroom``, hours a week). The
     first patient whose package does not fit stops that line: nobody behind them jumps ahead.

@@ -49,7 +49,9 @@ def means():
 
 
 def stepped_model(n_citizens: int = 200, rng: int = 0, weeks: int = 1, **params) -> slsim.SystemModel:
-    """A tiny model stepped ``weeks`` times, so every attribute the processes read exists."""
+    """A tiny model stepped ``weeks`` times, so every attribute the processes read exists. No
+    burn-in unless asked for: these models test one rule's mechanics, not the place's steady state."""
+    params.setdefault("burn_in_weeks", 0)
     model = slsim.SystemModel(n_citizens=n_citizens, rng=rng, **params)
     for _ in range(weeks):
         model.step()

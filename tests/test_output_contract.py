@@ -14,15 +14,15 @@ CONTRACT = [
     "experiments_scaled", "waiting_for_instruction_share",
     # on the ground
     "delayed_transfers", "delayed_bed_days", "bed_occupancy", "elective_waiting_list", "electives_cancelled",
-    "home_care_minutes_per_visit", "unmet_need", "wellbeing", "voice_heard_outsiders", "voice_heard_insiders",
+    "home_care_minutes_per_visit", "short_visit_share", "unmet_need", "wellbeing", "voice_heard_outsiders", "voice_heard_insiders",
     "staff_turnover_rate", "vacancy_rate", "cumulative_deficit", "incidents_actual", "incidents_reported",
 ]
 LEVELS = {"thinking": CONTRACT[:4], "behaving": CONTRACT[4:10], "ground": CONTRACT[10:]}
 
 
 def test_contract_names_are_pinned():
-    assert len(CONTRACT) == 25
-    assert list(slsim.OUTCOMES) == CONTRACT, "slsim.OUTCOMES must be exactly the 25 contract names, in order"
+    assert len(CONTRACT) == 26
+    assert list(slsim.OUTCOMES) == CONTRACT, "slsim.OUTCOMES must be exactly the 26 contract names, in order"
 
 
 def test_contract_levels():

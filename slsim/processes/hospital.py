@@ -6,8 +6,8 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    health need 0.1 lower. Step-down stays end at their drawn week (mean ``step_down_weeks``);
    reablement lowers care need by 0.1.
 2. **Medically fit.** An acute patient whose fit week has come is medically fit. With care need
-   below 0.45 they go home at once. Otherwise they need a destination: home with a care package
-   (care need 0.45-0.55), step-down care (0.55-0.62) or a care home (0.62 and above), and until they
+   below 0.47 they go home at once. Otherwise they need a destination: home with a care package
+   (care need 0.47-0.55), step-down care (0.55-0.62) or a care home (0.62 and above), and until they
    leave they are a **delayed transfer** (in a bed, medically fit).
 3. **Discharge.** Delayed patients are served first come, first served (fit week, then random).
    Each needs one assessment across the boundary (``model.discharge_capacity`` a week, made by
@@ -71,7 +71,7 @@ TALLIES = ("delayed_transfers", "delayed_awaiting_assessment", "delayed_bed_days
            "acute_length_of_stay_days", "delayed_share_of_beds")
 
 PRE_OP_WEEKS = 4  # weeks from referral before a patient can be scheduled (modelling assumption)
-THEATRE_HEADROOM = 0.2  # extra electives a week at most, as a share of planned slots (modelling assumption)
+THEATRE_HEADROOM = 0.25  # extra electives a week at most, as a share of planned slots (modelling assumption)
 LIST_ATTRITION = 0.004  # weekly chance a waiting patient leaves the list untreated (modelling assumption)
 DECONDITIONING = 0.005  # care need a delayed patient gains a week in bed (modelling assumption)
 CROWDING_LOS = 0.25  # fall of length of stay when the hospital is full (modelling assumption)

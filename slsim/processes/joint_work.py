@@ -45,7 +45,7 @@ WRITES = ()
 TALLIES = ("joint_work_wins",)
 
 EPISODE_HOURS = 4.0
-FORMAL_DISCHARGE_SHARE = 0.013  # modelling assumption, set so the default place's delays are near England's
+FORMAL_DISCHARGE_SHARE = 0.011  # modelling assumption, set so the default place's delays are near England's
 DISCHARGE_TEAMS = [Org.COMMUNITY, Org.SOCIAL_CARE]
 # Share of the hospital's successful joint hours with social care and community health that go to
 # discharges; the rest join up care for people at home (modelling assumption).

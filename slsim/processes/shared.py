@@ -13,7 +13,7 @@ NEED_THRESHOLD = 0.4
 # Care need at or above which a medically fit patient needs a package or place to leave hospital:
 # home care from 0.5, step-down care from 0.57, a care home from 0.63; citizens at home at the care
 # home level move into one when a place is free.
-HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.45, 0.55, 0.62
+HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.47, 0.55, 0.62
 # Chance a week that an assessed patient with a place waiting still does not leave, for patient or
 # family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
 # DToC statistics (2016/17).

@@ -15,7 +15,8 @@ N = 1500
 # Outcomes that are shares or 0-1 scores (units in slsim.OUTCOMES).
 SHARES = ["systems_mindset", "defensiveness", "psychological_safety", "cross_boundary_trust",
           "cross_boundary_time_share", "early_involvement_share", "waiting_for_instruction_share",
-          "bed_occupancy", "short_visit_share", "unmet_need", "wellbeing", "voice_heard_outsiders", "voice_heard_insiders",
+          "bed_occupancy", "short_visit_share", "unmet_need", "wellbeing",
+          "voice_heard_outsiders", "voice_heard_insiders",
           "vacancy_rate"]
 
 

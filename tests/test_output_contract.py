@@ -14,7 +14,8 @@ CONTRACT = [
     "experiments_scaled", "waiting_for_instruction_share",
     # on the ground
     "delayed_transfers", "delayed_bed_days", "bed_occupancy", "elective_waiting_list", "electives_cancelled",
-    "home_care_minutes_per_visit", "short_visit_share", "unmet_need", "wellbeing", "voice_heard_outsiders", "voice_heard_insiders",
+    "home_care_minutes_per_visit", "short_visit_share", "unmet_need", "wellbeing",
+    "voice_heard_outsiders", "voice_heard_insiders",
     "staff_turnover_rate", "vacancy_rate", "cumulative_deficit", "incidents_actual", "incidents_reported",
 ]
 LEVELS = {"thinking": CONTRACT[:4], "behaving": CONTRACT[4:10], "ground": CONTRACT[10:]}

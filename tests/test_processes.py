@@ -704,7 +704,7 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     m.orgs.improvement[:] = 0.0
     direct = m.org_hours[[1, 2], DIRECT].sum()
     a = m.params.assessment_hours
-    m.delayed_now = 0
+    m.delayed_trend = 0
     m.trust[0, [1, 2]] = 1.0  # full trust: no hand-off friction
     joint_work.step(m)
     assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / a)
@@ -715,11 +715,11 @@ def test_formal_discharge_capacity_and_escalation(make_model):
         "distrust between the hospital and its partners makes each assessment take longer"
     m.trust[0, [1, 2]] = 1.0
     target = DTOC_TARGET * m.beds
-    m.delayed_now = 2 * target
+    m.delayed_trend = 2 * target
     joint_work.step(m)
     formal = joint_work.FORMAL_DISCHARGE_SHARE * direct / a
     assert m.discharge_capacity == pytest.approx(2 * formal), "delays at twice the target: x2"
-    m.delayed_now = 10 * target
+    m.delayed_trend = 10 * target
     joint_work.step(m)
     assert m.discharge_capacity == pytest.approx(3 * formal), "escalation is at most 3 times"
 

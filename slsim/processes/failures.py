@@ -10,8 +10,9 @@ Rules (per organisation, then per pair of organisations):
 * **Some are reported**: each with probability ``0.2 + 0.7 * psychological safety``. Actual and
   reported incidents are separate quantities (Edmondson 1996: better-led units report more).
 * **Delays are a visible failure**: each delayed transfer above 3.5% of beds (the 2017/18 mandate
-  level) is escalated to the hospital's leaders as a failure with probability 0.3 a week (a
-  Poisson number of delay failures with mean 0.3 x the excess), caused at the boundary. The count
+  level), in the recent level of delays (smoothed, see hospital flow), is escalated to the
+  hospital's leaders as a failure with probability 0.1 a week (a Poisson number of delay failures
+  with mean 0.1 x the excess), caused at the boundary. The count
   grows with the size of the place, as incidents do, so a large place and a small one see the
   same number of failures per bed.
 * **Leaders respond** to each reported failure: with probability ``blame_response`` by blame,
@@ -40,7 +41,7 @@ from ..place import DISCHARGE_PARTNERS, DISCHARGE_WEIGHT_SOCIAL, DTOC_TARGET, OR
 from .shared import build_trust
 
 OWNS = ()
-READS = ("delayed_now", "trust", "reality", "acute_shortfall")
+READS = ("delayed_trend", "trust", "reality", "acute_shortfall")
 WRITES = ("trust",)  # blame collapses trust across the boundary; joint reviews build it
 TALLIES = ("incidents_actual", "incidents_reported", "blame_events", "joint_reviews")
 
@@ -64,7 +65,7 @@ def step(model) -> None:
     staffing[Org.ACUTE] += model.acute_shortfall
     actual = rng.poisson(p.incident_rate * filled * (0.5 + orgs.pressure) * (1.5 - orgs.practice) * staffing)
     reported = rng.binomial(actual, 0.2 + 0.7 * orgs.psych_safety)
-    n_dtoc = int(rng.poisson(DELAY_ESCALATION * max(0.0, model.delayed_now - DTOC_TARGET * model.beds)))
+    n_dtoc = int(rng.poisson(DELAY_ESCALATION * max(0.0, model.delayed_trend - DTOC_TARGET * model.beds)))
     blame = rng.binomial(reported, model.style["blame_response"])
     boundary = rng.binomial(blame, BOUNDARY_SHARE)
     individual = blame - boundary

@@ -40,6 +40,11 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    list. Each week 0.4% of those waiting leave the list untreated (validation: treated elsewhere,
    no longer wanting or needing it), about a fifth a year.
 
+Delayed transfers are counted on an average day of the week: the mean of the count when this
+week's patients become fit (before any leaves) and the count at the end of the week, so a patient
+who became fit and left within the week counts as having waited days, as in England's delayed
+days. Managers and leaders react to the recent level: 30% this week's, 70% the level before.
+
 Outputs: delayed transfers and bed-days, occupancy, admissions, electives done and cancelled,
 length of stay (days in an acute bed per emergency admission, by Little's law over a smoothed
 admission rate), and the hospital's pressure (occupancy against the 0.92 level that NHS
@@ -61,7 +66,7 @@ from .shared import (
     stochastic_round,
 )
 
-OWNS = ("step_down_pressure", "delayed_now", "electives_done_now", "no_bed_now", "care_hours_per_bed",
+OWNS = ("step_down_pressure", "delayed_now", "delayed_trend", "electives_done_now", "no_bed_now", "care_hours_per_bed",
         "acute_shortfall", "admissions_rate")
 READS = ("crises", "discharge_capacity", "home_care_headroom", "care_home_affordable", "elig_threshold",
          "org_hours")
@@ -73,6 +78,7 @@ TALLIES = ("delayed_transfers", "delayed_awaiting_assessment", "delayed_bed_days
 PRE_OP_WEEKS = 4  # weeks from referral before a patient can be scheduled (modelling assumption)
 THEATRE_HEADROOM = 0.25  # extra electives a week at most, as a share of planned slots (modelling assumption)
 LIST_ATTRITION = 0.004  # weekly chance a waiting patient leaves the list untreated (modelling assumption)
+DELAY_TREND = 0.3  # weight of this week in the delays managers react to (modelling assumption)
 DECONDITIONING = 0.005  # care need a delayed patient gains a week in bed (modelling assumption)
 CROWDING_LOS = 0.25  # fall of length of stay when the hospital is full (modelling assumption)
 STAFFING_LOS = 0.5  # rise of length of stay per unit of direct-care shortfall (modelling assumption)
@@ -85,7 +91,8 @@ SAFE_OCCUPANCY = 0.92
 def init(model) -> None:
     """Before the first week nobody is delayed and nothing has been done this week."""
     model.step_down_pressure = 0.0  # patients ready for or in step-down care per place this week
-    model.delayed_now = 0  # delayed transfers at the end of the week (last week's until the hospital runs)
+    model.delayed_now = 0  # delayed transfers on an average day this week (last week's until the hospital runs)
+    model.delayed_trend = 0.0  # the recent level managers and leaders react to (smoothed, 30% a week)
     model.electives_done_now = 0
     model.no_bed_now = 0  # crises that found no bed this week
     acute_posts = model.orgs.posts[Org.ACUTE]
@@ -184,6 +191,8 @@ def step(model) -> None:
     w["electives_done"] = len(done_el)
     w["electives_cancelled"] = cancelled
     model.delayed_now = delayed_daily
+    # Managers escalate on the recent trend, not on one week's count (bed meetings look back).
+    model.delayed_trend = DELAY_TREND * delayed_daily + (1 - DELAY_TREND) * model.delayed_trend
     model.electives_done_now = len(done_el)
     model.no_bed_now = len(no_bed)
 

@@ -19,8 +19,8 @@ Rules (all staff at once):
   where trust is between the hospital and that partner: where the two sides trust each other,
   fewer forms are redone, fewer cases bounce back and assessments are accepted across the
   boundary (trusted assessors). When delays run above the national target (3.5% of beds),
-  managers escalate and divert more direct time there: the formal share is multiplied by last
-  week's delayed transfers over the target number, at least 1 and at most 3 times; those hours
+  managers escalate and divert more direct time there: the formal share is multiplied by the
+  recent level of delays (smoothed, see hospital flow) over the target number, at least 1 and at most 3 times; those hours
   are taken from direct care (in social care, from home care). The joint channel adds successful
   joint hours between the hospital and social care or community health, ``assessment_hours`` each.
   Scaled pilots (trusted assessors, discharge to assess) cut the hours of both.
@@ -40,7 +40,7 @@ from ..population import CROSS, DIRECT, TEAM_SIZE
 from .shared import add_ties, build_trust, tie_strength
 
 OWNS = ("trust", "tie_keys", "tie_w", "discharge_capacity", "joint_case_capacity", "formal_discharge_hours")
-READS = ("org_hours", "delayed_now")
+READS = ("org_hours", "delayed_trend")
 WRITES = ()
 TALLIES = ("joint_work_wins",)
 
@@ -121,8 +121,8 @@ def step(model) -> None:
     case_hours = ((wins * ~DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS
                   + (1 - JOINT_DISCHARGE_SHARE) * (wins * DISCHARGE_PAIRS).sum() / 2 * EPISODE_HOURS)
     target = DTOC_TARGET * model.beds
-    # delayed_now still holds last week's count: the hospital runs later in the week.
-    escalation = min(3.0, max(1.0, model.delayed_now / target))
+    # The recent level of delays (the hospital updates it later in the week).
+    escalation = min(3.0, max(1.0, model.delayed_trend / target))
     formal = np.zeros(k)
     formal[DISCHARGE_TEAMS] = FORMAL_DISCHARGE_SHARE * escalation * model.org_hours[DISCHARGE_TEAMS, DIRECT]
     model.formal_discharge_hours = formal

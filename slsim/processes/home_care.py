@@ -29,7 +29,7 @@ Rules (all clients at once):
   5% back for hospital discharges (discharge first). The council commissions the planned
   length times its social care budget over its opening budget (between the floor and the planned
   length): when money is cut, it buys shorter visits. Hospital discharges, by contrast, may
-  squeeze everyone's visits to 80% of their plan (``model.home_care_headroom``, the spare hours
+  squeeze everyone's visits to 95% of their plan (``model.home_care_headroom``, the spare hours
   next week's discharges can use).
 * **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.

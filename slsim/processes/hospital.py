@@ -25,7 +25,7 @@ Rules, in order (Wolstenholme 1999: delays downstream block beds upstream):
    the rest get no bed this week (corridor care, turned away: their need stays unmet and health
    need rises 0.02). Electives with no free bed at all are cancelled too.
    Length of stay is geometric with mean ``acute_los_weeks * (0.6 + 0.8 * health_need)
-   * (1 + 0.8 * shortfall) * (1 - 0.25 * crowding)`` (at least one week). Crowding is occupancy
+   * (1 + 0.5 * shortfall) * (1 - 0.25 * crowding)`` (at least one week). Crowding is occupancy
    above 85% as a share of the last 15% (0 to 1): on a full hospital clinicians send people home
    sooner, a balancing loop every bed manager knows. Shortfall is how far the hospital's direct
    care hours this week fall short of what its occupied beds need (the hours per occupied bed it

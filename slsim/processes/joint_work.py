@@ -13,19 +13,22 @@ Rules (all staff at once):
 * A piece succeeds (a "small win", Vangen & Huxham 2003) with probability
   ``0.2 + 0.5 * trust(o, p) + 0.3 * tie(i, j)``: trust between the two organisations and an existing
   tie between the two people both help.
-* **Discharge assessments** come from two channels. The formal one does most of the work: 3% of
+* **Discharge assessments** come from two channels. The formal one does most of the work: 1.1% of
   social care's and community health's direct hours go to hospital discharge teams working by
-  referral and hand-off. Each assessment takes ``assessment_hours * (1 + (1 - trust))`` there,
+  referral and hand-off. Each assessment takes ``assessment_hours * (1 + 1.5 * (1 - trust))`` there,
   where trust is between the hospital and that partner: where the two sides trust each other,
   fewer forms are redone, fewer cases bounce back and assessments are accepted across the
   boundary (trusted assessors). When delays run above the national target (3.5% of beds),
   managers escalate and divert more direct time there: the formal share is multiplied by the
-  recent level of delays (smoothed, see hospital flow) over the target number, at least 1 and at most 3 times; those hours
-  are taken from direct care (in social care, from home care). The joint channel adds successful
-  joint hours between the hospital and social care or community health, ``assessment_hours`` each.
+  recent level of delays (smoothed, see hospital flow) over the target number, at least 1 and at
+  most 3 times; those hours are taken from direct care (in social care, from home care). The joint
+  channel adds a fifth of the successful joint hours between the hospital and social care or
+  community health, ``assessment_hours`` each (the rest join up care for people at home).
   Scaled pilots (trusted assessors, discharge to assess) cut the hours of both.
 * The other successful joint hours become joined-up support for citizens with complex needs
   (``joint_case_hours`` per citizen-week).
+* The formal share (1.1%) and the weight of distrust (1.5) are modelling assumptions, set so that
+  the default place's delays are near England's (docs/model.md, calibration).
 * Small wins build trust: each win per 10 posts of the pair closes ``trust_build`` of the gap to 1
   (``trust = 1 - (1 - trust) * (1 - trust_build) ** n``, so trust never passes 1), and each win
   strengthens the tie between the two people by 0.25 (a new tie if none; at most 1).

@@ -29,7 +29,7 @@ Rules (all clients at once):
   5% back for hospital discharges (discharge first). The council commissions the planned
   length times its social care budget over its opening budget (between the floor and the planned
   length): when money is cut, it buys shorter visits. Hospital discharges, by contrast, may
-  squeeze everyone's visits to 95% of their plan (``model.home_care_headroom``, the spare hours
+  squeeze everyone's visits to 80% of their plan (``model.home_care_headroom``, the spare hours
   next week's discharges can use).
 * **Care homes from the community.** Citizens at home with care need of 0.63 or more move into a free
   care home place the council can afford, highest need first.
@@ -59,7 +59,7 @@ PLAN_SPREAD = 0.5  # sd of the log of a package's planned visit length (modellin
 LONGEST_VISIT = 60.0  # minutes
 # Discharges home may squeeze everyone's visits to this share of their plan, no further: the spare
 # hours next week's discharges can use (modelling assumption).
-DISCHARGE_SQUEEZE = 0.95
+DISCHARGE_SQUEEZE = 0.8
 # Share of the hours it can deliver that the council keeps back from new community clients for
 # hospital discharges (discharge first, as councils did under the Better Care Fund's delay
 # targets; modelling assumption for its size).

@@ -17,12 +17,12 @@ Rules (per organisation, each week):
   (delayed ones too) at ``bed_week_cost``, and emergencies without a bed at half that (escalation);
   step-down places at GBP 1,200 a week; care home residents at ``care_home_weekly_fee``; home-care
   hours delivered at ``home_care_price``.
-* **Balance** accumulates budget minus spending. Social care keeps the share of its money after
-  staff that it spent on care homes at the start for care home places (residents already placed
-  are always paid for, so a cut reaches care homes as residents leave and are not replaced), and
-  buys home care with what is left after its staff and care home fees (a council must balance its books), so its squeeze
-  shows as shorter visits and tighter eligibility rather than a deficit; next week's home-care
-  hours and affordable care home places come from this week's figures.
+* **Balance** accumulates budget minus spending. Social care splits its money after staff between
+  care homes and home care in the shares it spent at the start (residents already placed stay and
+  are paid for, so a cut reaches care homes as residents leave and are not replaced), so a cut
+  reaches home care and care home places in proportion; its squeeze shows as shorter visits and
+  tighter eligibility rather than a deficit. Next week's home-care hours and affordable care home
+  places come from this week's figures.
 """
 
 from __future__ import annotations
@@ -75,13 +75,14 @@ def init(model) -> None:
 def _plan_social_care(model, budget: np.ndarray, staff_cost: np.ndarray, residents: int) -> None:
     p = model.params
     pool = p.pooled_share * budget[Org.ACUTE] if p.pooled_budget else 0.0
-    # Care homes get the planned share of the money after staff; existing residents are always
-    # paid for, so a cut reaches care homes as residents leave and are not replaced. Home care
-    # gets the rest (and the pool).
-    after_staff = budget[Org.SOCIAL_CARE] - staff_cost[Org.SOCIAL_CARE]
+    # The council spreads its money after staff over care homes and home care in its planned
+    # shares: a cut reaches both in proportion (fewer care home places bought as residents leave,
+    # fewer home-care hours), rather than falling wholly on home care behind the residents already
+    # placed, which would turn a 10% cut into the end of home care. Home care also gets the pool.
+    after_staff = max(0.0, budget[Org.SOCIAL_CARE] - staff_cost[Org.SOCIAL_CARE])
     model.care_home_affordable = max(0, int(after_staff * model.care_home_share // p.care_home_weekly_fee))
-    free = after_staff + pool - residents * p.care_home_weekly_fee
-    model.home_care_budget_hours = max(0.0, free) / p.home_care_price
+    home_care_money = after_staff * (1 - model.care_home_share) + pool
+    model.home_care_budget_hours = max(0.0, home_care_money) / p.home_care_price
 
 
 def step(model) -> None:

@@ -168,14 +168,10 @@ def test_the_command_line_refuses_weeks_past_the_limit_in_its_words(capsys):
     assert f"allowed 1 to {limits.MAX_WEEKS}" in capsys.readouterr().err
 
 
-# Modules whose owners have still to take the limit from slsim.limits (issue 11, other branches).
-PENDING_LIMITS = {"slsim/runner.py"}
-
-
 def test_no_module_writes_the_week_limit_as_a_number():
     offenders = [f"{_relative(p)}:{n}" for p in _sources() if p.name != "limits.py"
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"\b5_?200\b", line) and _relative(p) not in PENDING_LIMITS]
+                 if re.search(r"\b5_?200\b", line)]
     assert not offenders, f"the week limit written outside slsim/limits.py: {offenders}"
 
 
@@ -189,16 +185,12 @@ def test_every_input_error_shares_the_one_base():
     assert slsim.cli.UserError is errors.UserError
 
 
-# Modules whose owners have still to take their exit codes from slsim.errors (issue 11, other branches).
-PENDING_EXIT_CODES = {"slsim/app/cli.py"}
-
-
 def test_exit_codes_are_written_only_in_the_error_module():
     """No module but slsim/errors.py defines an EXIT_ constant or returns or exits with a number
     other than 0."""
     offenders = []
     for path in _sources():
-        if path.name == "errors.py" and path.parent == PACKAGE or _relative(path) in PENDING_EXIT_CODES:
+        if path.name == "errors.py" and path.parent == PACKAGE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.startswith("EXIT_")

@@ -236,3 +236,24 @@ def test_every_shipped_file_reads_as_yamls_safe_loader_reads_it():
     assert len(files) > 5
     for path in files:
         assert yamlfile.load(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+# ------------------------------------------------------------------ one presentation module
+WORDING = {"label", "unit", "fmt", "level_text", "share", "number", "percent"}
+
+
+def test_names_numbers_and_shares_are_worded_only_by_present():
+    """No module but slsim/present.py defines its own label, unit or number format (also as
+    ``_label`` and so on) or writes a share as ``:.0%``: the sweep report, the command line and the
+    browser word things the same way."""
+    offenders = []
+    for path in _sources():
+        if path.name == "present.py" and path.parent == PACKAGE:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.lstrip("_") in WORDING:
+                offenders.append(f"{_relative(path)}:{node.lineno} defines {node.name}")
+        offenders += [f"{_relative(path)}:{n} formats a share itself" for n, line in enumerate(text.splitlines(), 1)
+                      if re.search(r":\.0%[}']", line)]
+    assert not offenders, offenders

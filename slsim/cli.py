@@ -176,10 +176,11 @@ def _window(args) -> str:
     return window_text(args.weeks)
 
 
-def _validate(scenarios: list[str], params: dict[str, Any], weeks: int) -> None:
+def _validate(scenarios: list[str], params: dict[str, Any], weeks: int) -> list:
     """Check scenarios and parameters before any progress display starts, so an error is the
     first and only thing printed; then say, once each, what a scenario's timeline will do to the
-    run's settings (the run layer's TimelineWarnings, which the command then leaves unprinted)."""
+    run's settings (the run layer's TimelineWarnings, which the command then leaves unprinted).
+    Returns the resolved scenarios, so the run does not read and validate the files again."""
     from .runner import timeline_notes
     from .scenario import resolve_scenario
     resolved = [resolve_scenario(name) for name in scenarios]
@@ -192,17 +193,18 @@ def _validate(scenarios: list[str], params: dict[str, Any], weeks: int) -> None:
     for sc in resolved:
         for note in timeline_notes(sc, weeks, params):
             print(f"slsim: note: {note}", file=sys.stderr)
+    return resolved
 
 
 def cmd_run(args) -> int:
     from .runner import TimelineWarning, run
     _check_common(args)
     params = _parse_sets(args.set)
-    _validate([args.scenario], params, args.weeks)
+    [scenario] = _validate([args.scenario], params, args.weeks)
     progress, update = _progress(f"running {args.scenario}")
     with progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", TimelineWarning)  # said above, once, as notes
-        res = run(args.scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
+        res = run(scenario, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                   processes=args.processes, progress=update)
     con = _console()
     con.print(_summary_table(res, f"{args.scenario}: mean of {_window(args)} over {args.replicates} "
@@ -219,11 +221,11 @@ def cmd_compare(args) -> int:
     if len(args.scenarios) < 2:
         raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")
     params = _parse_sets(args.set)
-    _validate(args.scenarios, params, args.weeks)
+    scenarios = _validate(args.scenarios, params, args.weeks)
     progress, update = _progress("comparing " + " vs ".join(args.scenarios))
     with progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", TimelineWarning)  # said above, once, as notes
-        cmp_ = compare(args.scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
+        cmp_ = compare(scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
                        processes=args.processes, progress=update)
     con = _console()
     con.print(_difference_table(cmp_, _window(args)))

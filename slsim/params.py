@@ -289,7 +289,7 @@ def describe_validation_error(err: ValidationError, where: str = "parameters") -
     return "\n".join(lines)
 
 
-def _bounds(info) -> tuple[float | None, float | None]:
+def field_bounds(info) -> tuple[float | None, float | None]:
     """A field's inclusive range (ge, le) from its pydantic metadata; None where open."""
     lo = hi = None
     for m in info.metadata:
@@ -302,7 +302,7 @@ def _allowed(field: str) -> str:
     info = Params.model_fields.get(field.split(".")[0])
     if info is None:
         return ""
-    lo, hi = _bounds(info)
+    lo, hi = field_bounds(info)
     kind = info.annotation.__name__ if isinstance(info.annotation, type) else str(info.annotation)
     unit = (info.json_schema_extra or {}).get("unit", "")
     rng = f" from {lo} to {hi}" if lo is not None and hi is not None else ""
@@ -314,7 +314,7 @@ def parameter_table() -> list[dict[str, Any]]:
     rows = []
     for name, info in Params.model_fields.items():
         extra = info.json_schema_extra or {}
-        lo, hi = _bounds(info)
+        lo, hi = field_bounds(info)
         rows.append({"name": name, "group": extra.get("group", "place"),
                      "default": info.get_default(call_default_factory=True),
                      "min": lo, "max": hi, "unit": extra.get("unit", ""), "help": info.description or "",

@@ -147,7 +147,7 @@ def allowed_text(name: str) -> str:
 def window_text(weeks_run: int, summary_weeks: int | None = None) -> str:
     """Which weeks a summary covers: ``the last 26 weeks``, or ``all 10 weeks`` of a shorter run."""
     if summary_weeks is None:
-        from .runner import SUMMARY_WEEKS as summary_weeks
+        from .execution.summary import SUMMARY_WEEKS as summary_weeks
     weeks = min(summary_weeks, weeks_run)
     return f"the last {weeks} weeks" if weeks < weeks_run else f"all {weeks} weeks"
 

@@ -168,14 +168,10 @@ def test_the_command_line_refuses_weeks_past_the_limit_in_its_words(capsys):
     assert f"allowed 1 to {limits.MAX_WEEKS}" in capsys.readouterr().err
 
 
-# Modules whose owners have still to take the limit from slsim.limits (issue 11, other branches).
-PENDING_LIMITS = {"slsim/runner.py"}
-
-
 def test_no_module_writes_the_week_limit_as_a_number():
     offenders = [f"{_relative(p)}:{n}" for p in _sources() if p.name != "limits.py"
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"\b5_?200\b", line) and _relative(p) not in PENDING_LIMITS]
+                 if re.search(r"\b5_?200\b", line)]
     assert not offenders, f"the week limit written outside slsim/limits.py: {offenders}"
 
 
@@ -189,16 +185,12 @@ def test_every_input_error_shares_the_one_base():
     assert slsim.cli.UserError is errors.UserError
 
 
-# Modules whose owners have still to take their exit codes from slsim.errors (issue 11, other branches).
-PENDING_EXIT_CODES = {"slsim/app/cli.py"}
-
-
 def test_exit_codes_are_written_only_in_the_error_module():
     """No module but slsim/errors.py defines an EXIT_ constant or returns or exits with a number
     other than 0."""
     offenders = []
     for path in _sources():
-        if path.name == "errors.py" and path.parent == PACKAGE or _relative(path) in PENDING_EXIT_CODES:
+        if path.name == "errors.py" and path.parent == PACKAGE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.startswith("EXIT_")
@@ -244,3 +236,24 @@ def test_every_shipped_file_reads_as_yamls_safe_loader_reads_it():
     assert len(files) > 5
     for path in files:
         assert yamlfile.load(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+# ------------------------------------------------------------------ one presentation module
+WORDING = {"label", "unit", "fmt", "level_text", "share", "number", "percent"}
+
+
+def test_names_numbers_and_shares_are_worded_only_by_present():
+    """No module but slsim/present.py defines its own label, unit or number format (also as
+    ``_label`` and so on) or writes a share as ``:.0%``: the sweep report, the command line and the
+    browser word things the same way."""
+    offenders = []
+    for path in _sources():
+        if path.name == "present.py" and path.parent == PACKAGE:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.lstrip("_") in WORDING:
+                offenders.append(f"{_relative(path)}:{node.lineno} defines {node.name}")
+        offenders += [f"{_relative(path)}:{n} formats a share itself" for n, line in enumerate(text.splitlines(), 1)
+                      if re.search(r":\.0%[}']", line)]
+    assert not offenders, offenders

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from ..errors import EXIT_BAD_INPUT, EXIT_OK
+
 DEFAULT_PORT = 8765
 
 
@@ -88,4 +89,4 @@ def cmd_app(args) -> int:
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
-        return 0
+        return EXIT_OK

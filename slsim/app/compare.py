@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import solara
 
 from .. import present
+from ..limits import MAX_SEED
 from ..metrics import columns_by_level
 from ..params import ParameterError
 from ..present import label
@@ -48,7 +49,7 @@ def CompareView(session: Session, ui: Ui):
     def start():
         try:
             weeks, reps, seed = (_whole(weeks_text, "weeks", 1, MAX_WEEKS), _whole(reps_text, "replicates", 2, 100),
-                                 _whole(seed_text, "seed", 0, 2**63))
+                                 _whole(seed_text, "seed", 0, MAX_SEED))
             if base == other:
                 raise ParameterError("pick two different scenarios to compare")
         except ParameterError as err:

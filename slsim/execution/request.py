@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..limits import MAX_WEEKS
 from ..params import ParameterError
 from ..scenario import Scenario
 from .summary import run_summary
 
 DEFAULT_WEEKS = 104
-MAX_WEEKS = 5200
 
 
 def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_WEEKS, seed: int = 0,

@@ -21,14 +21,13 @@ The retreat spiral is the experiment's ``analysis.spiral`` rule (default: defens
 cross-boundary trust falls over the run), so it does not hang on calibrated levels.
 
 The package's rooms: :mod:`.compute` (the numbers and tables), :mod:`.figures` (drawing them),
-:mod:`.report` (the steps of :func:`analyse`, the sentences and the files written) and
-:mod:`.labels` (names, units and number format shared by figures and report).
+:mod:`.report` (the steps of :func:`analyse`, the sentences and the files written). Names,
+units and number formats come from :mod:`slsim.present`, as in the command line and the browser.
 """
 
 from __future__ import annotations
 
-from .compute import discover, morris_indices, prim_boxes, recovery, sobol_indices, spiral_flags
-from .labels import SPIRAL_LABEL
+from .compute import SPIRAL_LABEL, discover, morris_indices, prim_boxes, recovery, sobol_indices, spiral_flags
 from .report import Report, analyse, box_sentence, describe_rule
 
 __all__ = ["SPIRAL_LABEL", "Report", "analyse", "box_sentence", "describe_rule", "discover", "morris_indices",

@@ -11,8 +11,11 @@ import pandas as pd
 
 from ..experiment import ExperimentError, parse_condition
 
-__all__ = ["band_table", "discover", "factor_levels", "mean_map", "morris_indices", "points_table", "prim_boxes",
-           "recovery", "replicate_mean_weekly", "sobol_indices", "spiral_flags"]
+# What a run that spiral_flags marks does, as the report and the figures say it.
+SPIRAL_LABEL = "end in the retreat spiral"
+
+__all__ = ["SPIRAL_LABEL", "band_table", "discover", "factor_levels", "mean_map", "morris_indices", "points_table",
+           "prim_boxes", "recovery", "replicate_mean_weekly", "sobol_indices", "spiral_flags"]
 
 
 def spiral_flags(runs: pd.DataFrame, rule: list[str]) -> pd.Series:

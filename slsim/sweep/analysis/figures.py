@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...present import label, level_text, unit
 from ..store import write_atomic_bytes
-from .labels import SPIRAL_LABEL, fmt, label, unit
+from .compute import SPIRAL_LABEL
 
 __all__ = ["bands_figure", "facet_heatmaps_figure", "heatmap_figure", "indices_figure", "prim_figure",
            "recovery_figure", "save_png", "tree_figure"]
@@ -39,8 +40,8 @@ def save_png(fig, path: Path) -> Path:
 
 def _heatmap(ax, table: pd.DataFrame, title: str, cbar_label: str, fig, vmin=None, vmax=None, cmap="viridis"):
     im = ax.imshow(table.to_numpy(float), origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
-    ax.set_xticks(range(len(table.columns)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.columns])
-    ax.set_yticks(range(len(table.index)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.index])
+    ax.set_xticks(range(len(table.columns)), [level_text(v) for v in table.columns])
+    ax.set_yticks(range(len(table.index)), [level_text(v) for v in table.index])
     ax.set_xlabel(label(str(table.columns.name)))
     ax.set_ylabel(label(str(table.index.name)))
     ax.set_title(title)
@@ -66,7 +67,7 @@ def bands_figure(tables: dict[str, pd.DataFrame], outcome: str):
         x = np.arange(len(tab))
         ax.fill_between(x, tab["lo"], tab["hi"], alpha=0.3, label="5-95% of runs")
         ax.plot(x, tab["median"], marker="o", label="median")
-        ax.set_xticks(x, [fmt(v) for v in tab.index], rotation=30, fontsize=7)
+        ax.set_xticks(x, [level_text(v) for v in tab.index], rotation=30, fontsize=7)
         ax.set_xlabel(label(f))
         ax.set_ylabel(f"{label(outcome)} ({unit(outcome)})")
     axes[0][0].legend(fontsize=7)
@@ -89,7 +90,7 @@ def facet_heatmaps_figure(tables: list[tuple[object, pd.DataFrame]], facet: str)
     """Tipping maps of the spiral share side by side, one per level of a third factor."""
     fig, axes = figure(1, len(tables), (4.4, 3.8))
     for ax, (level, table) in zip(axes[0], tables):
-        _heatmap(ax, table, f"{label(facet)} = {fmt(level)}", "share of runs", fig, 0, 1, "magma")
+        _heatmap(ax, table, f"{label(facet)} = {level_text(level)}", "share of runs", fig, 0, 1, "magma")
     fig.suptitle(f"Share of runs that {SPIRAL_LABEL}, by {label(facet)}")
     return fig
 

@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 
 from ...metrics import OUTCOMES
+from ...present import label, level_text, share, unit
 from ..experiment import AnalysisSpec, ExperimentError, parse_condition
 from ..store import check_writable_folder, load_results, read_manifest, write_atomic_bytes
 from . import figures
 from .compute import (
+    SPIRAL_LABEL,
     band_table,
     discover,
     mean_map,
@@ -32,7 +34,6 @@ from .compute import (
     sobol_indices,
     spiral_flags,
 )
-from .labels import SPIRAL_LABEL, fmt, label, unit
 
 __all__ = ["Report", "analyse", "box_sentence", "describe_rule"]
 
@@ -126,8 +127,9 @@ def box_sentence(box: dict[str, Any], overall: float, labels: dict[str, str] | N
             else:
                 parts += [f"{name} is {words[op]} {thr:.3g}" for op, thr in b.items()]
         where = "When " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
-    return (f"{where}, {box['density']:.0%} of runs ({box['spiral_runs']} of {box['runs']}) {SPIRAL_LABEL}, "
-            f"against {overall:.0%} of all runs; this region holds {box['coverage']:.0%} of all runs that spiral.")
+    return (f"{where}, {share(box['density'])} of runs ({box['spiral_runs']} of {box['runs']}) {SPIRAL_LABEL}, "
+            f"against {share(overall)} of all runs; this region holds {share(box['coverage'])} of all runs that "
+            "spiral.")
 
 
 def _tipping_lines(tab: pd.DataFrame, xf: str, yf: str) -> list[str]:
@@ -135,8 +137,8 @@ def _tipping_lines(tab: pd.DataFrame, xf: str, yf: str) -> list[str]:
              f"{SPIRAL_LABEL}:"]
     for y, row in tab.iterrows():
         tipped = [x for x, v in row.items() if v >= 0.5]
-        what = f"{label(xf)} {fmt(tipped[0])} or more" if tipped else "not reached in the range explored"
-        lines.append(f"- {label(yf)} {fmt(y)}: {what}")
+        what = f"{label(xf)} {level_text(tipped[0])} or more" if tipped else "not reached in the range explored"
+        lines.append(f"- {label(yf)} {level_text(y)}: {what}")
     return lines
 
 
@@ -154,7 +156,7 @@ def _indices_line(t: pd.DataFrame, outcome: str, kind: str) -> str:
 
 def _recovery_lines(tab: pd.DataFrame, outcome: str, tolerance: float) -> list[str]:
     lines = [f"Recovery of {label(outcome)} (reference: switch at week {int(tab['reference_switch_week'].iloc[0])}; "
-             f"recovered = within {tolerance:.0%} of the damage of never switching "
+             f"recovered = within {share(tolerance)} of the damage of never switching "
              f"({tab['tolerance'].iloc[0]:.3g} {unit(outcome)}), and staying there):"]
     for r in tab.itertuples():
         if r.switch_week == "never":
@@ -214,7 +216,7 @@ def _header(s: _Sweep, rep: Report) -> None:
                          f"done, covering {points_run} of {points} design points: everything below describes only "
                          f"those, and \"the range explored\" is what has run so far. Run the same `slsim sweep` "
                          f"command to finish it.")
-    rep.lines.append(f"Retreat spiral = {describe_rule(s.hints.spiral)}: {s.overall:.0%} of runs.")
+    rep.lines.append(f"Retreat spiral = {describe_rule(s.hints.spiral)}: {share(s.overall)} of runs.")
 
 
 def _points(s: _Sweep, rep: Report) -> None:
@@ -256,7 +258,8 @@ def _tipping(s: _Sweep, rep: Report) -> None:
         for lv in sorted(runs[ff].dropna().unique()):
             sub = runs[runs[ff] == lv]
             tables.append((lv, mean_map(sub, xf, yf, "spiral")))
-            rep.lines.append(f"- with {label(ff)} {fmt(lv)}: {sub['spiral'].mean():.0%} of runs {SPIRAL_LABEL}")
+            rep.lines.append(f"- with {label(ff)} {level_text(lv)}: {share(sub['spiral'].mean())} of runs "
+                             f"{SPIRAL_LABEL}")
         rep.png(figures.facet_heatmaps_figure(tables, ff), s.out / f"tipping_spiral_share_by_{ff}.png")
 
 
@@ -319,10 +322,10 @@ def _discovery(s: _Sweep, rep: Report) -> None:
     pboxes, trajectories = prim_boxes(runs, numeric, runs["spiral"], thr)
     rep.tables["prim"] = pboxes
     rep.write_csv(_flat_conditions(pboxes), s.out / "discovery_prim.csv")
-    rep.lines.append(f"Scenario discovery with PRIM (boxes as EMA Workbench finds them, at least {thr:.0%} "
+    rep.lines.append(f"Scenario discovery with PRIM (boxes as EMA Workbench finds them, at least {share(thr)} "
                      f"of a box's runs in the spiral):")
     rep.lines += ["- " + box_sentence(box, overall) for _, box in pboxes.iterrows()] or \
-        [f"- PRIM's search found no box where at least {thr:.0%} of runs {SPIRAL_LABEL}."]
+        [f"- PRIM's search found no box where at least {share(thr)} of runs {SPIRAL_LABEL}."]
     if trajectories:
         rep.png(figures.prim_figure(trajectories, thr), s.out / "discovery_prim.png")
 

@@ -32,8 +32,8 @@ message starts with the file's path):
   ``lhs``, ``sobol`` and ``morris`` sample ranges only: a factor given as levels is refused.
 * Whole-number parameters sampled from a range are rounded; yes/no parameters need levels.
 * Every design point is validated as full parameters of the base scenario before any run.
-* Seeds: the seed of run ``i`` is ``SeedSequence([seed, i])``; with
-  ``common_random_numbers: true`` it is ``SeedSequence([seed, replicate])`` instead, so every
+* Seeds (:mod:`slsim.execution.seeds`): the seed of run ``i`` is ``SeedSequence([seed, i])``; with
+  ``common_random_numbers: true`` it is ``SeedSequence([seed, replicate, 0xC0])`` instead, so every
   design point shares the same seeds per replicate and differences between points reflect the
   factors, not luck. Either way seeds never depend on which worker runs what.
 

@@ -17,21 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ...errors import ExperimentError
-from ...params import ParameterError, Params, describe_validation_error
+from ...params import ParameterError, Params, describe_validation_error, field_bounds
 from ...scenario import Scenario, ScenarioError, resolve_scenario
 from .schema import Experiment, ExperimentFile, Factor, FactorSpec, SwitchSpec
 from .spiral import parse_condition
 
 __all__ = ["experiment_from_dict", "switch_params"]
-
-
-def _param_bounds(name: str) -> tuple[float | None, float | None, Any]:
-    info = Params.model_fields[name]
-    lo = hi = None
-    for m in info.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    return lo, hi, info.annotation
 
 
 def _check_scenario_factor(where: str, f: FactorSpec) -> Factor:
@@ -68,7 +59,8 @@ def _check_parameter_factor(name: str, where: str, f: FactorSpec) -> Factor:
         known = ", ".join(sorted(Params.model_fields))
         raise ExperimentError(f"{where}: unknown; a factor is a model parameter, 'scenario' or 'switch_week'. "
                               f"Known parameters: {known}")
-    lo, hi, ann = _param_bounds(name)
+    lo, hi = field_bounds(Params.model_fields[name])
+    ann = Params.model_fields[name].annotation
     if ann not in (int, float, bool):
         raise ExperimentError(f"{where}: not a number factor (it is a {getattr(ann, '__name__', ann)} of settings); "
                               f"a factor is a number or yes/no parameter, 'scenario' or 'switch_week'. Set it in "

@@ -1060,8 +1060,10 @@ def test_social_care_keeps_its_care_home_share_and_home_care_gets_the_rest(make_
     after_staff = m.orgs.budget[2] - staff_cost
     assert 0 < m.care_home_share < 1
     assert m.care_home_affordable == max(0, int(after_staff * m.care_home_share // p.care_home_weekly_fee))
-    assert m.home_care_budget_hours == pytest.approx(max(0.0, after_staff - residents * p.care_home_weekly_fee)
-                                                      / p.home_care_price)
+    # The rest of the money after staff buys home care, whatever the residents already placed cost:
+    # a cut reaches care homes and home care in proportion.
+    assert m.home_care_budget_hours == pytest.approx(after_staff * (1 - m.care_home_share) / p.home_care_price)
+    assert residents > 0
 
 
 def test_no_home_care_at_all_repeats_last_weeks_visit_length(make_model):

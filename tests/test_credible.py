@@ -17,7 +17,7 @@ import pytest
 
 import slsim
 from slsim.model import _BURN_IN_CACHE, SystemModel
-from slsim.params import LEADERSHIP_FIELDS, Params
+from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS, Params
 from slsim.population import ACUTE, DIRECT, HOME
 from slsim.processes import home_care
 from slsim.scenario import resolve_scenario
@@ -26,6 +26,7 @@ SEEDS = (1, 2, 3)
 
 
 def _run(scenario, seed, weeks, **params):
+    params.setdefault("burn_in_weeks", BURN_IN_WEEKS)  # the calibrated place, in its steady state
     model = SystemModel(scenario, rng=seed, **params)
     for _ in range(weeks):
         model.step()
@@ -82,8 +83,8 @@ def test_intermediate_leadership_gives_intermediate_results():
 def test_boundary_work_costs_direct_care_that_week():
     # The same place, the same week: when staff move hours across boundaries and into involving
     # citizens, the hospital's wards are thinner (longer stays) and care staff give less home care.
-    base = SystemModel("default", rng=4, n_citizens=3000)
-    keen = SystemModel("default", rng=4, n_citizens=3000)
+    base = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS)
+    keen = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS)
     for m in (base, keen):  # a full hospital, where every ward hour counts
         c = m.citizens
         in_bed = int(np.isin(c.place, (ACUTE,)).sum())

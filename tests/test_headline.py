@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import STEADY
 
 import slsim
 from slsim.params import LEADERSHIP_FIELDS
@@ -13,7 +14,7 @@ REPLICATES = 5
 @pytest.fixture(scope="module")
 def headline():
     return slsim.compare(["blame_culture", "systems_leadership"], weeks=104, replicates=REPLICATES, seed=0,
-                         processes=1)
+                         params=STEADY, processes=1)
 
 
 @pytest.fixture(scope="module")

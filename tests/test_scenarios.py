@@ -8,6 +8,7 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import STEADY
 
 import slsim
 from slsim.params import LEADERSHIP_FIELDS
@@ -24,7 +25,7 @@ N = 1500
 def frames(scenario: str) -> pd.DataFrame:
     out = []
     for seed in SEEDS:
-        m = slsim.SystemModel(scenario, rng=seed, n_citizens=N)
+        m = slsim.SystemModel(scenario, rng=seed, n_citizens=N, **STEADY)
         for _ in range(WEEKS):
             m.step()
         df = m.results()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import STEADY
 
 import slsim
-from slsim.params import LEADERSHIP_FIELDS
+from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
+
+STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
 
 REPLICATES = 5
 

@@ -8,11 +8,12 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import STEADY
 
 import slsim
-from slsim.params import LEADERSHIP_FIELDS
+from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
 from slsim.scenario import resolve_scenario, scenario_dir
+
+STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
 
 REQUIRED = ["default", "blame_culture", "systems_leadership", "switch_to_systems_leadership", "austerity_cut",
             "winter_surge", "late_consultation", "early_involvement", "partial_adoption"]
@@ -153,9 +154,9 @@ def test_after_winter_the_cancelled_operations_are_still_waiting():
 
 
 @pytest.mark.slow
-def test_austerity_cut_travels_upstream():
+def test_austerity_cut_travels_upstream(means):
     # A small effect (about +5% at 10,000 citizens): measured on a place large enough to see it.
-    from conftest import late_means
+    late_means = means
     base = late_means("default", seeds=range(4), weeks=104, n_citizens=10000, last=52)
     cut = late_means("austerity_cut", seeds=range(4), weeks=104, n_citizens=10000, last=52)
     assert cut["delayed_transfers"].mean() > base["delayed_transfers"].mean(), \

@@ -358,7 +358,9 @@ def test_scenario_as_a_factor_and_hints_may_change_on_resume(tmp_path):
     assert runs.groupby("scenario")["run_id"].count().to_dict() == {"blame_culture": 2, "systems_leadership": 2}
     # same seeds per replicate across scenarios (common random numbers), different outcomes
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
-    assert runs.groupby("scenario")["blame_events"].mean().nunique() == 2
+    # The scenarios differ (trust moves from week 1 with their leadership; blame events are rare in
+    # 12 weeks of a small place started cold).
+    assert runs.groupby("scenario")["cross_boundary_trust"].mean().nunique() == 2
     # analysis hints and batch size do not change any run: the same folder resumes
     exp2 = write_experiment(tmp_path, name="scen2", factors={"scenario": {"levels": ["blame_culture",
                                                                                     "systems_leadership"]}},

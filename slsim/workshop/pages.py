@@ -312,7 +312,7 @@ def Decide(token: str, view: dict[str, Any], seat: str):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
         for name, value in values.items():
             solara.Text(dec.DECISION_TITLES[name], style={"font-weight": "bold", "display": "block"})
-            with solara.ToggleButtonsSingle(value=value, classes=[f"ws-decision-{name}"]):
+            with solara.ToggleButtonsSingle(value=value, mandatory=True, classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
                     solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
         solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])

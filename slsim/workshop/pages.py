@@ -111,6 +111,15 @@ def _signature(sv: Service, workshop_id: str) -> tuple:
             n["r"], n["p"], n["j"])
 
 
+def _seat_signature(sv: Service, me: dict[str, Any]) -> tuple:
+    """What a player's page depends on: the phase and round, and the requests sent to their seat
+    (not other players' submissions: a room's submits must not re-render every page)."""
+    row = sv.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id AND table_no = ? "
+                       "AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
+                       (me["table_no"], me["seat"], me["workshop"]))
+    return row["phase"], row["round"], row["n"]
+
+
 def clock_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -196,7 +205,7 @@ def PlayerPage(token: str, asked_seat: str | None):
         solara.Text(str(err), classes=["ws-error", "ws-refused"])
         solara.Button("Go to the join page", on_click=lambda: router.push("/"))
         return
-    use_signature(lambda: _signature(sv, me["workshop"]))
+    use_signature(lambda: _seat_signature(sv, me))
     view = sv.seat_view(token)
     status = view["status"]
     seat = me["seat"]

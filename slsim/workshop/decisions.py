@@ -83,6 +83,27 @@ PANEL_PRIORITIES: dict[str, str] = {"discharge": "Getting people home from hospi
                                     "voice": "Being heard, especially those on the outside",
                                     "waits": "Shorter waits for operations"}
 
+# A choice in a few words for the debrief's timeline; "" for today's choice (not worth a word).
+SHORT: dict[str, dict[str, str]] = {
+    "failure_response": {"blame_person": "blames a person", "blame_partner": "blames the partner",
+                         "joint_review": "joint review"},
+    "boundary_time": {"little": "own targets only", "some": "", "much": "shared ambition"},
+    "citizens": {"late": "citizens late", "some": "", "early": "citizens early"},
+    "who_decides": {"hold": "top decides", "some": "", "cede": "cedes decisions"},
+    "learning": {"top": "learns from the top", "mixed": "", "frontline": "learns from the frontline"},
+    "pilot": {"drop": "drops pilots", "hold": "", "start": "starts pilots", "scale": "scales pilots"},
+    "pool_offer": {"none": "", "5": "offers 5% pool", "10": "offers 10% pool"},
+    "pool_answer": {"no": "", "yes": "joins the pool"},
+    "priority": {k: k.replace("_", " ") for k in PANEL_PRIORITIES},
+}
+
+
+def short_text(decisions: dict[str, str]) -> str:
+    """A seat's round in a few words: the choices that differ from today's, or "as today"."""
+    words = [SHORT[name][choice] for name, choice in decisions.items() if SHORT.get(name, {}).get(choice)]
+    return "; ".join(words) or "as today"
+
+
 DECISION_TITLES: dict[str, str] = {
     "failure_response": "A failure just happened. How do you answer it?",
     "boundary_time": "How much time may staff spend across boundaries and with citizens?",

@@ -536,7 +536,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                 cells = [(dec.SEAT_LABELS[seat], {})]
                 for r in sorted(decisions):
                     d = decisions[r].get(seat)
-                    text = "" if d is None else ", ".join(map(present.label, d["decisions"].values())) + (
+                    text = "" if d is None else dec.short_text(d["decisions"]) + (
                         " (computer)" if d["source"] == "computer" else "")
                     cells.append((text, {"seat": seat, "round": str(r)}))
                 body.append(cells)

@@ -122,6 +122,16 @@ def test_the_computer_plays_a_scenarios_style_within_the_choices():
     assert dec.computer_choices("acute", "pooled_budget")["pool_offer"] == "5"
 
 
+def test_the_timeline_names_only_what_differs_from_today():
+    today = dec.computer_choices("acute", "default")
+    assert dec.short_text(today) == "blames a person", "today's place blames more often than it reviews"
+    changed = dict(today, failure_response="joint_review", pool_offer="5")
+    assert dec.short_text(changed) == "joint review; offers 5% pool"
+    assert dec.short_text({"priority": "voice"}) == "voice"
+    assert set(dec.SHORT) == set(dec.DECISION_TITLES)
+    assert all(set(dec.SHORT[d]) == set(dec.options(d)) for d in dec.SHORT)
+
+
 def test_references_start_where_the_tables_start(tmp_path):
     setup = Setup("default", 3, rounds=1, weeks_per_round=4, n_citizens=1000, burn_in_weeks=0)
     blame, systems = reference_run(setup, "blame_culture"), reference_run(setup, "systems_leadership")

@@ -131,9 +131,11 @@ def clock_text(seconds: float | None) -> str:
 def Clock(workshop_id: str):
     """The round's clock, re-rendered every second on its own."""
     sv = service()
-    def read():
-        s = sv.status(workshop_id)
-        return s["phase"], clock_text(s["seconds_left"])
+    def read():  # one small query a second per page: the room's pages poll this all the time
+        row = sv.store.one("SELECT phase, deadline, paused_remaining FROM workshops WHERE id = ?", (workshop_id,))
+        left = (max(0.0, row["deadline"] - sv.clock()) if row["phase"] == "deciding"
+                else row["paused_remaining"] if row["phase"] == "paused" else None)
+        return row["phase"], clock_text(left)
 
     phase, text = use_signature(read)
     words = {"deciding": text, "paused": f"{text} (paused)"}.get(phase, "")

@@ -349,3 +349,39 @@ def test_export_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsy
         assert len(err.strip().splitlines()) == 1 and "error" in err
     assert not (tmp_path / "o").exists()
     assert (tmp_path / "junk.db").read_text() == "not a database"
+
+
+def test_the_server_command_prints_both_addresses_and_warns_about_the_network(tmp_path, monkeypatch, capsys):
+    """``slsim workshop`` checks its options, prints the addresses, then becomes the server
+    (os.execv, stopped here before it happens)."""
+    import os
+    import socket
+
+    from slsim.cli import main
+    from slsim.workshop import cli
+    calls = []
+
+    class Became(Exception):
+        """Raised in place of os.execv, which would replace this process with the server."""
+
+    def execv(exe, cmd):
+        calls.append(cmd)
+        raise Became
+
+    monkeypatch.setattr(os, "execv", execv)
+    monkeypatch.delenv(cli.DB_ENV, raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "room.db"
+    with pytest.raises(Became):
+        main(["workshop", "--port", str(port), "--db", str(db)])
+    out = capsys.readouterr()
+    key = Service(Store(db)).facilitator_key
+    assert f"http://127.0.0.1:{port}/facilitator?key={key}" in out.out
+    assert f"players join at: http://127.0.0.1:{port}/" in out.out and "WARNING" not in out.err
+    assert calls[-1][-6:] == ["--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
+    with pytest.raises(Became):
+        main(["workshop", "--host", "0.0.0.0", "--port", str(port), "--db", str(db)])
+    out = capsys.readouterr()
+    assert "WARNING" in out.err and "facilitator" in out.err and f"key={key}" in out.out, "same key after a restart"

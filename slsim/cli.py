@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _register_optional(sub) -> None:
     """Sub-commands from the optional parts (browser app, sweeps), when their modules exist."""
     import importlib
-    for module in ("slsim.app.cli", "slsim.sweep.cli"):
+    for module in ("slsim.app.cli", "slsim.sweep.cli", "slsim.workshop.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:

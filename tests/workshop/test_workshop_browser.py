@@ -1,0 +1,259 @@
+"""The workshop end to end in real headless Chromium: a facilitator and five players in six
+browser contexts run a three-round workshop to the debrief.
+
+On the way: a name with markup shows as text; a request reaches its seat; a player reloads
+mid-round and keeps their seat; a player asking to decide for another seat is refused; the
+server is killed (SIGKILL) mid-round and started again on the same database, and the workshop
+continues; the debrief's curves equal ``slsim.workshop.replay(...)`` at full precision. A
+screenshot of each screen goes to ``test-artifacts/workshop/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright")
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from slsim.workshop import replay  # noqa: E402
+from slsim.workshop.debrief import SCORECARD  # noqa: E402
+from slsim.workshop.store import Store  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workshop"
+MARKUP_NAME = '<img src=x onerror="alert(1)">Ann'
+T = 30_000  # ms: a page's answer on a loaded 2-core machine
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``slsim workshop`` as a subprocess in its own process group."""
+
+    def __init__(self, db: Path, port: int, log: Path) -> None:
+        self.db, self.port, self.log = db, port, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> str:
+        out = self.log.open("a")
+        self.proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+                                      "workshop", "--port", str(self.port), "--db", str(self.db)],
+                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"slsim workshop exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2) as r:
+                    if r.status == 200:
+                        keys = re.findall(r"facilitator\?key=(\S+)", self.log.read_text())
+                        return keys[-1]
+            except OSError:
+                time.sleep(0.3)
+        self.kill()
+        raise RuntimeError(f"slsim workshop did not answer within {timeout} s:\n{self.log.read_text()}")
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=20)
+        self.proc = None
+
+
+@pytest.fixture
+def server(tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup_browser.sh")
+    s = Server(tmp_path / "room.db", _free_port(), tmp_path / "server.log")
+    yield s
+    s.kill()
+    log = s.log.read_text(errors="replace")
+    assert "Traceback (most recent call last)" not in log, log[-4000:]
+    assert "Could not load URL" not in log
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _decide(page, choices: dict[str, str], round_no: int) -> None:
+    expect(page.locator(".ws-decide h2")).to_contain_text(f"round {round_no}", timeout=T)
+    for decision, choice in choices.items():
+        button = page.locator(f".ws-choice-{decision}-{choice}")
+        if "v-btn--active" not in (button.get_attribute("class") or ""):
+            button.click()
+        expect(button).to_have_class(re.compile("v-btn--active"), timeout=T)
+    page.locator(".ws-submit").click()
+
+
+PLAN = {  # seat -> choices in every round (the rest stay as today)
+    "acute": {"failure_response": "joint_review", "pool_offer": "5"},
+    "community": {"boundary_time": "much"},
+    "social_care": {"failure_response": "blame_partner", "pool_answer": "yes"},
+    "primary_care": {"citizens": "early"},
+    "voluntary": {"pilot": "scale"},
+}
+
+
+def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path):
+    key = server.start()
+    base = f"http://127.0.0.1:{server.port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        contexts = [browser.new_context(viewport={"width": 1500, "height": 1000}) for _ in range(6)]
+        fac = contexts[0].new_page()
+        fac.goto(f"{base}/facilitator?key={key}")
+        fac.locator(".ws-create").wait_for(timeout=T)
+        fac.locator(".ws-setup-tables input").fill("1")
+        fac.locator(".ws-setup-rounds input").fill("3")
+        fac.locator(".ws-setup-weeks input").fill("4")
+        fac.locator(".ws-setup-citizens input").fill("1000")
+        fac.locator(".ws-setup-seed input").fill("17")
+        _shot(fac, "1-facilitator-setup")
+        fac.locator(".ws-create").click()
+        code = fac.locator(".ws-code")
+        code.wait_for(timeout=T)
+        join_code = code.inner_text().strip()
+        assert re.fullmatch(r"[A-Z2-9]{8}", join_code)
+
+        # A wrong key sees nothing of the workshop.
+        intruder = contexts[5].new_page()
+        intruder.goto(f"{base}/facilitator?key=wrong")
+        expect(intruder.locator(".ws-refused")).to_contain_text("only the facilitator", timeout=T)
+        assert intruder.locator(".ws-code").count() == 0
+        intruder.close()
+
+        players = {}
+        for i, name in enumerate([MARKUP_NAME, "Bo", "Cy", "Di", "Ed"]):
+            page = contexts[i + 1].new_page()
+            page.goto(f"{base}/")
+            page.locator(".ws-join-code input").fill(join_code.lower())
+            page.locator(".ws-join-name input").fill(name)
+            page.locator(".ws-join").click()
+            expect(page.locator(".ws-seat")).to_be_visible(timeout=T)
+            seat_text = page.locator(".ws-seat").inner_text()
+            seat = next(s for s, label in (("acute", "acute hospital"), ("community", "community health"),
+                                           ("social_care", "adult social care"), ("primary_care", "primary care"),
+                                           ("voluntary", "voluntary")) if label in seat_text)
+            players[seat] = page
+            if i == 0:
+                _shot(page, "2-player-joined")
+        assert set(players) == set(PLAN)
+        # The markup name is text: shown as typed, and no element made from it.
+        ann = players["acute"]
+        expect(ann.locator(".ws-name")).to_have_text(MARKUP_NAME)
+        assert ann.locator("img[src=x]").count() == 0
+        expect(fac.locator(".ws-player-name").first).to_have_text(MARKUP_NAME, timeout=T)
+        assert fac.locator("img[src=x]").count() == 0
+
+        fac.locator(".ws-advance").click()  # start round 1
+        expect(fac.locator(".ws-phase")).to_contain_text("round 1 of 3", timeout=T)
+        _shot(fac, "3-facilitator-dashboard")
+
+        # Round 1: a request across the boundary, then everyone decides.
+        ann.locator(".ws-decide").wait_for(timeout=T)
+        ann.locator(".ws-request-to").click()
+        ann.get_by_role("option", name="Director, adult social care").click()
+        ann.locator(".ws-request-input input").fill("Please <b>assess</b> our delayed patients by Friday")
+        ann.locator(".ws-request-send").click()
+        expect(ann.locator(".ws-request-message")).to_have_text("Sent.", timeout=T)
+        social = players["social_care"]
+        expect(social.locator(".ws-request-text").first).to_have_text(
+            "Please <b>assess</b> our delayed patients by Friday", timeout=T)
+        _shot(players["acute"], "4-player-seat")
+        for seat, page in players.items():
+            _decide(page, PLAN[seat], 1)
+        for page in players.values():
+            expect(page.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
+        _shot(social, "5-player-after-round-1")
+
+        # Round 2: a reload keeps the seat; asking to decide for another seat is refused.
+        bo = players["community"]
+        bo.reload()
+        expect(bo.locator(".ws-seat")).to_contain_text("community health", timeout=T)
+        expect(bo.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
+        cy = players["social_care"]
+        own = cy.url
+        cy.goto(own + "&seat=acute")
+        cy.locator(".ws-submit").click()
+        expect(cy.locator(".ws-submit-message")).to_contain_text("cannot decide for another seat", timeout=T)
+        _shot(cy, "6-player-refused-another-seat")
+        cy.goto(own)
+        for seat, page in players.items():
+            _decide(page, PLAN[seat], 2)
+        for page in players.values():
+            expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
+
+        # Round 3: two seats submit, then the server is killed and started again.
+        for seat in ("acute", "community"):
+            _decide(players[seat], PLAN[seat], 3)
+            expect(players[seat].locator(".ws-submit-message")).to_contain_text("Submitted", timeout=T)
+        before = Store(server.db).round_results(Store(server.db).workshop_ids()[0], 1)
+        server.kill()
+        assert server.start() == key, "the facilitator's address survives a restart"
+        for seat, page in players.items():
+            page.goto(page.url.split("&")[0])
+            expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
+        expect(players["acute"].locator(".ws-ok").first).to_contain_text("Submitted", timeout=T)
+        for seat in ("social_care", "primary_care", "voluntary"):
+            _decide(players[seat], PLAN[seat], 3)
+
+        # Predict, then reveal.
+        for i, (seat, page) in enumerate(players.items()):
+            page.locator(".ws-predict").wait_for(timeout=T)
+            page.locator(".ws-predict-value input").fill(str(2 + i))
+            page.locator(".ws-predict-cause input").fill(f"{seat} <i>waited</i> for the others")
+            page.locator(".ws-predict-send").click()
+            expect(page.locator(".ws-predict-message")).to_contain_text("Prediction saved", timeout=T)
+        _shot(players["voluntary"], "7-player-prediction")
+        fac.goto(f"{base}/facilitator?key={key}")
+        expect(fac.locator(".ws-predictions-count")).to_contain_text("5 of 5", timeout=T)
+        fac.locator(".ws-advance").click()
+        fac.locator(".ws-debrief-1").wait_for(timeout=T)
+        fac.locator(".ws-line").first.wait_for(state="attached", timeout=T)
+        _shot(fac, "8-facilitator-debrief")
+        expect(ann.locator(".ws-debrief-1")).to_be_visible(timeout=T)
+        _shot(ann, "9-player-debrief")
+        assert fac.locator(".ws-cause").first.inner_text().endswith("<i>waited</i> for the others")
+
+        drawn = {}
+        for outcome in SCORECARD.values():
+            line = fac.locator(f'.ws-line[data-series="table"][data-outcome="{outcome}"]')
+            drawn[outcome] = [float(v) for v in json.loads(line.get_attribute("data-values"))]
+        browser.close()
+
+    again = replay(server.db, 1)
+    assert list(again.frame["week"]) == list(range(1, 13))
+    for outcome, values in drawn.items():
+        assert values == list(again.frame[outcome]), f"{outcome}: the debrief differs from replay()"
+    store = Store(server.db)
+    wid = store.workshop_ids()[0]
+    assert {r: again.rounds[r] for r in before} == before, "rounds computed before the kill replay identically"
+    assert store.round_results(wid, 1) == again.rounds
+    sources = {(r, s): d["source"] for r, seats in store.decisions(wid, 1).items() for s, d in seats.items()}
+    assert set(sources.values()) == {"player"}, sources
+    assert store.decisions(wid, 1)[3]["acute"]["decisions"]["failure_response"] == "joint_review"

@@ -1,0 +1,387 @@
+"""The workshop without a browser: determinism, replay, restarts, direction, who may do what, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from slsim import model as model_module
+from slsim.workshop import decisions as dec
+from slsim.workshop import replay
+from slsim.workshop.engine import Setup, reference_run, replay_table
+from slsim.workshop.service import BadInput, Refused, Service
+from slsim.workshop.store import Store
+
+SMALL = dict(tables=2, rounds=3, weeks_per_round=4, n_citizens=1000, burn_in_weeks=0, seed=11,
+             seats_played=["acute", "social_care", "primary_care"])
+SYSTEMS = {s: dec.computer_choices(s, "systems_leadership") for s in dec.SEATS}
+BLAME = {s: dec.computer_choices(s, "blame_culture") for s in dec.SEATS}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _service(path, clock=None) -> Service:
+    return Service(Store(path), clock=clock or Clock())
+
+
+def _run_workshop(path, stop_after: int | None = None, **setup):
+    """A workshop where table 1's acute seat plays systems leadership and everything else is the
+    computer; returns (service, workshop, players)."""
+    sv = _service(path)
+    w = sv.create(sv.facilitator_key, **(SMALL | setup))
+    players = [sv.join(w["join_code"], f"player {i}") for i in range(3)]
+    sv.start(sv.facilitator_key, w["id"])
+    for r in range(1, w["rounds"] + 1):
+        if stop_after is not None and r > stop_after:
+            break
+        for p in players:
+            if p["table_no"] == 1 and p["seat"] == "acute":
+                sv.submit(p["token"], "acute", SYSTEMS["acute"] if r != 2 else BLAME["acute"], round_no=r)
+        sv.advance(sv.facilitator_key, w["id"])
+    return sv, w, players
+
+
+def test_same_decisions_give_identical_results_to_the_last_bit(tmp_path):
+    a, wa, _ = _run_workshop(tmp_path / "a.db")
+    b, wb, _ = _run_workshop(tmp_path / "b.db")
+    for t in (1, 2):
+        ra, rb = a.store.round_results(wa["id"], t), b.store.round_results(wb["id"], t)
+        assert json.dumps(ra, sort_keys=True) == json.dumps(rb, sort_keys=True)
+    # The tables differ only by table 1's acute decisions: so they do differ.
+    assert a.store.round_results(wa["id"], 1)[3]["weeks"] != a.store.round_results(wa["id"], 2)[3]["weeks"]
+
+
+def test_replay_equals_the_live_run_also_without_the_burn_in_cache(tmp_path):
+    sv, w, _ = _run_workshop(tmp_path / "w.db", burn_in_weeks=6)
+    model_module._BURN_IN_CACHE.clear()  # the replay burns in afresh, as a new process would
+    for t in (1, 2):
+        again = replay(tmp_path / "w.db", t)
+        assert again.rounds == sv.store.round_results(w["id"], t)
+        assert list(again.frame["week"]) == list(range(1, 13))
+
+
+def test_a_restart_mid_workshop_continues_with_identical_results(tmp_path):
+    whole, ww, _ = _run_workshop(tmp_path / "whole.db")
+    first, wf, players = _run_workshop(tmp_path / "cut.db", stop_after=1)
+    first.store.close()
+    model_module._BURN_IN_CACHE.clear()
+    again = _service(tmp_path / "cut.db")  # a new server on the same database: no models in memory
+    assert again.facilitator_key == first.facilitator_key
+    assert again.status(wf["id"])["round"] == 2
+    for r in (2, 3):
+        p = next(p for p in players if p["table_no"] == 1 and p["seat"] == "acute")
+        again.submit(p["token"], "acute", SYSTEMS["acute"] if r != 2 else BLAME["acute"], round_no=r)
+        again.advance(again.facilitator_key, wf["id"])
+    for t in (1, 2):
+        assert again.store.round_results(wf["id"], t) == whole.store.round_results(ww["id"], t)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_joint_review_instead_of_blame_means_fewer_blame_events(seed):
+    """Over several seeds: the same table answering failures with joint review (everything else
+    as today) has fewer blame events and more joint reviews than when it blames. (Trust moves too
+    slowly to differ reliably in 26 weeks of a small place.)"""
+    setup = Setup("default", seed, rounds=2, weeks_per_round=13, n_citizens=2000, burn_in_weeks=0)
+    today = {s: dec.computer_choices(s, "default") for s in dec.SEATS}
+    out = {}
+    for answer in ("blame_partner", "joint_review"):
+        table = {s: dict(c, failure_response=answer) if "failure_response" in c else c for s, c in today.items()}
+        _, results = replay_table(setup, {1: table, 2: table})
+        rows = [row for r in results.values() for row in r["weeks"]]
+        out[answer] = pd.DataFrame(rows).mean()
+    assert out["joint_review"]["blame_events"] < out["blame_partner"]["blame_events"]
+    assert out["joint_review"]["joint_reviews"] > out["blame_partner"]["joint_reviews"]
+
+
+def test_a_pooled_budget_needs_both_seats():
+    today = {s: dec.computer_choices(s, "default") for s in dec.SEATS}
+    offer = dict(today, acute=dict(today["acute"], pool_offer="10"))
+    both = dict(offer, social_care=dict(today["social_care"], pool_answer="yes"))
+    assert not dec.pool_agreed(today) and not dec.pool_agreed(offer) and dec.pool_agreed(both)
+    setup = Setup("default", 5, rounds=1, weeks_per_round=6, n_citizens=1000, burn_in_weeks=0)
+    runs = {name: replay_table(setup, {1: t})[1][1]["weeks"] for name, t in
+            {"none": today, "offer": offer, "both": both}.items()}
+    assert runs["offer"] == runs["none"], "an offer nobody accepted changes nothing"
+    assert runs["both"] != runs["none"]
+
+
+def test_the_computer_plays_a_scenarios_style_within_the_choices():
+    assert dec.computer_choices("acute", "systems_leadership")["failure_response"] == "joint_review"
+    assert dec.computer_choices("acute", "blame_culture")["failure_response"] != "joint_review"
+    assert dec.computer_choices("social_care", "pooled_budget")["pool_answer"] == "yes"
+    assert dec.computer_choices("acute", "pooled_budget")["pool_offer"] == "5"
+
+
+def test_the_timeline_names_only_what_differs_from_today():
+    today = dec.computer_choices("acute", "default")
+    assert dec.short_text(today) == "blames a person", "today's place blames more often than it reviews"
+    changed = dict(today, failure_response="joint_review", pool_offer="5")
+    assert dec.short_text(changed) == "joint review; offers 5% pool"
+    assert dec.short_text({"priority": "voice"}) == "voice"
+    assert set(dec.SHORT) == set(dec.DECISION_TITLES)
+    assert all(set(dec.SHORT[d]) == set(dec.options(d)) for d in dec.SHORT)
+
+
+def test_references_start_where_the_tables_start(tmp_path):
+    setup = Setup("default", 3, rounds=1, weeks_per_round=4, n_citizens=1000, burn_in_weeks=0)
+    blame, systems = reference_run(setup, "blame_culture"), reference_run(setup, "systems_leadership")
+    assert len(blame) == len(systems) == 4
+    assert blame != systems
+
+
+# ------------------------------------------------------------------ who may do what
+def test_only_the_facilitator_sets_up_advances_and_sees_names(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    with pytest.raises(Refused):
+        sv.create("not-the-key", **SMALL)
+    assert sv.store.workshop_ids() == []
+    w = sv.create(sv.facilitator_key, **SMALL)
+    p = sv.join(w["join_code"], "Ann")
+    for action in (sv.start, sv.advance, sv.pause, sv.extend, sv.names):
+        with pytest.raises(Refused):
+            action(p["token"], w["id"])  # a player's token is not the facilitator's key
+    assert sv.status(w["id"])["phase"] == "lobby"
+    assert sv.names(sv.facilitator_key, w["id"]) == [{"table": 1, "seat": "acute", "name": "Ann"}]
+
+
+def test_a_player_cannot_decide_for_another_seat(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    ann, bob = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    assert (ann["table_no"], bob["table_no"]) == (1, 2), "players spread over the tables"
+    sv.start(sv.facilitator_key, w["id"])
+    with pytest.raises(Refused, match="another seat"):
+        sv.submit(ann["token"], "social_care", SYSTEMS["social_care"])
+    with pytest.raises(Refused):
+        sv.submit("x" * 43, "acute", SYSTEMS["acute"])  # a made-up token
+    assert sv.store.all("SELECT * FROM decisions") == []
+
+
+def test_a_submission_for_a_locked_round_is_refused(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    ann = sv.join(w["join_code"], "Ann")
+    sv.start(sv.facilitator_key, w["id"])
+    sv.advance(sv.facilitator_key, w["id"])
+    with pytest.raises(Refused, match="round 1 has locked"):
+        sv.submit(ann["token"], "acute", SYSTEMS["acute"], round_no=1)
+    assert sv.store.all("SELECT * FROM decisions WHERE round = 2") == []
+
+
+def test_wrong_join_codes_are_throttled(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    for _ in range(30):
+        with pytest.raises(BadInput):
+            sv.join("AAAAAAAA", "guess")
+    with pytest.raises(Refused, match="too many wrong codes"):
+        sv.join(w["join_code"], "even the right one, for a minute")
+    sv.clock.t += 61
+    assert sv.join(w["join_code"].lower(), "later")["seat"] == "acute"
+
+
+# ------------------------------------------------------------------ bad input changes nothing
+@pytest.mark.parametrize("field, value", [("tables", 0), ("tables", "2; DROP TABLE"), ("rounds", 99),
+                                          ("minutes_per_round", "nan"), ("scenario", "no_such"),
+                                          ("seats_played", ["acute", "mayor"]), ("seats_played", []),
+                                          ("n_citizens", 10), ("computer_style", "<b>")])
+def test_bad_setup_is_refused_and_nothing_is_stored(tmp_path, field, value):
+    sv = _service(tmp_path / "w.db")
+    with pytest.raises(BadInput) as err:
+        sv.create(sv.facilitator_key, **(SMALL | {field: value}))
+    assert "allowed" in str(err.value) or "choose" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert sv.store.workshop_ids() == []
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 41, "tab\there", "zero\u200bwidth", 42])
+def test_bad_names_are_refused_and_nobody_is_seated(tmp_path, name):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    with pytest.raises(BadInput, match="name"):
+        sv.join(w["join_code"], name)
+    assert sv.store.players(w["id"]) == []
+
+
+def test_bad_decisions_requests_and_predictions_change_nothing(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"rounds": 1}))
+    ann = sv.join(w["join_code"], "Ann")
+    sv.start(sv.facilitator_key, w["id"])
+    for bad in ({}, dict(SYSTEMS["acute"], pilot="maybe"), dict(SYSTEMS["acute"], pool_answer="yes"), "all of it"):
+        with pytest.raises(BadInput):
+            sv.submit(ann["token"], "acute", bad)
+    for to, text in (("acute", "to myself"), ("mayor", "hi"), ("social_care", "y" * 201), ("social_care", "")):
+        with pytest.raises(BadInput):
+            sv.send_request(ann["token"], to, text)
+    with pytest.raises(Refused):
+        sv.predict(ann["token"], 3, "too early")
+    sv.advance(sv.facilitator_key, w["id"])
+    for value in ("-1", "lots", "nan", "1e9"):
+        with pytest.raises(BadInput):
+            sv.predict(ann["token"], value, "social care")
+    assert sv.store.all("SELECT * FROM decisions WHERE source = 'player'") == []
+    assert sv.store.all("SELECT * FROM requests") == [] and sv.store.all("SELECT * FROM predictions") == []
+
+
+def test_markup_in_a_name_or_request_is_kept_as_text(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    name = '<img src=x onerror="alert(1)"><b>Ann</b>'
+    ann = sv.join(w["join_code"], name)
+    bob = sv.join(w["join_code"], "Bob")
+    cy = sv.join(w["join_code"], "Cy")  # table 1, social care
+    assert cy["seat"] == "social_care" and cy["table_no"] == 1
+    sv.send_request(ann["token"], "social_care", "<script>alert('x')</script> & please assess by Friday")
+    assert sv.seat_view(ann["token"])["me"]["name"] == name
+    assert sv.names(sv.facilitator_key, w["id"])[0]["name"] == name
+    assert sv.seat_view(cy["token"])["requests"][0]["text"] == "<script>alert('x')</script> & please assess by Friday"
+    assert bob["name"] == "Bob"
+
+
+# ------------------------------------------------------------------ the clock and the phases
+def test_the_clock_locks_a_round_and_pause_and_extend_move_it(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"minutes_per_round": 2}))
+    sv.join(w["join_code"], "Ann")
+    sv.start(sv.facilitator_key, w["id"])
+    assert sv.status(w["id"])["seconds_left"] == 120
+    sv.extend(sv.facilitator_key, w["id"])
+    sv.clock.t += 150
+    sv.pause(sv.facilitator_key, w["id"])
+    sv.clock.t += 1000  # paused: the clock does not run
+    sv.tick()
+    assert sv.status(w["id"]) | {} and sv.status(w["id"])["phase"] == "paused"
+    assert sv.status(w["id"])["seconds_left"] == pytest.approx(30)
+    sv.pause(sv.facilitator_key, w["id"])
+    sv.clock.t += 31
+    sv.tick()
+    s = sv.status(w["id"])
+    assert (s["phase"], s["round"]) == ("deciding", 2)
+    rows = sv.store.all("SELECT seat, source FROM decisions WHERE round = 1 AND table_no = 1")
+    assert {r["seat"]: r["source"] for r in rows}["acute"] == "computer", "nobody submitted: the computer decides"
+
+
+def test_all_seats_submitting_locks_the_round_and_an_absent_player_keeps_last_rounds_choices(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["acute", "community"]}))
+    ann, bob = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    sv.start(sv.facilitator_key, w["id"])
+    sv.submit(ann["token"], "acute", SYSTEMS["acute"])
+    assert sv.status(w["id"])["round"] == 1
+    sv.submit(bob["token"], "community", SYSTEMS["community"])
+    assert sv.status(w["id"])["round"] == 2, "everyone submitted: the round locked"
+    sv.submit(ann["token"], "acute", BLAME["acute"])
+    sv.advance(sv.facilitator_key, w["id"])
+    round2 = sv.store.decisions(w["id"], 1)[2]
+    assert round2["community"] == {"decisions": SYSTEMS["community"], "source": "carried",
+                                   "submitted_at": round2["community"]["submitted_at"]}
+
+
+def test_the_last_round_is_shown_only_after_the_predictions_and_the_reveal(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"rounds": 2}))
+    ann = sv.join(w["join_code"], "Ann")
+    sv.start(sv.facilitator_key, w["id"])
+    sv.advance(sv.facilitator_key, w["id"])
+    sv.advance(sv.facilitator_key, w["id"])
+    assert sv.status(w["id"])["phase"] == "predicting"
+    assert set(sv.store.round_results(w["id"], 1)) == {1, 2}, "computed and stored"
+    assert set(sv.visible_results(w["id"], 1)) == {1}, "but not shown"
+    sv.predict(ann["token"], "4.5", "social care had no staff to assess people")
+    sv.advance(sv.facilitator_key, w["id"])
+    assert set(sv.visible_results(w["id"], 1)) == {1, 2}
+    assert sv.predictions(w["id"]) == [{"table_no": 1, "seat": "acute", "delayed_transfers": 4.5,
+                                        "cause": "social care had no staff to assess people"}]
+    with pytest.raises(Refused):
+        sv.join(w["join_code"], "late comer")
+
+
+# ------------------------------------------------------------------ the command line
+def _slsim(*args, cwd=None):
+    return subprocess.run([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_export_writes_decisions_and_outcomes_without_names(tmp_path):
+    sv, w, players = _run_workshop(tmp_path / "w.db")
+    done = _slsim("workshop", "export", str(tmp_path / "w.db"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    decisions = pd.read_parquet(out / "workshop_decisions.parquet")
+    assert len(decisions) == 2 * 3 * 5 and set(decisions["source"]) == {"player", "computer", "carried"}
+    assert decisions.equals(pd.read_csv(out / "workshop_decisions.csv")[decisions.columns].astype(decisions.dtypes))
+    outcomes = pd.read_parquet(out / "workshop_outcomes.parquet")
+    table1 = outcomes[outcomes["table"] == 1].drop(columns=["workshop", "scenario", "seed", "slsim_version", "table"])
+    again = replay(tmp_path / "w.db", 1).frame
+    pd.testing.assert_frame_equal(table1.reset_index(drop=True), again[table1.columns], check_exact=True)
+    meta = json.loads((out / "workshop.meta.json").read_text())
+    assert (meta["scenario"], meta["seed"]) == ("default", 11) and len(meta["files"]) == 8
+    for f in out.iterdir():
+        for p in players:
+            assert p["name"].encode() not in f.read_bytes(), f"{p['name']} in {f.name}"
+
+
+def test_export_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys):
+    from slsim.cli import main
+
+    (tmp_path / "junk.db").write_text("not a database")
+    sv, w, _ = _run_workshop(tmp_path / "w.db", stop_after=0)
+    (tmp_path / "file").write_text("")
+    for args in (["export", str(tmp_path / "nothing.db"), "--out", str(tmp_path / "o")],
+                 ["export", str(tmp_path / "junk.db"), "--out", str(tmp_path / "o")],
+                 ["export", str(tmp_path / "w.db"), "--out", str(tmp_path / "file")],
+                 ["export", str(tmp_path / "w.db"), "--out", str(tmp_path / "o"), "--workshop", "nope"],
+                 ["--port", "0x50"]):
+        code = main(["workshop", *args])
+        err = capsys.readouterr().err
+        assert code == 2, (args, err)
+        assert len(err.strip().splitlines()) == 1 and "error" in err
+    assert not (tmp_path / "o").exists()
+    assert (tmp_path / "junk.db").read_text() == "not a database"
+
+
+def test_the_server_command_prints_both_addresses_and_warns_about_the_network(tmp_path, monkeypatch, capsys):
+    """``slsim workshop`` checks its options, prints the addresses, then becomes the server
+    (os.execv, stopped here before it happens)."""
+    import os
+    import socket
+
+    from slsim.cli import main
+    from slsim.workshop import cli
+    calls = []
+
+    class Became(Exception):
+        """Raised in place of os.execv, which would replace this process with the server."""
+
+    def execv(exe, cmd):
+        calls.append(cmd)
+        raise Became
+
+    monkeypatch.setattr(os, "execv", execv)
+    monkeypatch.delenv(cli.DB_ENV, raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "room.db"
+    with pytest.raises(Became):
+        main(["workshop", "--port", str(port), "--db", str(db)])
+    out = capsys.readouterr()
+    key = Service(Store(db)).facilitator_key
+    assert f"http://127.0.0.1:{port}/facilitator?key={key}" in out.out
+    assert f"players join at: http://127.0.0.1:{port}/" in out.out and "WARNING" not in out.err
+    assert calls[-1][-6:] == ["--host", "127.0.0.1", "--port", str(port), "--production", "--no-open"]
+    with pytest.raises(Became):
+        main(["workshop", "--host", "0.0.0.0", "--port", str(port), "--db", str(db)])
+    out = capsys.readouterr()
+    assert "WARNING" in out.err and "facilitator" in out.err and f"key={key}" in out.out, "same key after a restart"

@@ -52,9 +52,10 @@ def register(sub) -> None:
 
 
 def _line(pr) -> str:
+    from ..present import share
     left = f", about {pr.seconds_left / 60:.1f} min left" if pr.seconds_left else ""
     return (f"generation {pr.generation}/{pr.generations}: epsilon {pr.epsilon:.3g}, acceptance "
-            f"{pr.acceptance:.0%} ({pr.accepted} of {pr.simulations} runs), {pr.seconds:.0f} s{left}")
+            f"{share(pr.acceptance)} ({pr.accepted} of {pr.simulations} runs), {pr.seconds:.0f} s{left}")
 
 
 def main(args) -> int:

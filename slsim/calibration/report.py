@@ -168,6 +168,8 @@ def marginals_figure(cal: Calibration, posterior: pd.DataFrame, path: Path) -> N
 
 
 def report_text(cal: Calibration, ident: pd.DataFrame, table: pd.DataFrame, meta: dict[str, Any]) -> str:
+    from ..present import percent, share
+
     lines = [f"# {cal.spec.title}", "", cal.spec.description.strip(), "",
              f"Method: {meta['method']}; {meta.get('generations', '?')} generation(s), population "
              f"{cal.spec.method.population}; {meta.get('simulations', '?')} model runs "
@@ -176,7 +178,7 @@ def report_text(cal: Calibration, ident: pd.DataFrame, table: pd.DataFrame, meta
     for r in ident.itertuples():
         lines.append(f"- **{r.parameter}**: {r.verdict}. Posterior median {r.posterior_median:.4g}, 90% interval "
                      f"{r.posterior_lo90:.4g} to {r.posterior_hi90:.4g}, against the prior's {r.prior_lo90:.4g} to "
-                     f"{r.prior_hi90:.4g} ({r.width_ratio:.0%} of its width).")
+                     f"{r.prior_hi90:.4g} ({share(r.width_ratio)} of its width).")
     for part in ("fit", "hold-out"):
         sub = table[table["part"] == part]
         if sub.empty:
@@ -189,7 +191,7 @@ def report_text(cal: Calibration, ident: pd.DataFrame, table: pd.DataFrame, meta
                   "| target | period | observed | model median | 90% band | error |", "|---|---|---|---|---|---|"]
         for r in sub.itertuples():
             lines.append(f"| {r.target} | {r.period} | {r.observed:,.4g} | {r.median:,.4g} | {r.lo90:,.4g} to "
-                         f"{r.hi90:,.4g} | {r.error_percent:+.0f}% |")
+                         f"{r.hi90:,.4g} | {percent(r.error_percent)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -222,13 +222,27 @@ def cmd_compare(args) -> int:
         raise UserError("compare needs at least two scenarios, e.g. slsim compare blame_culture systems_leadership")
     params = _parse_sets(args.set)
     scenarios = _validate(args.scenarios, params, args.weeks)
+    posterior = None
+    if args.posterior is not None:
+        from .posterior import load_posterior
+        posterior = load_posterior(args.posterior)
+        both = sorted(set(posterior.parameters) & set(params))
+        if both:
+            raise UserError(f"--set {', '.join(both)}: also drawn from the posterior; set it or draw it, not both")
     progress, update = _progress("comparing " + " vs ".join(args.scenarios))
     with progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", TimelineWarning)  # said above, once, as notes
         cmp_ = compare(scenarios, weeks=args.weeks, replicates=args.replicates, seed=args.seed, params=params,
-                       processes=args.processes, progress=update)
+                       processes=args.processes, progress=update, posterior=posterior)
     con = _console()
     con.print(_difference_table(cmp_, _window(args)))
+    if posterior is not None:
+        con.print(f"Intervals carry parameter uncertainty and seed noise: each replicate drew "
+                  f"{', '.join(posterior.parameters)} from the posterior '{posterior.name}' ({len(posterior.frame)} "
+                  f"weighted sets), the same draw for every scenario.")
+    else:
+        con.print("Intervals carry seed noise only (the parameters are fixed); --posterior DIR adds a "
+                  "calibration's parameter uncertainty.")
     stem = "_vs_".join(Path(s).stem for s in args.scenarios)
     paths = _write_outputs(cmp_, args, stem, extra={"differences": cmp_.differences()})
     for p in paths:
@@ -284,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="run scenarios with the same seeds and show their differences")
     p.add_argument("scenarios", nargs="+")
     _common(p, replicates=10)
+    p.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                   help="a calibration's results folder: replicates draw the fitted parameters from its posterior")
     p.set_defaults(func=cmd_compare)
     _register_optional(sub)
     return parser
@@ -292,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _register_optional(sub) -> None:
     """Sub-commands from the optional parts (browser app, sweeps), when their modules exist."""
     import importlib
-    for module in ("slsim.app.cli", "slsim.sweep.cli", "slsim.workshop.cli"):
+    for module in ("slsim.app.cli", "slsim.sweep.cli", "slsim.calibration.cli", "slsim.workshop.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:

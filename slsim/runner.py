@@ -137,8 +137,17 @@ def timeline_notes(scenario: Scenario, weeks: int, params: dict[str, Any] | None
 
 
 def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, processes, progress,
-              executor=None) -> Results:
+              executor=None, posterior=None) -> Results:
     resolved = [resolve_scenario(s) for s in scenarios]
+    drawn: list[dict[str, float]] = [{}] * replicates
+    if posterior is not None:
+        from .posterior import load_posterior
+        posterior = load_posterior(posterior)
+        both = sorted(set(posterior.parameters) & set(params or {}))
+        if both:
+            raise ParameterError(f"params: {', '.join(both)} also drawn from the posterior '{posterior.name}'; "
+                                 "set it or draw it, not both")
+        drawn = posterior.draws(replicates, seed)
     for sc in resolved:
         sc.params_with(params)  # fail early, in the caller's process, with a clear message
         for note in timeline_notes(sc, weeks, params, timeline):
@@ -146,7 +155,10 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     seeds = Seeds(seed).replicates(replicates)
     overrides, events = dict(params or {}), tuple(timeline or ())
     runs = [(sc, r, s) for sc in resolved for r, s in enumerate(seeds)]
-    requests = [RunRequest(sc, weeks, s, r, overrides, events, run_id=i) for i, (sc, r, s) in enumerate(runs)]
+    # With a posterior, replicate r of every scenario runs on the same drawn parameter set (and
+    # seed), so the differences between scenarios stay paired.
+    requests = [RunRequest(sc, weeks, s, r, {**overrides, **drawn[r]}, events, run_id=i)
+                for i, (sc, r, s) in enumerate(runs)]
     frames = run_requests(requests, processes, progress, executor)
     frame = pd.concat(frames, ignore_index=True)
     import mesa
@@ -161,6 +173,8 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
             "scenario_files": {sc.name: {"path": str(sc.path), "sha256": sha256(sc.path)}
                                for sc in resolved if sc.path is not None},
             "slsim_version": __version__, "mesa_version": mesa.__version__}
+    if posterior is not None:
+        meta["posterior"] = posterior.describe() | {"replicate_params": drawn}
     return Results(frame, meta)
 
 
@@ -233,10 +247,13 @@ class Comparison(Results):
 def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEEKS, replicates: int = 5,
             seed: int = 0, params: dict[str, Any] | None = None, timeline: list[dict] | None = None,
             processes: int | None = None, progress: Callable[[int, int], None] | None = None,
-            executor: Executor | None = None) -> Comparison:
+            executor: Executor | None = None, posterior=None) -> Comparison:
     """Run several scenarios with the same replicate seeds; the first is the baseline.
 
-    ``processes`` and ``executor`` as for :func:`run`.
+    ``processes`` and ``executor`` as for :func:`run`. ``posterior``: a calibration's results
+    folder (or a :class:`~slsim.posterior.Posterior`); each replicate then also draws its fitted
+    parameters from it, the same draw for every scenario, so intervals carry parameter uncertainty
+    as well as seed noise.
 
     Example: ``slsim.compare(["blame_culture", "systems_leadership"]).differences()``.
     """
@@ -245,5 +262,5 @@ def compare(scenarios: Sequence[str | Path | Scenario], weeks: int = DEFAULT_WEE
     names = [resolve_scenario(s).name for s in scenarios]
     if len(set(names)) < len(names):
         raise ParameterError(f"compare needs different scenarios; got {names}")
-    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress, executor)
+    res = _run_many(scenarios, weeks, replicates, seed, params, timeline, processes, progress, executor, posterior)
     return Comparison(res.frame, res.meta, baseline=names[0])

@@ -54,8 +54,8 @@ def _published(q: str, cal: pd.DataFrame) -> float:
 
 
 def _runs(scenario: str, citizens: int, seeds: tuple[int, ...], weeks: int) -> list[tuple[pd.DataFrame, object]]:
-    from .execution import Seeds
-    from .model import SystemModel
+    from ..execution import Seeds
+    from ..model import SystemModel
 
     out = []
     for seed in Seeds(seeds[0]).replicates(len(seeds)):
@@ -120,6 +120,3 @@ def main(argv: list[str] | None = None) -> int:
     print(effects(args.citizens, seeds, args.weeks).round(3).to_string(index=False))
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

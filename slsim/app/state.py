@@ -41,7 +41,7 @@ from ..params import (
     describe_validation_error,
     parameter_table,
 )
-from ..present import allowed_text, label, parameter_label, value_text
+from ..present import allowed_text, label, parameter_label, share, value_text
 from ..runner import compare
 from ..scenario import Scenario, resolve_scenario_cached
 
@@ -84,7 +84,7 @@ def _refused(name: str, raw: str) -> ParameterError:
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?:[, \u00a0\u202f]\d{3})+(?:\.\d+)?$")
 
 
-def _number(raw: str) -> float:
+def _read_number(raw: str) -> float:
     """Typed text as a number (NaN if it is none): thousands separators and a decimal comma read
     as people write them, so "200,000" is two hundred thousand and "0,7" is seven tenths."""
     text = raw.replace("_", "")
@@ -120,7 +120,7 @@ def typed(name: str, text: Any) -> Any:
         if low in ("no", "false", "0", "off"):
             return False
         raise _refused(name, raw)
-    number = _number(raw)
+    number = _read_number(raw)
     if not math.isfinite(number):
         raise _refused(name, raw)
     # A fraction for a whole-number parameter is left for Params to refuse.
@@ -331,7 +331,7 @@ class Session:
                 raise ParameterError(f"a winter surge is already on; it ends by itself at week {running[0].week}")
             before = self.value("crisis_surge")
             group = self._next_group()
-            iv = self.intervene({"crisis_surge": surge}, note=f"winter surge: {surge - 1:.0%} more crises for "
+            iv = self.intervene({"crisis_surge": surge}, note=f"winter surge: {share(surge - 1)} more crises for "
                                 f"{weeks} weeks", group=group)
             self.scheduled.append(Intervention(iv.week + weeks, {"crisis_surge": before},
                                                "Trainer: winter surge ends", group))

@@ -220,9 +220,12 @@ def is_weekly_count(outcome: str) -> bool:
 def trend_sentence(outcome: str, first: float, now: float, week: int, first_week: int = 0) -> str:
     """One sentence for a headline chart, e.g. ``Delayed transfers: 23.4 patients per day at week 30,
     12% higher than at week 0 (lower is better).``"""
-    head = f"{label(outcome).capitalize()}: {number(now)} {unit(outcome)} at week {week}"
     cue = f" ({better_text(outcome)})" if better(outcome) else ""
-    if not (math.isfinite(first) and math.isfinite(now)) or week == first_week:
+    if not math.isfinite(now):
+        return f"{label(outcome).capitalize()}: no week run yet{cue}."
+    unit_ = "" if unit(outcome) == "0-1" else f" {unit(outcome)}"  # a 0-1 score needs no unit word
+    head = f"{label(outcome).capitalize()}: {number(now)}{unit_} at week {week}"
+    if not math.isfinite(first) or week == first_week:
         return head + cue + "."
     if abs(first) > _ZERO:
         pct = (now - first) / abs(first) * 100

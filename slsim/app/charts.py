@@ -97,6 +97,12 @@ def marks_legend(marks: Sequence[tuple[int, str, str]], weeks_hi: int | None = N
             'scenario\'s own events)<ul>' + "".join(rows) + "</ul></div>")
 
 
+def smoothing_note(on: bool) -> str:
+    """The caption that says how weekly counts are drawn."""
+    return (f"Weekly counts (events, pilots, operations per week) are drawn as {SMOOTH_WEEKS}-week means, "
+            "each week's own value as a thin line behind." if on else "Every value is drawn week by week.")
+
+
 def _axes(weeks_lo: int, weeks_hi: int, ylo: float, yhi: float, w: int, h: int, left: int, top: int,
           bottom: int, right: int, marks: Sequence[tuple[int, str, str]], highlight: int | None):
     """Shared axes with round ticks, numbered marks and the highlighted week; returns (parts, x(), y())."""
@@ -188,8 +194,10 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
         parts.append(f'<text x="{w - right}" y="{top - 4}" font-size="{FONT - 1}" text-anchor="end" fill="#7d6608">'
                      f'week {highlight}: {fmt(hv)}</text>')
     cue = better(outcome)
-    arrow = {"lower": "\u2193 lower is better", "higher": "\u2191 higher is better"}.get(cue or "", "")
-    sub = unit + (" \u00b7 4-week mean" if do_smooth else "")
+    # narrow charts (the projector's headline) say it with the arrow; their sentence has the words
+    arrow = (f"\u2193 {'lower is better' if w >= 250 else 'better'}" if cue == "lower" else
+             f"\u2191 {'higher is better' if w >= 250 else 'better'}" if cue == "higher" else "")
+    sub = unit
     parts.insert(0, f'<text x="4" y="14" font-size="{FONT + 1}" font-weight="bold" fill="{TEXT}">'
                     f'{html.escape(title)}</text>'
                     f'<text x="4" y="30" font-size="{FONT - 1}" fill="{MUTED}">{html.escape(sub)}</text>'
@@ -197,7 +205,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                     f'text-anchor="end" fill="{MUTED}">{arrow}</text>'
                     f'<text class="slsim-last" x="{w - 6}" y="14" font-size="{FONT + 2}" text-anchor="end" '
                     f'font-weight="bold" fill="#1b4f72">{fmt(last)}</text>')
-    attrs = (f'data-outcome="{outcome}" data-week="{last_week}" '
+    attrs = (f'data-outcome="{outcome}" data-week="{last_week}" data-smoothed="{str(do_smooth).lower()}" '
              f'data-value="{repr(last)}" data-ylo="{ylo!r}" data-yhi="{yhi!r}"')
     return _frame(title, tooltip, w, h, parts, attrs)
 

@@ -70,7 +70,7 @@ def CompareView(session: Session, ui: Ui):
             set_error(str(err))
             return
         set_error("")
-        set_request(CompareRequest(session.scenario if live else base, "" if not live else "live", weeks, reps, seed,
+        set_request(CompareRequest(session.scenario if live else base, "live" if live else other, weeks, reps, seed,
                                    time.time(), live))
 
     def work(cancel):

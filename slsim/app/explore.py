@@ -84,7 +84,8 @@ def ParamInput(session: Session, ui: Ui, name: str):
             with solara.Div(classes=["slsim-slider", f"slsim-slider-{name}"]):
                 solara.SliderFloat(parameter_label(name), value=current, min=lo, max=hi, step=_slider_step(lo, hi),
                                    on_value=on_value, thumb_label=False)
-            solara.InputText(f"exact value: {allowed}", value=text, on_value=on_value, error=bool(error),
+            # its own name in the box's label too: a screen reader announces the box alone
+            solara.InputText(f"{parameter_label(name)}, exact: {allowed}", value=text, on_value=on_value, error=bool(error),
                              dense=True, classes=[f"slsim-input-{name}"])
         else:
             solara.InputText(f"{parameter_label(name)}: {allowed}", value=text, on_value=on_value,
@@ -152,11 +153,16 @@ def RunBar(session: Session, ui: Ui):
             if session.week >= MAX_WEEKS:
                 ui.playing.value = False
                 return
+            ui.rendered.clear()
             session.step(1)
             ui.changed()
+            # the next week only once this one is drawn (Solara gives up on a render loop that
+            # another thread keeps changing), then the pause that sets the pace
+            ui.rendered.wait(timeout=10)
             cancel.wait(PLAY_DELAY_S)
 
     solara.use_thread(loop, dependencies=[playing], intrusive_cancel=False)
+    solara.use_effect(ui.rendered.set, [ui.version.value])  # effects run once the render is done
 
     def step(n):
         def go():
@@ -300,6 +306,7 @@ def HeadlineCharts(session: Session, ui: Ui):
         sentence = present.trend_sentence(name, first, now, session.week, int(res["week"].iloc[0]) if len(res) else 0)
         cells.append(f'{svg}<p class="slsim-headline-sentence" data-outcome="{name}">{esc(sentence)}</p>')
     grid(cells, ["slsim-headline"])
+    solara.Text(charts.smoothing_note(smooth), classes=["slsim-help", "slsim-smoothing-note"])
     legend = charts.marks_legend(marks, session.week)
     if legend:
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["slsim-headline-legend"])
@@ -314,6 +321,7 @@ def OutcomeCharts(session: Session, ui: Ui):
     marks = session.marks()
     smooth = ui.smooth_on()
     legend = charts.marks_legend(marks, session.week)
+    solara.Text(charts.smoothing_note(smooth), classes=["slsim-help", "slsim-smoothing-note"])
     if legend:
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["slsim-legend-all"])
     for level, names in columns_by_level().items():

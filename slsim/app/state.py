@@ -460,6 +460,11 @@ def session_for(key: str | None) -> tuple[Session, dict[str, Any]]:
 # take all of a big machine. A new pool per comparison costs little after the first: the pool's
 # forkserver has the model imported and forks warm workers.
 COMPARE_PROCESSES = 2
+# The workers run at a lower CPU priority (nice 5: the server weighs three times as much): while a
+# comparison fills the cores, the server's sessions (their steps, their charts) still get the CPU
+# the moment they need it; with nothing else to do the comparison runs as fast as the command
+# line's. Nicer still (10) starved the comparison on a machine shared with other work.
+COMPARE_NICE = 5
 
 
 def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None,
@@ -471,7 +476,7 @@ def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed:
     for name, value, lo, hi in (("weeks", weeks, 1, MAX_WEEKS), ("replicates", replicates, 2, 100)):
         if not isinstance(value, int) or not lo <= value <= hi:
             raise ParameterError(f"{name}: '{value}' is not allowed; a whole number from {lo} to {hi}")
-    with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates)) as pool:
+    with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates), nice=COMPARE_NICE) as pool:
         return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
                        executor=pool)
 
@@ -518,6 +523,6 @@ def run_live_comparison(session: Session, weeks: int, replicates: int, seed: int
     with warnings.catch_warnings():
         # interventions after the compared weeks are simply not reached: no warning for the room
         warnings.simplefilter("ignore")
-        with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates)) as pool:
+        with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates), nice=COMPARE_NICE) as pool:
             return compare([base, live], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
                            executor=pool)

@@ -42,7 +42,7 @@ CSS = """
 .slsim-error { color: #a93226; font-size: 14px; font-weight: 600; display: block; margin-bottom: 8px; }
 .slsim-msg { color: #1d6a3a; font-size: 14px; }
 .slsim-now { font-size: 14px; }
-.slsim-week { font-size: 24px; font-weight: 700; margin: 0 12px; }
+.slsim-week { font-size: 24px; font-weight: 700; margin: 0 12px; white-space: nowrap; }
 .slsim-log { max-height: 360px; overflow-y: auto; font-size: 14px; }
 .slsim-log table { border-collapse: collapse; width: 100%; }
 .slsim-log td { padding: 2px 6px; border-bottom: 1px solid #eee; vertical-align: top; }
@@ -85,7 +85,6 @@ CSS = """
 .slsim-drawer-title { font-size: 20px; font-weight: 700; }
 .slsim-drawer-btn { display: none !important; }
 .slsim-present-mode .slsim-drawer-btn { display: inline-flex !important; }
-.slsim-present-mode .slsim-runbar { flex-wrap: nowrap !important; }
 .slsim-present-mode .slsim-msg { font-size: 16px; }
 
 /* narrow screens (a phone is 390 px wide): one column, nothing wider than the screen */
@@ -97,6 +96,5 @@ CSS = """
   .slsim-controls { flex-basis: 100%; }
   .slsim-present-mode .slsim-stage { grid-template-columns: minmax(0, 1fr); }
   .slsim-present-mode .slsim-headline { grid-template-columns: minmax(0, 1fr); }
-  .slsim-present-mode .slsim-runbar { flex-wrap: wrap !important; }
 }
 """

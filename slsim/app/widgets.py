@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import solara
@@ -29,6 +30,9 @@ class Ui:
     drawer: solara.Reactive[bool]         # presentation mode's trainer drawer is open
     staff_ties: solara.Reactive[bool]     # draw the staff ties on the network (organisation ties always)
     tour_seen: solara.Reactive[int]       # the furthest tour step shown: going back to it never runs weeks
+    # set once the page has drawn the latest week: play waits for it before the next step, so a
+    # slow (loaded) machine plays more slowly instead of piling renders on renders
+    rendered: threading.Event = field(default_factory=threading.Event)
 
     def smooth_on(self) -> bool:
         """Whether weekly counts are smoothed: the user's choice, else on in presentation mode only."""

@@ -206,7 +206,8 @@ def test_sessions_are_isolated_and_not_frozen(new_page):
     assert waited < 3.0, f"B's step took {waited:.1f} s while A compared"
     assert still_running or waited < 1.0
     shot(b, "session-b")
-    a.locator(".slsim-cmp-done").wait_for(timeout=60_000)
+    # generous: the comparison's workers yield the cores, and a shared CI machine may be busy
+    a.locator(".slsim-cmp-done").wait_for(timeout=240_000)
 
 
 def test_compare_same_seeds_bands_and_sentences(new_page):

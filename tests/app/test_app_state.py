@@ -247,14 +247,25 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
     def Setup():
         SetupPanel(session, use_ui())
 
+    from slsim.app.widgets import scenario_names, scenario_titles
+    scenario_titles(scenario_names())  # the menus' titles: every scenario read once, into the cache
     counts.clear()
     _, rc = solara.render(Setup(), handle_error=False)
     try:
         assert dict(counts) == {}, "was 17 YAML reads and 33 Params before the session held its scenario"
         import ipyvuetify
         fields = {w.label: w.v_model for w in rc.find(ipyvuetify.TextField).widgets}
-        assert fields["ceding (0-1, share)"] == "0.7", "the scenario's own value"
-        assert fields["n citizens (100-50,000, people)"] == "1500", "the set-up value, under the browser's limit"
+        sliders = {w.label: w.v_model for w in rc.find(ipyvuetify.Slider).widgets}
+        switches = {w.label: w.v_model for w in rc.find(ipyvuetify.Switch).widgets}
+        from slsim.present import parameter_label
+        # the slider, the box beside it and the range in words all say the same
+        ceding = session.spec.params["ceding"]  # the scenario's own value, not the default's
+        assert ceding != Params().ceding
+        assert sliders[parameter_label("ceding")] == ceding, "the scenario's own value, on a slider"
+        assert fields[f"{parameter_label('ceding')}, exact: a number from 0 to 1 (share)"] == str(ceding)
+        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1500", \
+            "the set-up value, under the browser's limit"
+        assert switches[f"{parameter_label('pooled_budget')} (yes or no)"] is False, "a switch for yes/no"
         counts.clear()
         session.set_param("ceding", "0,6")  # one Params checks the value, one is the model's own
         assert counts["yaml"] == 0 and counts["params"] <= 2
@@ -399,3 +410,12 @@ def test_outcome_cues_and_axes_for_a_room():
     assert set(present.HEADLINE_OUTCOMES) <= set(slsim.OUTCOMES) and 4 <= len(present.HEADLINE_OUTCOMES) <= 6
     assert present.trend_sentence("delayed_transfers", 20.0, 23.0, 30) == \
         "Delayed transfers: 23.00 patients per day at week 30, 15% higher than at week 0 (lower is better)."
+
+
+def test_browser_comparison_workers_yield_the_cores_to_the_sessions():
+    """A comparison's worker processes run at a lower CPU priority than the server (whose sessions
+    step and draw), so a comparison in one session does not stall another session's step."""
+    from slsim.app.state import COMPARE_NICE
+    from slsim.execution import LocalProcessExecutor
+    with LocalProcessExecutor(2, nice=COMPARE_NICE) as ex:
+        assert ex._pool().submit(os.nice, 0).result() == min(19, os.nice(0) + COMPARE_NICE)

@@ -107,12 +107,14 @@ def CompareView(session: Session, ui: Ui):
                 solara.Select("Compared with", values=list(titles.values()), value=titles[other],
                               on_value=lambda t: set_other(by_title.get(t, other)), classes=["slsim-cmp-b"],
                               style={"max-width": "320px"})
-            solara.InputText("weeks (1-520)", value=weeks_text, on_value=set_weeks, continuous_update=True,
-                             classes=["slsim-cmp-weeks"], style={"max-width": "140px"})
-            solara.InputText("replicates (2-100)", value=reps_text, on_value=set_reps, continuous_update=True,
-                             classes=["slsim-cmp-reps"], style={"max-width": "160px"})
-            solara.InputText("seed", value=seed_text, on_value=set_seed, continuous_update=True,
-                             classes=["slsim-cmp-seed"], style={"max-width": "140px"})
+            solara.InputText(f"weeks: a whole number from 1 to {MAX_WEEKS}", value=weeks_text, on_value=set_weeks,
+                             continuous_update=True,
+                             classes=["slsim-cmp-weeks"], style={"max-width": "260px"})
+            solara.InputText("replicates: a whole number from 2 to 100", value=reps_text, on_value=set_reps,
+                             continuous_update=True,
+                             classes=["slsim-cmp-reps"], style={"max-width": "280px"})
+            solara.InputText("seed: a whole number from 0", value=seed_text, on_value=set_seed, continuous_update=True,
+                             classes=["slsim-cmp-seed"], style={"max-width": "220px"})
             solara.Button("Run comparison", on_click=start, color="primary", classes=["slsim-cmp-run"],
                           disabled=result.state == solara.ResultState.RUNNING)
         if error:

@@ -85,7 +85,8 @@ def ParamInput(session: Session, ui: Ui, name: str):
                 solara.SliderFloat(parameter_label(name), value=current, min=lo, max=hi, step=_slider_step(lo, hi),
                                    on_value=on_value, thumb_label=False)
             # its own name in the box's label too: a screen reader announces the box alone
-            solara.InputText(f"{parameter_label(name)}, exact: {allowed}", value=text, on_value=on_value, error=bool(error),
+            solara.InputText(f"{parameter_label(name)}, exact: {allowed}", value=text, on_value=on_value,
+                             error=bool(error),
                              dense=True, classes=[f"slsim-input-{name}"])
         else:
             solara.InputText(f"{parameter_label(name)}: {allowed}", value=text, on_value=on_value,

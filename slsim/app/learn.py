@@ -48,7 +48,9 @@ module.exports = {
     this.show();
   },
   watch: { target() { this.show(); } },
-  destroyed() { document.querySelectorAll('.slsim-tour-target').forEach(e => e.classList.remove('slsim-tour-target')); },
+  destroyed() {
+    document.querySelectorAll('.slsim-tour-target').forEach(e => e.classList.remove('slsim-tour-target'));
+  },
   methods: {
     show() {
       // after the page has drawn the step (a chart group may appear in the same update)

@@ -81,7 +81,8 @@ CSS = """
   background: white; box-shadow: -4px 0 16px rgba(0,0,0,0.25); overflow-y: auto; z-index: 20; padding: 10px;
   transform: translateX(105%); visibility: hidden; transition: transform 0.2s; font-size: 16px; }
 .slsim-present-mode .slsim-controls.slsim-drawer-open { transform: none; visibility: visible; }
-.slsim-present-mode .slsim-drawer-head { display: flex !important; justify-content: space-between; align-items: center; }
+.slsim-present-mode .slsim-drawer-head { display: flex !important; justify-content: space-between;
+                                        align-items: center; }
 .slsim-drawer-title { font-size: 20px; font-weight: 700; }
 .slsim-drawer-btn { display: none !important; }
 .slsim-present-mode .slsim-drawer-btn { display: inline-flex !important; }

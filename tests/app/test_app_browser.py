@@ -295,7 +295,8 @@ IN_VIEW_JS = """sel => [...document.querySelectorAll(sel)].map(e => { const r = 
 SMALLEST_CHART_TEXT_JS = """sel => Math.min(...[...document.querySelectorAll(sel)].filter(s => s.clientWidth > 0)
     .flatMap(s => { const k = s.clientWidth / s.viewBox.baseVal.width;
                     return [...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * k); }))"""
-WIDEST_RIGHT_EDGE_JS = """() => Math.max(...[...document.querySelectorAll('.slsim-root *')].map(e => e.getBoundingClientRect())
+WIDEST_RIGHT_EDGE_JS = """() => Math.max(...[...document.querySelectorAll('.slsim-root *')]
+    .map(e => e.getBoundingClientRect())
     .filter(r => r.width > 0 && r.height > 0).map(r => r.right))"""
 
 
@@ -309,7 +310,8 @@ def assert_on_one_screen(page) -> None:
     for sel, rects in boxes.items():
         for left, top, right, bottom in rects:
             assert left >= 0 and top >= 0 and right <= size["width"] + 1 and bottom <= size["height"] + 1, \
-                f"{sel} at {left:.0f},{top:.0f}-{right:.0f},{bottom:.0f} leaves the {size['width']}x{size['height']} screen"
+                f"{sel} at {left:.0f},{top:.0f}-{right:.0f},{bottom:.0f} leaves the " \
+                f"{size['width']}x{size['height']} screen"
     assert page.locator(".slsim-code").is_hidden() and page.locator(".slsim-trainer").is_hidden(), \
         "no code and no trainer controls on screen until the drawer is opened"
 
@@ -327,6 +329,7 @@ def test_projector_exports_reload_and_accessibility(new_page, axe):
     "200,000" citizens read as two hundred thousand, and a reload that keeps everything."""
     page = new_page()
     assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.get_by_text("This website runs on").count() == 0, "no Solara badge over the charts"
     assert not axe(page), axe(page)
     # words, not identifiers: "200,000" is two hundred thousand, refused above the browser's cap
     page.get_by_text("Pressure, money and size").click()
@@ -383,7 +386,8 @@ def test_projector_exports_reload_and_accessibility(new_page, axe):
     page.locator(".slsim-headline").wait_for(state="detached")
     page.set_viewport_size({"width": 1600, "height": 1000})
     assert_matches_run_layer(page, "blame_culture", 14, 0, params={"n_citizens": 2000},
-                             timeline=[{"week": 14, "set": {"ceding": 0.9}}, {"week": 14, "set": {"crisis_surge": 1.4}}])
+                             timeline=[{"week": 14, "set": {"ceding": 0.9}},
+                                       {"week": 14, "set": {"crisis_surge": 1.4}}])
     for name in ("Data (CSV)", "Event log (CSV)"):
         assert download_first_click(page, name).startswith(b"week,")
     # undo one intervention at a time: the surge (and its scheduled end) first

@@ -287,7 +287,8 @@ def test_params_decides_what_is_allowed_and_its_words_are_one_line():
         validated("visit_minutes_floor", "60", {"visit_minutes_planned": 30})
     assert "must not exceed" in str(err.value) and "\n" not in str(err.value)
     s = Session("blame_culture", seed=1, overrides=dict(SMALL))
-    with pytest.raises(ParameterError, match="'2' is not allowed: Decisions handed to the front line takes a number from 0 to 1"):
+    with pytest.raises(ParameterError,
+                       match="'2' is not allowed: Decisions handed to the front line takes a number from 0 to 1"):
         s.intervene_typed("ceding", "2")
     iv = s.intervene_typed("ceding", " 0,25 ")
     assert iv.changes == {"ceding": 0.25} and s.model.params.ceding == 0.25

@@ -62,6 +62,8 @@ def ParamInput(session: Session, ui: Ui, name: str):
     error, set_error = solara.use_state("")
 
     def on_value(new):
+        if isinstance(new, float):  # a slider's float noise (0.7000000000000001) is not the user's value
+            new = round(new, 6)
         set_text(value_text(new) if isinstance(new, (bool, float)) else (new or ""))
         try:
             value = session.set_param(name, new)

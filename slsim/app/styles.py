@@ -30,7 +30,7 @@ CSS = """
 .slsim-stage { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 .slsim-net-box { flex: 0 1 540px; max-width: 100%; min-width: 0; }
 .slsim-controls { flex: 1 1 380px; min-width: 0; max-width: 100%; }
-.slsim-drawer-head { display: none !important; }
+.slsim-controls .slsim-drawer-head { display: none !important; }  /* beats Vuetify's .d-flex */
 .slsim-headline-box:empty { display: none; }
 .slsim-grid { display: flex; flex-wrap: wrap; gap: 8px; }
 .slsim-cell { width: 270px; max-width: 100%; border: 1px solid #d5d8dc; border-radius: 4px; background: white; }
@@ -81,7 +81,7 @@ CSS = """
   background: white; box-shadow: -4px 0 16px rgba(0,0,0,0.25); overflow-y: auto; z-index: 20; padding: 10px;
   transform: translateX(105%); visibility: hidden; transition: transform 0.2s; font-size: 16px; }
 .slsim-present-mode .slsim-controls.slsim-drawer-open { transform: none; visibility: visible; }
-.slsim-present-mode .slsim-drawer-head { display: flex !important; justify-content: space-between;
+.slsim-present-mode .slsim-controls .slsim-drawer-head { display: flex !important; justify-content: space-between;
                                         align-items: center; }
 .slsim-drawer-title { font-size: 20px; font-weight: 700; }
 .slsim-drawer-btn { display: none !important; }

@@ -4,6 +4,8 @@
 #  1. Chromium from Debian's package (/usr/bin/chromium). Playwright's own browser download does
 #     not work on these machines, so `playwright install` is never used. Needs root; without root
 #     and without Chromium it says so and carries on (the browser tests will then fail loudly).
+#  3. axe-core (the accessibility checker the browser tests run in the page), from the npm registry
+#     at a pinned version, unpacked into .cache/axe-core (or $SLSIM_AXE_DIR); not committed.
 #  2. Solara's front-end files in its offline proxy cache. Solara fetches them from a public CDN
 #     through /_solara/cdn/; with no internet the page stays blank ("Could not load URL" in the
 #     server log). We fill the cache from the npm registry with `npm pack`, at the exact versions
@@ -28,6 +30,27 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "setup_browser: /usr/bin/chromium is missing and this is not root (or not Debian):" \
        "install it with 'sudo apt-get install -y chromium'; skipping" >&2
+fi
+
+# ---- 3. axe-core for the accessibility tests (before the asset cache, which may exit early) ------
+AXE_VERSION=4.14.1
+AXE_DIR="${SLSIM_AXE_DIR:-$PWD/.cache/axe-core}"
+if [ -f "$AXE_DIR/$AXE_VERSION/axe.min.js" ]; then
+  echo "setup_browser: axe-core $AXE_VERSION present ($AXE_DIR/$AXE_VERSION)"
+elif command -v npm >/dev/null 2>&1; then
+  axe_tmp="$(mktemp -d)"
+  if (cd "$axe_tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null) \
+     && mkdir -p "$axe_tmp/unpack" && tar -xzf "$axe_tmp/axe-core-$AXE_VERSION.tgz" -C "$axe_tmp/unpack" --strip-components=1 \
+     && [ -f "$axe_tmp/unpack/axe.min.js" ]; then
+    mkdir -p "$AXE_DIR/$AXE_VERSION"
+    cp "$axe_tmp/unpack/axe.min.js" "$axe_tmp/unpack/LICENSE" "$AXE_DIR/$AXE_VERSION/"
+    echo "setup_browser: axe-core $AXE_VERSION fetched ($AXE_DIR/$AXE_VERSION)"
+  else
+    echo "setup_browser: WARNING: could not fetch axe-core $AXE_VERSION; the accessibility tests will fail" >&2
+  fi
+  rm -rf "$axe_tmp"
+else
+  echo "setup_browser: WARNING: npm is needed to fetch axe-core (apt-get install -y npm)" >&2
 fi
 
 # ---- 2. Solara's offline CDN cache ---------------------------------------------------------------

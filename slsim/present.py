@@ -122,16 +122,47 @@ def percent(x: float) -> str:
 
 
 # ------------------------------------------------------------------------------ parameters
+# Parameters in the words of a manager or a trainer (the name itself stays what it is in files).
+PARAMETER_LABELS = {
+    "blame_response": "Blame when something goes wrong",
+    "ceding": "Decisions handed to the front line",
+    "citizen_involvement": "Citizens involved from the start",
+    "socialisation_rate": "Pull to conform to the official way",
+    "learning_breadth": "Whom the official way learns from",
+    "experimentation": "Readiness to try pilots",
+    "partial_gain_acceptance": "Scaling pilots that partly work",
+    "shared_ambition": "Shared ambition for the whole place",
+    "need_growth_per_year": "Growth in need each year",
+    "crisis_rate": "Crises (chance per week)",
+    "crisis_surge": "Crisis surge (times the usual rate)",
+    "acute_beds_per_1000": "Hospital beds per 1,000 citizens",
+    "budget_gap": "NHS budget gap at the start",
+    "nhs_budget_change_per_year": "NHS budget change each year",
+    "social_care_budget_change_per_year": "Social care budget change each year",
+    "social_care_budget_level": "Social care budget (times today's)",
+    "pooled_budget": "Pooled budget (hospital and social care)",
+    "n_citizens": "Citizens served",
+    "staff_per_1000_citizens": "Staff per 1,000 citizens",
+}
+
+
+def parameter_label(name: str) -> str:
+    """A parameter in words: ``ceding`` -> ``Decisions handed to the front line`` (else its name in words)."""
+    return PARAMETER_LABELS.get(name, label(name).capitalize())
+
+
 def parameter_range(name: str, hi: float | None = None) -> str:
-    """A parameter's range as ``lo-hi`` (``hi`` may be a tighter limit of the caller); empty if open."""
+    """A parameter's range as ``lo-hi`` for tables (``hi`` may be a tighter limit of the caller);
+    empty if open. Controls and refusals use :func:`allowed_text`, so both say ``from lo to hi``."""
     info = _PARAMS[name]
     if info["min"] is None or info["max"] is None:
         return ""
     return f"{plain(info['min'])}-{plain(info['max'] if hi is None else hi)}"
 
 
-def allowed_text(name: str) -> str:
-    """What a parameter accepts, in words, e.g. ``a number from 0 to 1 (probability)``."""
+def allowed_text(name: str, hi: float | None = None) -> str:
+    """What a parameter accepts, in words, e.g. ``a number from 0 to 1 (probability)``; ``hi`` is a
+    tighter upper limit of the caller (the browser's)."""
     info = _PARAMS[name]
     annotation = Params.model_fields[name].annotation
     unit_ = f" ({info['unit']})" if info["unit"] else ""
@@ -139,8 +170,69 @@ def allowed_text(name: str) -> str:
         return "yes or no"
     kind = "a whole number" if annotation is int else "a number"
     if info["min"] is not None and info["max"] is not None:
-        return f"{kind} from {plain(info['min'])} to {plain(info['max'])}{unit_}"
+        return f"{kind} from {plain(info['min'])} to {plain(info['max'] if hi is None else hi)}{unit_}"
     return kind + unit_
+
+
+# ------------------------------------------------------------------------------ outcomes for a room
+# Which way is better, for the cue beside each chart; outcomes not named have no better direction
+# (e.g. pilots started: more is neither good nor bad in itself).
+LOWER_IS_BETTER = frozenset({
+    "defensiveness", "blame_events", "waiting_for_instruction_share", "delayed_transfers", "delayed_bed_days",
+    "elective_waiting_list", "electives_cancelled", "short_visit_share", "unmet_need", "staff_turnover_rate",
+    "vacancy_rate", "cumulative_deficit", "incidents_actual", "stress", "defensive_time_share",
+    "delayed_awaiting_assessment", "acute_length_of_stay_days", "delayed_share_of_beds", "emergencies_without_bed",
+    "social_care_turnover_rate", "social_care_vacancy_rate", "staff_highly_stressed_share",
+    "nhs_orgs_in_deficit_share"})
+HIGHER_IS_BETTER = frozenset({
+    "systems_mindset", "psychological_safety", "cross_boundary_trust", "cross_boundary_time_share",
+    "early_involvement_share", "experiments_scaled", "home_care_minutes_per_visit", "wellbeing",
+    "voice_heard_outsiders", "voice_heard_insiders", "incidents_reported", "agency", "practice",
+    "joint_work_wins", "joint_reviews", "ties_across_boundaries", "waiting_within_18_weeks"})
+# The charts a projector shows: what a room asks about first, thinking to the ground.
+HEADLINE_OUTCOMES = ("defensiveness", "cross_boundary_trust", "blame_events", "delayed_transfers",
+                     "electives_cancelled", "unmet_need")
+
+
+def better(outcome: str) -> str | None:
+    """``"lower"`` or ``"higher"`` when that is better for the place, else None."""
+    return "lower" if outcome in LOWER_IS_BETTER else "higher" if outcome in HIGHER_IS_BETTER else None
+
+
+def better_text(outcome: str) -> str:
+    """The cue beside a chart: ``lower is better`` (empty when neither way is better)."""
+    way = better(outcome)
+    return f"{way} is better" if way else ""
+
+
+def unit_range(outcome: str) -> tuple[float, float] | None:
+    """(0, 1) for an outcome measured on a 0-1 scale or as a share (its axis then shows all of
+    0-1, so a small move looks small); None for counts and money."""
+    u = unit(outcome)
+    return (0.0, 1.0) if u == "0-1" or u.endswith(" 0-1") or u.startswith("share") else None
+
+
+def is_weekly_count(outcome: str) -> bool:
+    """Whether an outcome is a count per week (these zig-zag week to week and are smoothed)."""
+    return "per week" in unit(outcome)
+
+
+def trend_sentence(outcome: str, first: float, now: float, week: int, first_week: int = 0) -> str:
+    """One sentence for a headline chart, e.g. ``Delayed transfers: 23.4 patients per day at week 30,
+    12% higher than at week 0 (lower is better).``"""
+    cue = f" ({better_text(outcome)})" if better(outcome) else ""
+    if not math.isfinite(now):
+        return f"{label(outcome).capitalize()}: no week run yet{cue}."
+    unit_ = "" if unit(outcome) == "0-1" else f" {unit(outcome)}"  # a 0-1 score needs no unit word
+    head = f"{label(outcome).capitalize()}: {number(now)}{unit_} at week {week}"
+    if not math.isfinite(first) or week == first_week:
+        return head + cue + "."
+    if abs(first) > _ZERO:
+        pct = (now - first) / abs(first) * 100
+        if abs(pct) < 0.5:
+            return f"{head}, about the same as at week {first_week}{cue}."
+        return f"{head}, {abs(pct):.0f}% {'higher' if pct > 0 else 'lower'} than at week {first_week}{cue}."
+    return f"{head}, {number(abs(now - first))} {'higher' if now > first else 'lower'} than at week {first_week}{cue}."
 
 
 # ------------------------------------------------------------------------------ differences

@@ -74,6 +74,12 @@ def cmd_app(args) -> int:
     # Solara keeps a closed tab's session (and its model) for 24 h by default; 2 h is enough to
     # reconnect during a training day and bounds the memory of a busy room.
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2h")
+    # Quiet: no "This website runs on Solara" badge over the charts, and no 12-line warning per
+    # page load about SameSite cookies needing https (they do not matter for a room's plain-http
+    # server; Solara falls back to SameSite=Lax, which is what we want).
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
     cmd = [sys.executable, "-m", "solara", "run", "slsim.app.page", "--host", args.host, "--port", str(port),
            "--production", "--no-open"]
     if os.name == "posix":

@@ -1,7 +1,9 @@
-"""The Compare room: two scenarios with the same seeds, bands, one sentence per outcome group.
+"""The Compare room: two scenarios, or the live run against its own baseline, with the same seeds;
+bands, one sentence per outcome group.
 
-The comparison runs in the background (``solara.use_thread``), so the user can keep exploring and
-find its result when coming back; its words and formats come from :mod:`slsim.present`.
+The comparison is waited for in a background thread (``solara.use_thread``) while its replicates
+run in worker processes through the execution layer (as ``slsim compare`` does), so the user can
+keep exploring and other sessions keep stepping; its words and formats come from :mod:`slsim.present`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from ..metrics import columns_by_level
 from ..params import ParameterError
 from ..present import label
 from . import charts
-from .state import MAX_WEEKS, Session, run_comparison
-from .widgets import Ui, Words, grid, scenario_names
+from .state import MAX_WEEKS, Session, run_comparison, run_live_comparison
+from .widgets import Ui, Words, grid, scenario_names, scenario_titles
+
+SCENARIOS, LIVE = "Two scenarios", "Your live run and its baseline"
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,16 @@ class CompareRequest:
     replicates: int
     seed: int
     nonce: float
+    live: bool = False
 
 
 @solara.component
 def CompareView(session: Session, ui: Ui):
     """Two scenarios, same seeds, replicates as bands, one sentence per outcome group."""
     names = scenario_names()
+    titles = scenario_titles(names)
+    by_title = {t: n for n, t in titles.items()}
+    what, set_what = solara.use_state(SCENARIOS)
     base, set_base = solara.use_state("blame_culture" if "blame_culture" in names else names[0])
     other, set_other = solara.use_state("systems_leadership" if "systems_leadership" in names else names[-1])
     weeks_text, set_weeks = solara.use_state("104")
@@ -50,13 +58,20 @@ def CompareView(session: Session, ui: Ui):
         try:
             weeks, reps, seed = (_whole(weeks_text, "weeks", 1, MAX_WEEKS), _whole(reps_text, "replicates", 2, 100),
                                  _whole(seed_text, "seed", 0, MAX_SEED))
-            if base == other:
+            live = what == LIVE
+            if live:
+                from .state import live_changes
+                if not live_changes(session) and not (session.interventions or session.scheduled):
+                    raise ParameterError("your live run has no set-up change or intervention yet: nothing to "
+                                         "compare with its baseline")
+            elif base == other:
                 raise ParameterError("pick two different scenarios to compare")
         except ParameterError as err:
             set_error(str(err))
             return
         set_error("")
-        set_request(CompareRequest(base, other, weeks, reps, seed, time.time()))
+        set_request(CompareRequest(session.scenario if live else base, "live" if live else other, weeks, reps, seed,
+                                   time.time(), live))
 
     def work(cancel):
         if request is None:
@@ -66,8 +81,11 @@ def CompareView(session: Session, ui: Ui):
 
         def tick(done, total):
             progress.value = f"running: {done} of {total} runs done"
-        cmp_ = run_comparison(request.baseline, request.other, request.weeks, request.replicates, request.seed,
-                              progress=tick)
+        if request.live:
+            cmp_ = run_live_comparison(session, request.weeks, request.replicates, request.seed, progress=tick)
+        else:
+            cmp_ = run_comparison(request.baseline, request.other, request.weeks, request.replicates, request.seed,
+                                  progress=tick)
         progress.value = ""
         return cmp_, time.perf_counter() - t0
 
@@ -76,17 +94,27 @@ def CompareView(session: Session, ui: Ui):
     with solara.Column():
         Words("<h3>Compare two scenarios</h3>Both run with the same seeds (common random numbers), so their "
               "difference reflects leadership, not luck. Bands: 5-95% of replicates; line: median.")
+        solara.ToggleButtonsSingle(value=what, values=[SCENARIOS, LIVE], on_value=set_what, classes=["slsim-cmp-what"])
+        if what == LIVE:
+            Words(f"Your live run ({len(session.interventions) + len(session.scheduled)} interventions, "
+                  f"{len(session.overrides)} set-up changes) against <b>{titles.get(session.scenario, '')}</b> as the "
+                  "library has it, in the same place and with the same seeds.", classes=["slsim-cmp-live"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "baseline"}):
-            solara.Select("Baseline", values=names, value=base, on_value=set_base, classes=["slsim-cmp-a"],
-                          style={"max-width": "260px"})
-            solara.Select("Compared with", values=names, value=other, on_value=set_other, classes=["slsim-cmp-b"],
-                          style={"max-width": "260px"})
-            solara.InputText("weeks (1-520)", value=weeks_text, on_value=set_weeks, continuous_update=True,
-                             classes=["slsim-cmp-weeks"], style={"max-width": "140px"})
-            solara.InputText("replicates (2-100)", value=reps_text, on_value=set_reps, continuous_update=True,
-                             classes=["slsim-cmp-reps"], style={"max-width": "160px"})
-            solara.InputText("seed", value=seed_text, on_value=set_seed, continuous_update=True,
-                             classes=["slsim-cmp-seed"], style={"max-width": "140px"})
+            if what == SCENARIOS:
+                solara.Select("Baseline", values=list(titles.values()), value=titles[base],
+                              on_value=lambda t: set_base(by_title.get(t, base)), classes=["slsim-cmp-a"],
+                              style={"max-width": "320px"})
+                solara.Select("Compared with", values=list(titles.values()), value=titles[other],
+                              on_value=lambda t: set_other(by_title.get(t, other)), classes=["slsim-cmp-b"],
+                              style={"max-width": "320px"})
+            solara.InputText(f"weeks: a whole number from 1 to {MAX_WEEKS}", value=weeks_text, on_value=set_weeks,
+                             continuous_update=True,
+                             classes=["slsim-cmp-weeks"], style={"max-width": "260px"})
+            solara.InputText("replicates: a whole number from 2 to 100", value=reps_text, on_value=set_reps,
+                             continuous_update=True,
+                             classes=["slsim-cmp-reps"], style={"max-width": "280px"})
+            solara.InputText("seed: a whole number from 0", value=seed_text, on_value=set_seed, continuous_update=True,
+                             classes=["slsim-cmp-seed"], style={"max-width": "220px"})
             solara.Button("Run comparison", on_click=start, color="primary", classes=["slsim-cmp-run"],
                           disabled=result.state == solara.ResultState.RUNNING)
         if error:
@@ -113,10 +141,10 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
     sentences = present.summary_sentences(comparison)
     scen = comparison.scenarios
     stem = "_vs_".join(scen)
+    python = ("" if request.live else f" Same numbers from Python: slsim.compare({scen!r}, weeks={request.weeks}, "
+              f"replicates={request.replicates}, seed={request.seed})")
     solara.Text(f"{request.replicates} replicates of {request.weeks} weeks each, seed {request.seed}, "
-                f"{seconds:.1f} s. Same numbers from Python: slsim.compare({scen!r}, weeks={request.weeks}, "
-                f"replicates={request.replicates}, seed={request.seed})",
-                classes=["slsim-cmp-status", "slsim-cmp-done"])
+                f"{seconds:.1f} s.{python}", classes=["slsim-cmp-status", "slsim-cmp-done"])
     legend = " ".join(f'<span style="color:{present.colour(i)};font-weight:bold">&#9632; '
                       f'{present.scenario_label(s)}</span>' for i, s in enumerate(scen))
     solara.HTML(tag="div", unsafe_innerHTML=legend)

@@ -1,7 +1,9 @@
 """The words of the Learn view: the glossary and the guided tour's steps.
 
 Texts only, so a trainer can edit them without reading any code. A tour step's ``weeks`` is how
-many weeks the model runs on when the step is shown (0: the run stays where it is).
+many weeks the model runs on when the step is first shown (0: the run stays where it is; going
+back and forth never runs it again); its ``target`` is the CSS selector of what it describes,
+which the tour scrolls to and outlines.
 """
 
 from __future__ import annotations
@@ -53,27 +55,27 @@ GLOSSARY: dict[str, str] = {
 }
 
 TOUR: list[dict[str, Any]] = [
-    {"title": "Welcome", "weeks": 0,
+    {"title": "Welcome", "target": ".slsim-narrative", "weeks": 0,
      "text": "This is the first scenario of the library: read its story on the left. The place has a hospital, "
              "community health, adult social care, primary care and the voluntary sector, serving a few thousand "
              "citizens. Press Next to run the first half-year (26 weeks)."},
-    {"title": "The place as a network", "weeks": 26,
-     "text": "Each big circle is an organisation, each dot a member of staff, coloured from blue (open) to red "
-             "(defensive). The bands between organisations grow as their staff form working ties and are coloured "
-             "by trust, red for low and green for high."},
-    {"title": "How people think", "weeks": 0,
+    {"title": "The place as a network", "target": ".slsim-net-box", "weeks": 26,
+     "text": "Each big circle is an organisation, each dot a member of staff, coloured from blue (open) to "
+             "orange (defensive). The bands between organisations widen as their staff form working ties and are "
+             "coloured by trust, from dark blue (low) to yellow (high); the legend gives this week's range."},
+    {"title": "How people think", "target": ".slsim-level-thinking", "weeks": 0,
      "text": "The first group of charts: systems mindset, defensiveness, psychological safety and trust across "
              "boundaries. These move first when leadership changes."},
-    {"title": "How people behave", "weeks": 0,
+    {"title": "How people behave", "target": ".slsim-level-behaving", "weeks": 0,
      "text": "The second group: time spent working across boundaries, citizens involved from the start, blame "
              "events, pilots started and scaled, staff waiting for instruction."},
-    {"title": "What happens on the ground", "weeks": 0,
+    {"title": "What happens on the ground", "target": ".slsim-level-ground", "weeks": 0,
      "text": "The third group: delayed transfers of care, cancelled operations, home-care visit length, unmet "
              "need, staff turnover and money. These follow behaviour, with a lag."},
-    {"title": "Why: the event log", "weeks": 0,
+    {"title": "Why: the event log", "target": ".slsim-eventlog", "weeks": 0,
      "text": "Below the charts, the event log says in words what happened each week. Click a week to highlight "
              "it on every chart; filter by kind (blame, joint review, pilots...)."},
-    {"title": "What to try next", "weeks": 0,
+    {"title": "What to try next", "target": ".slsim-trainer", "weeks": 0,
      "text": "In 'Intervene now', switch this place to another leadership style, then Play and watch what "
              "follows: the change is marked on every chart. Or open Compare to run two scenarios with the same "
              "seeds and see the bands and the differences in one sentence per group."},

@@ -5,9 +5,12 @@ Start it with ``slsim app`` (or ``solara run slsim.app.page``). Rules the view k
 * Each browser session gets its own :class:`~slsim.app.state.Session` (``solara.use_memo`` in
   :func:`Page`): one user's changes never reach another's. Mesa's module-level pattern would share
   one model among all sessions.
-* Play and comparisons run in threads (``solara.use_thread`` without intrusive cancel, which would
-  slow Python code down by tracing it), so one session's comparison does not freeze the others.
-  Comparisons large enough to be worth it run in worker processes (the run layer decides).
+* A reload keeps the session: after every change its snapshot (scenario, seed, set-up,
+  interventions, week, and the view's mode) is kept under the browser's Solara session id, and a
+  page opened with that id rebuilds the session from it (:func:`~slsim.app.state.session_for`).
+* Play runs in a thread (``solara.use_thread`` without intrusive cancel, which would slow Python
+  code down by tracing it); a comparison's replicates run in worker processes through the
+  execution layer, as on the command line, so one session's comparison does not stall the others.
 * Every number comes from the run layer's model and seeding (see :mod:`slsim.app.state`).
 * Values typed into controls are refused with a message beside the control, never half-applied.
 
@@ -22,24 +25,39 @@ import solara
 
 from .compare import CompareView
 from .explore import ExploreView
-from .learn import LearnView
-from .state import Session
+from .learn import LearnView, PageHelper
+from .state import save_snapshot, session_for
 from .styles import CSS
-from .widgets import use_ui
+from .widgets import use_ui, view_state
 
 
 @solara.component
 def Page():
     """The whole page: a title bar with the room tabs and presentation switch, then the rooms."""
-    # One model per browser session: use_memo runs once per session (never at module level).
-    session = solara.use_memo(Session, dependencies=[])
-    ui = use_ui()
+    # One model per browser session: use_memo runs once per page (never at module level); a
+    # reload finds the snapshot kept under the browser's session id.
+    key = solara.get_session_id()
+    session, view = solara.use_memo(lambda: session_for(key), dependencies=[])
+    ui = use_ui(view)
     present = ui.present.value
+    kept = solara.use_memo(lambda: {"view": view_state(ui)}, dependencies=[])
+
+    def save(s):
+        save_snapshot(key, {**s.snapshot(), "view": kept["view"]})
+
+    session.on_change = save
+
+    def view_changed():
+        kept["view"] = view_state(ui)
+        save(session)
+
+    solara.use_effect(view_changed, [ui.present.value, ui.tab.value, ui.smooth.value, ui.staff_ties.value])
     solara.Title("slsim: systems leadership simulator")
     solara.Style(CSS)
     with solara.Column(classes=["slsim-root"] + (["slsim-present"] if present else []), style={"padding": "8px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.HTML(tag="h2", unsafe_innerHTML="slsim &middot; systems leadership simulator")
+        PageHelper()
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, classes=["slsim-header"]):
+            solara.HTML(tag="h1", unsafe_innerHTML="slsim &middot; systems leadership simulator")
             solara.ToggleButtonsSingle(value=ui.tab, values=["Explore", "Compare", "Learn"], classes=["slsim-tabs"])
             solara.Switch(label="Presentation mode", value=ui.present, classes=["slsim-present-switch"])
         # All three stay mounted (hidden when not chosen): a comparison keeps running and keeps its

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import solara
@@ -25,6 +26,17 @@ class Ui:
     tour: solara.Reactive[Any]            # index into TOUR, or None
     hidden_kinds: solara.Reactive[list]  # event kinds switched off in the log
     only_week: solara.Reactive[bool]
+    smooth: solara.Reactive[Any]          # smooth weekly counts: True/False, or None for "as the mode says"
+    drawer: solara.Reactive[bool]         # presentation mode's trainer drawer is open
+    staff_ties: solara.Reactive[bool]     # draw the staff ties on the network (organisation ties always)
+    tour_seen: solara.Reactive[int]       # the furthest tour step shown: going back to it never runs weeks
+    # set once the page has drawn the latest week: play waits for it before the next step, so a
+    # slow (loaded) machine plays more slowly instead of piling renders on renders
+    rendered: threading.Event = field(default_factory=threading.Event)
+
+    def smooth_on(self) -> bool:
+        """Whether weekly counts are smoothed: the user's choice, else on in presentation mode only."""
+        return bool(self.present.value) if self.smooth.value is None else bool(self.smooth.value)
 
     def changed(self, message: str | None = None) -> None:
         self.version.value = self.version.value + 1
@@ -32,13 +44,37 @@ class Ui:
             self.message.value = message
 
 
-def use_ui() -> Ui:
-    """A component's hook: the session's Ui, made once per session (hooks in a fixed order)."""
+VIEW_KEYS = ("present", "tab", "smooth", "staff_ties")  # the view state a reload keeps
+
+
+def use_ui(view: dict[str, Any] | None = None) -> Ui:
+    """A component's hook: the session's Ui, made once per session (hooks in a fixed order);
+    ``view`` holds the values of ``VIEW_KEYS`` kept from before a reload."""
+    view = view or {}
     ui = Ui(version=solara.use_reactive(0), setup_gen=solara.use_reactive(0), highlight=solara.use_reactive(None),
-            playing=solara.use_reactive(False), present=solara.use_reactive(False),
-            tab=solara.use_reactive("Explore"), message=solara.use_reactive(""), tour=solara.use_reactive(None),
-            hidden_kinds=solara.use_reactive([]), only_week=solara.use_reactive(False))
+            playing=solara.use_reactive(False), present=solara.use_reactive(bool(view.get("present", False))),
+            tab=solara.use_reactive(view.get("tab", "Explore")), message=solara.use_reactive(""),
+            tour=solara.use_reactive(None), hidden_kinds=solara.use_reactive([]), only_week=solara.use_reactive(False),
+            smooth=solara.use_reactive(view.get("smooth")), drawer=solara.use_reactive(False),
+            staff_ties=solara.use_reactive(bool(view.get("staff_ties", False))), tour_seen=solara.use_reactive(0))
     return solara.use_memo(lambda: ui, dependencies=[])
+
+
+def view_state(ui: Ui) -> dict[str, Any]:
+    """The view state a reload keeps (see ``VIEW_KEYS``)."""
+    return {key: getattr(ui, key).value for key in VIEW_KEYS}
+
+
+def scenario_titles(names: list[str]) -> dict[str, str]:
+    """Each scenario's title (what menus show), by name; a broken scenario file shows its name."""
+    from ..scenario import ScenarioError, resolve_scenario_cached
+    out = {}
+    for name in names:
+        try:
+            out[name] = resolve_scenario_cached(name).title
+        except ScenarioError:
+            out[name] = name
+    return out
 
 
 def esc(text: Any) -> str:

@@ -88,8 +88,10 @@ class InProcessExecutor(Executor):
             on_result(execute(req))
 
 
-def _worker_init(parent_pid: int) -> None:
-    """Set up a pool worker: Ctrl-C is the parent's to handle, and the worker dies with its parent.
+def _worker_init(parent_pid: int, nice: int = 0) -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle, and the worker dies with its parent;
+    ``nice`` > 0 lowers its CPU priority (the browser's comparisons: a server's interactive
+    sessions come first).
 
     In a terminal Ctrl-C reaches every process of the group; only the parent should react (a
     worker interrupted inside the pool's queue can leave it locked, and the parent then waits for
@@ -100,6 +102,8 @@ def _worker_init(parent_pid: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if nice > 0 and hasattr(os, "nice"):
+        os.nice(nice)
     try:
         # one BLAS/OpenMP thread per worker: the pool already fills the cores (Dask's workers do
         # the same through OMP_NUM_THREADS); more would oversubscribe them
@@ -160,19 +164,21 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 class LocalProcessExecutor(Executor):
-    """A pool of local worker processes (``processes``, default: every core), started when needed."""
+    """A pool of local worker processes (``processes``, default: every core), started when needed;
+    ``nice`` > 0 runs them at a lower CPU priority (same results, they only yield the cores)."""
 
     name = "local processes"
 
-    def __init__(self, processes: int | None = None) -> None:
+    def __init__(self, processes: int | None = None, nice: int = 0) -> None:
         self.workers = processes or os.cpu_count() or 1
+        self.nice = nice
         self.pool: ProcessPoolExecutor | None = None
         self.pool_restarts = 0  # how often a dead worker forced a new pool (for the summary and tests)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(),
-                                            initializer=_worker_init, initargs=(os.getpid(),))
+                                            initializer=_worker_init, initargs=(os.getpid(), self.nice))
         return self.pool
 
     def stream(self, requests, on_result):

@@ -25,7 +25,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1600, "height": 1000}  # the set-up column needs >= 1400 px
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-BAD_LOG_LINES = ("Could not load URL", "Traceback (most recent call last)")
+BAD_LOG_LINES = ("Could not load URL", "Traceback (most recent call last)", "samesite=none")
+# axe-core from npm, fetched by scripts/setup_browser.sh (pinned there) into .cache/axe-core
+AXE_JS = Path(os.environ.get("SLSIM_AXE_DIR", Path(__file__).resolve().parents[2] / ".cache" / "axe-core")) \
+    / "4.14.1" / "axe.min.js"
 
 
 @dataclass
@@ -146,3 +149,22 @@ def new_page(browser, app, request):
     for ctx in contexts:
         ctx.close()
 
+
+
+def axe_serious(page) -> list[str]:
+    """Run axe-core in the page (WCAG 2.0/2.1 A and AA rules); the serious and critical
+    violations as one line each (rule, impact, the first offending elements)."""
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run 'bash scripts/setup_browser.sh' to fetch axe-core from npm")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})""")
+    return [f"{v['id']} ({v['impact']}): {v['help']}: " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:4])
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def axe():
+    """:func:`axe_serious`, for tests (conftest modules are not imported by name)."""
+    return axe_serious

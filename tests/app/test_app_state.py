@@ -27,6 +27,8 @@ SMALL = {"n_citizens": 1500}
     ("ceding", "0.5", 0.5), ("ceding", " 0,7 ", 0.7), ("ceding", "1", 1.0), ("ceding", "0", 0.0),
     ("n_citizens", "2000", 2000), ("n_citizens", "2000.0", 2000), ("pooled_budget", "yes", True),
     ("pooled_budget", "False", False), ("budget_gap", "-0.1", -0.1),
+    ("n_citizens", "20,000", 20000), ("n_citizens", "2 500", 2500), ("n_citizens", "1,500.0", 1500),
+    ("budget_gap", "-0,1", -0.1),
 ])
 def test_parse_value_accepts(name, text, value):
     got = parse_value(name, text)
@@ -39,6 +41,9 @@ def test_parse_value_accepts(name, text, value):
     ("n_citizens", "2500.5", "a whole number"), ("n_citizens", "10", "from 100"),
     ("pooled_budget", "maybe", "yes or no"), ("no_such_param", "1", "unknown parameter"),
     ("n_citizens", "5000000", "slsim run"),
+    # thousands separators are read as such: 200,000 is two hundred thousand (not 200), over the cap
+    ("n_citizens", "200,000", "from 100 to 50,000"), ("n_citizens", "1,5,0", "is not allowed"),
+    ("ceding", "1,500", "from 0 to 1"),
 ])
 def test_parse_value_refuses_with_one_readable_message(name, text, needle):
     with pytest.raises(ParameterError) as err:
@@ -242,14 +247,25 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
     def Setup():
         SetupPanel(session, use_ui())
 
+    from slsim.app.widgets import scenario_names, scenario_titles
+    scenario_titles(scenario_names())  # the menus' titles: every scenario read once, into the cache
     counts.clear()
     _, rc = solara.render(Setup(), handle_error=False)
     try:
         assert dict(counts) == {}, "was 17 YAML reads and 33 Params before the session held its scenario"
         import ipyvuetify
         fields = {w.label: w.v_model for w in rc.find(ipyvuetify.TextField).widgets}
-        assert fields["ceding (0-1, share)"] == "0.7", "the scenario's own value"
-        assert fields["n citizens (100-50,000, people)"] == "1500", "the set-up value, under the browser's limit"
+        sliders = {w.label: w.v_model for w in rc.find(ipyvuetify.Slider).widgets}
+        switches = {w.label: w.v_model for w in rc.find(ipyvuetify.Switch).widgets}
+        from slsim.present import parameter_label
+        # the slider, the box beside it and the range in words all say the same
+        ceding = session.spec.params["ceding"]  # the scenario's own value, not the default's
+        assert ceding != Params().ceding
+        assert sliders[parameter_label("ceding")] == ceding, "the scenario's own value, on a slider"
+        assert fields[f"{parameter_label('ceding')}, exact: a number from 0 to 1 (share)"] == str(ceding)
+        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1500", \
+            "the set-up value, under the browser's limit"
+        assert switches[f"{parameter_label('pooled_budget')} (yes or no)"] is False, "a switch for yes/no"
         counts.clear()
         session.set_param("ceding", "0,6")  # one Params checks the value, one is the model's own
         assert counts["yaml"] == 0 and counts["params"] <= 2
@@ -271,7 +287,8 @@ def test_params_decides_what_is_allowed_and_its_words_are_one_line():
         validated("visit_minutes_floor", "60", {"visit_minutes_planned": 30})
     assert "must not exceed" in str(err.value) and "\n" not in str(err.value)
     s = Session("blame_culture", seed=1, overrides=dict(SMALL))
-    with pytest.raises(ParameterError, match="'2' is not allowed: ceding takes a number from 0 to 1"):
+    with pytest.raises(ParameterError,
+                       match="'2' is not allowed: Decisions handed to the front line takes a number from 0 to 1"):
         s.intervene_typed("ceding", "2")
     iv = s.intervene_typed("ceding", " 0,25 ")
     assert iv.changes == {"ceding": 0.25} and s.model.params.ceding == 0.25
@@ -307,3 +324,99 @@ def test_command_line_and_browser_write_differences_alike():
 def test_charts_label_numbers_in_the_one_format():
     from slsim import present
     assert charts.fmt is present.number
+
+
+# ---------------------------------------------------------------------------- undo, surge, reload
+def _assert_equals_run_layer(s):
+    expected = slsim.run(s.scenario, weeks=s.week, replicates=1, seed=s.seed, params=s.overrides,
+                         timeline=s.timeline()).frame
+    cols = list(slsim.OUTCOMES)
+    pd.testing.assert_frame_equal(s.results()[cols].reset_index(drop=True), expected[cols].reset_index(drop=True))
+
+
+def test_winter_surge_ends_by_itself_never_compounds_and_undo_takes_back_one_at_a_time():
+    from slsim.app.state import winter_surge_preset
+    surge, weeks = winter_surge_preset()
+    spec = slsim.scenario.resolve_scenario("winter_surge")
+    starts = [ev.week for ev in spec.timeline if ev.set.get("crisis_surge", 1.0) != 1.0]
+    assert (surge, weeks) == (spec.timeline[0].set["crisis_surge"], spec.timeline[1].week - starts[0])
+    s = Session("blame_culture", seed=3, overrides=dict(SMALL))
+    s.step(4)
+    s.intervene({"ceding": 0.9})
+    s.step(2)
+    iv = s.winter_surge()
+    with pytest.raises(ParameterError, match=f"already on; it ends by itself at week {iv.week + weeks}"):
+        s.winter_surge()
+    assert s.value("crisis_surge") == surge
+    s.step(weeks + 2)
+    assert s.value("crisis_surge") == 1.0, "the surge is over after as many weeks as the scenario's"
+    s.intervene({"blame_response": 0.2})
+    s.step(2)
+    _assert_equals_run_layer(s)
+    assert s.undo().changes == {"blame_response": 0.2}
+    assert s.week == 6 + weeks + 4 and s.value("blame_response") != 0.2
+    assert s.undo().changes == {"crisis_surge": surge}, "the surge goes with its end"
+    assert [iv.changes for iv in s.interventions] == [{"ceding": 0.9}] and not s.scheduled
+    _assert_equals_run_layer(s)
+    s.undo()
+    with pytest.raises(ParameterError, match="no intervention to undo"):
+        s.undo()
+
+
+def test_a_snapshot_rebuilds_the_session_week_for_week():
+    from slsim.app.state import save_snapshot, session_for
+    s = Session("systems_leadership", seed=5, overrides=dict(SMALL))
+    s.step(3)
+    s.winter_surge()
+    s.step(2)
+    s.intervene({"shared_ambition": 0.1})
+    save_snapshot("browser-a", {**s.snapshot(), "view": {"present": True}})
+    back, view = session_for("browser-a")
+    assert view == {"present": True}
+    assert back.snapshot() == s.snapshot() and back.value("shared_ambition") == 0.1
+    pd.testing.assert_frame_equal(back.results(), s.results())
+    back.step(weeks=20)  # the surge's end is still scheduled after the reload
+    assert back.value("crisis_surge") == 1.0
+    fresh, view = session_for("another-browser")
+    assert fresh.week == 0 and view == {}
+    save_snapshot("broken", {**s.snapshot(), "scenario": "no_such_scenario"})
+    assert session_for("broken")[0].week == 0, "a snapshot that no longer loads opens a new session"
+
+
+def test_live_run_compared_with_its_own_baseline():
+    from slsim.app.state import run_live_comparison
+    s = Session("blame_culture", seed=2, overrides=dict(SMALL))
+    with pytest.raises(ParameterError, match="nothing to compare"):  # a smaller place is no change
+        run_live_comparison(s, 10, 2, 4)
+    s.step(3)
+    s.intervene({"ceding": 0.9})
+    cmp_ = run_live_comparison(s, 10, 2, 4, processes=1)
+    assert cmp_.baseline == "blame_culture" and cmp_.scenarios[1] == "blame_culture_with_your_changes"
+    frame = cmp_.frame
+    cols = list(slsim.OUTCOMES)
+    base = slsim.run("blame_culture", weeks=10, replicates=2, seed=4, params=SMALL).frame
+    live = slsim.run("blame_culture", weeks=10, replicates=2, seed=4, params=SMALL, timeline=s.timeline()).frame
+    for name, want in (("blame_culture", base), ("blame_culture_with_your_changes", live)):
+        got = frame[frame["scenario"] == name]
+        pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want[cols].reset_index(drop=True))
+
+
+def test_outcome_cues_and_axes_for_a_room():
+    from slsim import present
+    for name in slsim.OUTCOMES:
+        assert present.better(name) in ("lower", "higher", None)
+        assert not (name in present.LOWER_IS_BETTER and name in present.HIGHER_IS_BETTER)
+    assert present.better("delayed_transfers") == "lower" and present.better("cross_boundary_trust") == "higher"
+    assert present.unit_range("defensiveness") == (0.0, 1.0) and present.unit_range("delayed_transfers") is None
+    assert set(present.HEADLINE_OUTCOMES) <= set(slsim.OUTCOMES) and 4 <= len(present.HEADLINE_OUTCOMES) <= 6
+    assert present.trend_sentence("delayed_transfers", 20.0, 23.0, 30) == \
+        "Delayed transfers: 23.00 patients per day at week 30, 15% higher than at week 0 (lower is better)."
+
+
+def test_browser_comparison_workers_yield_the_cores_to_the_sessions():
+    """A comparison's worker processes run at a lower CPU priority than the server (whose sessions
+    step and draw), so a comparison in one session does not stall another session's step."""
+    from slsim.app.state import COMPARE_NICE
+    from slsim.execution import LocalProcessExecutor
+    with LocalProcessExecutor(2, nice=COMPARE_NICE) as ex:
+        assert ex._pool().submit(os.nice, 0).result() == min(19, os.nice(0) + COMPARE_NICE)

@@ -86,3 +86,17 @@ def load_posterior(path: str | Path | Posterior) -> Posterior:
         except Exception as err:  # noqa: BLE001
             raise PosteriorError(f"{pfile}: a parameter set is out of range: {str(err).splitlines()[0]}") from None
     return Posterior(frame, name, sha, folder)
+
+
+SHIPPED = "england_dtoc"
+"""The calibration whose posterior ships with slsim (docs/calibration.md)."""
+
+
+def shipped_posterior() -> Posterior | None:
+    """The shipped England calibration's posterior (``calibrations/england_dtoc/``, beside the
+    package or inside it when installed), or None when it is not there."""
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "calibrations" / SHIPPED, here / "_calibrations" / SHIPPED):
+        if (folder / POSTERIOR_FILE).is_file():
+            return load_posterior(folder)
+    return None

@@ -17,6 +17,7 @@ from .. import present
 from ..limits import MAX_SEED
 from ..metrics import columns_by_level
 from ..params import ParameterError
+from ..posterior import shipped_posterior
 from ..present import label
 from . import charts
 from .state import MAX_WEEKS, Session, run_comparison, run_live_comparison
@@ -36,6 +37,7 @@ class CompareRequest:
     seed: int
     nonce: float
     live: bool = False
+    uncertain: bool = False  # replicates draw parameters from the shipped calibration's posterior
 
 
 @solara.component
@@ -53,6 +55,8 @@ def CompareView(session: Session, ui: Ui):
     error, set_error = solara.use_state("")
     request, set_request = solara.use_state(None)
     progress = solara.use_reactive("")
+    posterior = solara.use_memo(shipped_posterior, dependencies=[])
+    uncertain, set_uncertain = solara.use_state(False)
 
     def start():
         try:
@@ -71,7 +75,7 @@ def CompareView(session: Session, ui: Ui):
             return
         set_error("")
         set_request(CompareRequest(session.scenario if live else base, "live" if live else other, weeks, reps, seed,
-                                   time.time(), live))
+                                   time.time(), live, uncertain and posterior is not None))
 
     def work(cancel):
         if request is None:
@@ -81,11 +85,13 @@ def CompareView(session: Session, ui: Ui):
 
         def tick(done, total):
             progress.value = f"running: {done} of {total} runs done"
+        drawn = posterior if request.uncertain else None
         if request.live:
-            cmp_ = run_live_comparison(session, request.weeks, request.replicates, request.seed, progress=tick)
+            cmp_ = run_live_comparison(session, request.weeks, request.replicates, request.seed, progress=tick,
+                                       posterior=drawn)
         else:
             cmp_ = run_comparison(request.baseline, request.other, request.weeks, request.replicates, request.seed,
-                                  progress=tick)
+                                  progress=tick, posterior=drawn)
         progress.value = ""
         return cmp_, time.perf_counter() - t0
 
@@ -115,6 +121,9 @@ def CompareView(session: Session, ui: Ui):
                              classes=["slsim-cmp-reps"], style={"max-width": "280px"})
             solara.InputText("seed: a whole number from 0", value=seed_text, on_value=set_seed, continuous_update=True,
                              classes=["slsim-cmp-seed"], style={"max-width": "220px"})
+            if posterior is not None:
+                solara.Switch(label="Include parameter uncertainty (England calibration)", value=uncertain,
+                              on_value=set_uncertain, classes=["slsim-cmp-uncertain"])
             solara.Button("Run comparison", on_click=start, color="primary", classes=["slsim-cmp-run"],
                           disabled=result.state == solara.ResultState.RUNNING)
         if error:
@@ -145,6 +154,11 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
               f"replicates={request.replicates}, seed={request.seed})")
     solara.Text(f"{request.replicates} replicates of {request.weeks} weeks each, seed {request.seed}, "
                 f"{seconds:.1f} s.{python}", classes=["slsim-cmp-status", "slsim-cmp-done"])
+    drawn = comparison.meta.get("posterior")
+    solara.Text("Bands carry parameter uncertainty and seed noise: each replicate drew "
+                f"{', '.join(drawn['parameters'])} from the England calibration's posterior."
+                if drawn else "Bands carry seed noise only: every replicate has the same parameters.",
+                classes=["slsim-cmp-uncertainty"])
     legend = " ".join(f'<span style="color:{present.colour(i)};font-weight:bold">&#9632; '
                       f'{present.scenario_label(s)}</span>' for i, s in enumerate(scen))
     solara.HTML(tag="div", unsafe_innerHTML=legend)

@@ -468,9 +468,11 @@ COMPARE_NICE = 5
 
 
 def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed: int, progress=None,
-                   processes: int | None = COMPARE_PROCESSES):
+                   processes: int | None = COMPARE_PROCESSES, posterior=None):
     """Two scenarios with the same replicate seeds (common random numbers), via the run layer, on a
-    pool of ``processes`` local worker processes (never more than there are runs)."""
+    pool of ``processes`` local worker processes (never more than there are runs). ``posterior``:
+    a calibration's posterior the replicates draw their fitted parameters from (as
+    ``slsim compare --posterior``)."""
     if baseline == other:
         raise ParameterError("pick two different scenarios to compare")
     for name, value, lo, hi in (("weeks", weeks, 1, MAX_WEEKS), ("replicates", replicates, 2, 100)):
@@ -478,7 +480,7 @@ def run_comparison(baseline: str, other: str, weeks: int, replicates: int, seed:
             raise ParameterError(f"{name}: '{value}' is not allowed; a whole number from {lo} to {hi}")
     with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates), nice=COMPARE_NICE) as pool:
         return compare([baseline, other], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
-                       executor=pool)
+                       executor=pool, posterior=posterior)
 
 
 
@@ -508,7 +510,7 @@ def live_changes(session: Session) -> dict[str, Any]:
 
 
 def run_live_comparison(session: Session, weeks: int, replicates: int, seed: int, progress=None,
-                        processes: int | None = COMPARE_PROCESSES):
+                        processes: int | None = COMPARE_PROCESSES, posterior=None):
     """The live run (its set-up changes and interventions) against its own baseline, same seeds,
     through the same execution layer and process pool as :func:`run_comparison`. Raises
     ParameterError when the live run has no change to compare."""
@@ -525,4 +527,4 @@ def run_live_comparison(session: Session, weeks: int, replicates: int, seed: int
         warnings.simplefilter("ignore")
         with LocalProcessExecutor(min(processes or COMPARE_PROCESSES, 2 * replicates), nice=COMPARE_NICE) as pool:
             return compare([base, live], weeks=weeks, replicates=replicates, seed=seed, progress=progress,
-                           executor=pool)
+                           executor=pool, posterior=posterior)

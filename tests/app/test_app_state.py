@@ -420,3 +420,21 @@ def test_browser_comparison_workers_yield_the_cores_to_the_sessions():
     from slsim.execution import LocalProcessExecutor
     with LocalProcessExecutor(2, nice=COMPARE_NICE) as ex:
         assert ex._pool().submit(os.nice, 0).result() == min(19, os.nice(0) + COMPARE_NICE)
+
+
+def test_browser_comparison_can_carry_a_calibrations_parameter_uncertainty(tmp_path):
+    """With a posterior, the browser's comparison draws each replicate's fitted parameters from it,
+    the same draw for both scenarios, exactly as ``slsim.compare(..., posterior=...)`` does."""
+    import json
+
+    from slsim.app.state import run_comparison
+    (tmp_path / "calibration.json").write_text(json.dumps({"name": "made_up", "sha256": "0" * 64}))
+    pd.DataFrame({"crisis_rate": [0.02, 0.04], "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
+    cmp_ = run_comparison("blame_culture", "systems_leadership", 6, 3, 1, processes=1, posterior=tmp_path)
+    drawn = cmp_.meta["posterior"]["replicate_params"]
+    assert {d["crisis_rate"] for d in drawn} <= {0.02, 0.04} and len(drawn) == 3
+    want = slsim.compare(["blame_culture", "systems_leadership"], weeks=6, replicates=3, seed=1,
+                         posterior=tmp_path, processes=1)
+    pd.testing.assert_frame_equal(cmp_.frame, want.frame)
+    plain = run_comparison("blame_culture", "systems_leadership", 6, 3, 1, processes=1)
+    assert "posterior" not in plain.meta

@@ -286,3 +286,14 @@ def test_the_shipped_england_calibration_is_valid_and_its_sources_are_shipped():
         series = pd.read_csv(fh)
     assert {"quantity", "period", "value", "source"} <= set(series.columns)
     assert series["source"].notna().all()
+
+
+def test_the_shipped_posterior_loads_and_lies_within_its_priors():
+    from slsim.posterior import shipped_posterior
+    post = shipped_posterior()
+    assert post is not None, "calibrations/england_dtoc/ should hold the shipped posterior"
+    cal = load_calibration("england_dtoc")
+    assert post.sha256 == cal.sha256, "the shipped posterior should come from the shipped calibration file as it is"
+    assert set(post.parameters) == set(cal.parameters)
+    for name, prior in cal.parameters.items():
+        assert post.frame[name].between(prior.low, prior.high).all(), name

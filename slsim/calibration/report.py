@@ -112,34 +112,43 @@ def identification(cal: Calibration, posterior: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_figure(cal: Calibration, table: pd.DataFrame, path: Path) -> None:
+    """One panel per model output (a fitted target and its hold-out share a panel): observed points
+    with their sd against the posterior draws' median and 90% band; the hold-out shaded."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    targets = cal.targets(holdout=True)
+    panels: dict[tuple, list] = {}
+    for t in cal.targets(holdout=True):
+        panels.setdefault((t.output, t.measure, t.base), []).append(t)
     periods = cal.all_periods(holdout=True)
-    n = len(targets)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 2.8 * n + 0.6), squeeze=False)
-    for ax, t in zip(axes[:, 0], targets):
-        rows = table[table["target"] == t.name].set_index("period").reindex(periods)
-        x = np.arange(len(periods))
-        ok = rows["median"].notna().to_numpy()
-        ax.fill_between(x[ok], rows["lo90"][ok], rows["hi90"][ok], color="#9ecae1", alpha=0.7,
-                        label="model: 90% band of posterior draws")
-        ax.plot(x[ok], rows["median"][ok], color="#08519c", lw=2, label="model: median")
-        have = rows["observed"].notna().to_numpy()
-        ax.errorbar(x[have], rows["observed"][have], yerr=rows["sd"][have], fmt="o", color="#d95f02",
-                    capsize=3, label="observed (bar: its uncertainty)")
+    x_of = {p: i for i, p in enumerate(periods)}
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.7 * len(panels) + 0.8), squeeze=False)
+    for ax, targets in zip(axes[:, 0], panels.values()):
+        rows = table[table["target"].isin([t.name for t in targets])].copy()
+        rows["x"] = rows["period"].map(x_of)
+        rows = rows.sort_values("x")
         if cal.spec.holdout:
             start = len(cal.spec.periods) - 0.5
-            ax.axvspan(start, len(periods) - 0.5, color="#dddddd", alpha=0.5, zorder=0)
-            ax.text(start + 0.05, 0.95, "hold-out: not fitted", transform=ax.get_xaxis_transform(), va="top",
+            ax.axvspan(start, len(periods) - 0.5, color="#e5e5e5", zorder=0)
+            ax.text(start + 0.08, 0.96, "hold-out: never fitted", transform=ax.get_xaxis_transform(), va="top",
                     fontsize=9, color="#444444")
-        ax.set_xticks(x, periods)
-        ax.set_title(f"{t.name.replace('_', ' ')} ({t.unit or t.measure})", fontsize=11, loc="left")
+        model = rows.dropna(subset=["median"])
+        if len(model) > 1:
+            ax.fill_between(model["x"], model["lo90"], model["hi90"], color="#9ecae1", alpha=0.6, lw=0)
+            ax.plot(model["x"], model["median"], color="#08519c", lw=1.5)
+        ax.errorbar(model["x"] + 0.08, model["median"], yerr=[model["median"] - model["lo90"],
+                                                             model["hi90"] - model["median"]],
+                    fmt="s", color="#08519c", ms=5, capsize=3, label="model: median and 90% band of posterior draws")
+        ax.errorbar(rows["x"] - 0.08, rows["observed"], yerr=rows["sd"], fmt="o", color="#d95f02", ms=6, capsize=3,
+                    label="observed (bar: its uncertainty)")
+        ax.set_xticks(range(len(periods)), periods, fontsize=9)
+        ax.set_xlim(-0.5, len(periods) - 0.5)
+        first = targets[0]
+        ax.set_title(f"{first.name.replace('_', ' ')} ({first.unit or first.measure})", fontsize=11, loc="left")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8, loc="upper left")
-    fig.suptitle(cal.spec.title, fontsize=12)
+    fig.suptitle(cal.spec.title, fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

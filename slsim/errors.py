@@ -13,7 +13,8 @@ Rules:
   :class:`~slsim.scenario.ScenarioError`) stay defined in their own modules: a failed sweep run
   records its error with the class's module path, and that record must not change.
 * Exit codes: 0 done, 1 the work started but could not finish (the Dask cluster was lost),
-  2 bad input (nothing was run or written), 130 interrupted by Ctrl-C (as a shell reports SIGINT).
+  2 bad input (nothing was run or written) or a sweep's cluster lost (resumable), 130 interrupted by
+  Ctrl-C (as a shell reports SIGINT), 143 stopped by SIGTERM.
 
 This module imports nothing from slsim, so every layer may import it.
 """
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # stopped by SIGTERM (a batch scheduler), as a shell reports it
 
 ERROR_PREFIX = "slsim: error: "
 

@@ -6,12 +6,21 @@ elsewhere by the scheduler; a task that kills workers repeatedly ends as ``Kille
 failed run. Losing the scheduler itself raises :class:`ClusterLost` (nothing is recorded as
 failed). Every listener of a local cluster is on 127.0.0.1.
 
-Errors in what the caller asked for (an unreachable scheduler, one with no workers) are raised as
-``error`` (a class the caller passes; the sweep passes its ``ExperimentError``).
+When every worker is gone (killed, out of memory, the batch job ended) for ``worker_timeout``
+seconds, :class:`ClusterLost` is raised too, rather than waiting for ever. distributed's own log
+lines (tracebacks of lost connections) are kept below ERROR while a sweep runs: the sweep says
+what happened in one line.
+
+Errors in what the caller asked for (an unreachable scheduler, a scheduler file that is not one,
+a server that does not speak Dask, one with no workers) are raised as ``error`` (a class the caller
+passes; the sweep passes its ``ExperimentError``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -24,6 +33,37 @@ class ClusterLost(RuntimeError):
     """The Dask cluster went away during a sweep; finished runs are saved and it can resume."""
 
 
+@contextlib.contextmanager
+def quiet_distributed(level: int = logging.CRITICAL):
+    """distributed's loggers held at ``level`` for the block (its tracebacks of lost connections
+    would bury the one line that says what happened)."""
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado")]
+    before = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, lv in zip(loggers, before):
+            lg.setLevel(lv)
+
+
+def scheduler_file_address(path: str | Path, error: type[Exception] = ValueError) -> str:
+    """The address in a scheduler file (JSON with an ``address`` written by
+    ``dask scheduler --scheduler-file``); anything else is ``error`` naming the file."""
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not JSON"
+        raise error(f"--scheduler {path}: not a Dask scheduler file ({reason}); give the file written by "
+                    f"`dask scheduler --scheduler-file FILE`, or tcp://HOST:PORT") from None
+    address = data.get("address") if isinstance(data, dict) else None
+    if not isinstance(address, str) or "://" not in address:
+        raise error(f"--scheduler {path}: not a Dask scheduler file (no \"address\": \"tcp://HOST:PORT\" in it); "
+                    f"give the file written by `dask scheduler --scheduler-file FILE`")
+    return address
+
+
 class DaskExecutor(Executor):
     """Runs on a Dask distributed cluster: a new local one (``workers=N``) or an existing one."""
 
@@ -31,24 +71,29 @@ class DaskExecutor(Executor):
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, client=None,
                  connect_timeout: float = 5.0, key_prefix: str = "slsim-run", error: type[Exception] = ValueError,
-                 ) -> None:
+                 worker_timeout: float = 180.0) -> None:
         from distributed import Client, LocalCluster
         self.cluster = None
         self.own_client = client is None
         self.key_prefix = key_prefix
+        self.worker_timeout = worker_timeout
+        self._quiet = quiet_distributed()
+        self._quiet.__enter__()
         if client is not None:
             self.client = client
             self.address = client.scheduler.address
         elif scheduler is not None:
             self.address = scheduler
             check_scheduler_address(scheduler, error)
+            target = scheduler_file_address(scheduler, error) if Path(scheduler).is_file() else scheduler
             try:
-                if Path(scheduler).is_file():
-                    self.client = Client(scheduler_file=scheduler, timeout=connect_timeout)
-                else:
-                    self.client = Client(scheduler, timeout=connect_timeout)
-            except (OSError, TimeoutError, ValueError) as err:
-                raise error(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err}); "
+                self.client = Client(target, timeout=connect_timeout)
+            except Exception as err:  # noqa: BLE001
+                # OSError/TimeoutError when nothing answers; a server that is not Dask gives
+                # whatever its bytes decode to (a MemoryError for a huge "length", a ValueError)
+                self._quiet.__exit__(None, None, None)
+                what = f"{type(err).__name__}: {str(err).splitlines()[0][:200]}" if str(err) else type(err).__name__
+                raise error(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({what}); "
                             f"start one with `dask scheduler --host 127.0.0.1` or check the address") from None
         else:
             n = workers or os.cpu_count() or 1
@@ -92,7 +137,7 @@ class DaskExecutor(Executor):
 
         while len(in_flight) < window and submit():
             pass
-        for fut in ac:
+        for fut in self._results(ac):
             req = in_flight.pop(fut.key)
             try:
                 res = fut.result()
@@ -102,8 +147,10 @@ class DaskExecutor(Executor):
             except Exception as err:  # noqa: BLE001
                 # execute never raises, so anything else is the cluster (scheduler gone,
                 # connection lost, task cancelled): stop rather than record every run as failed
-                raise ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}: {err}); "
-                                  f"finished runs are saved: run the same command to resume") from None
+                what = str(err).splitlines()[0][:200] if str(err) else ""
+                raise ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}"
+                                  f"{': ' + what if what else ''}); run the same command to resume once it "
+                                  f"is back") from None
             fut.release()  # taken: let the cluster forget it so it is never recomputed
             on_result(res)
             if time.monotonic() - checked > 5:
@@ -113,17 +160,56 @@ class DaskExecutor(Executor):
             while len(in_flight) < window and submit():
                 pass
 
+    def _results(self, ac):
+        """Futures as they finish; :class:`ClusterLost` once no worker has been there for
+        ``worker_timeout`` seconds (futures already finished are still handed out first)."""
+        since = None
+        checked = 0.0
+        while True:
+            if ac.has_ready():
+                since = None
+                yield next(ac)
+                continue
+            if ac.is_empty():
+                return
+            cond = getattr(ac, "thread_condition", None)
+            if cond is not None:  # woken as soon as a future finishes
+                with cond:
+                    cond.wait(timeout=0.1)
+            else:
+                time.sleep(0.05)
+            if time.monotonic() - checked < 1.0:
+                continue
+            checked = time.monotonic()
+            if self._workers_present():
+                since = None
+            elif since is None:
+                since = checked
+            elif checked - since > self.worker_timeout:
+                raise ClusterLost(f"every Dask worker of {self.address} has been gone for "
+                                  f"{self.worker_timeout:g} s (--worker-timeout); start workers and run the "
+                                  f"same command to resume")
+
+    def _workers_present(self) -> bool:
+        try:
+            return bool(self.client.scheduler_info(n_workers=-1).get("workers"))
+        except TypeError:  # older distributed: no n_workers argument
+            return bool(self.client.scheduler_info().get("workers"))
+        except Exception:  # noqa: BLE001 - the scheduler itself is gone: the futures will say so
+            return True
+
     def close(self):
         try:
             if self.own_client:
-                self.client.close()
+                self.client.close(timeout=2)
         except Exception:  # noqa: BLE001
             pass
         if self.cluster is not None:
             try:
-                self.cluster.close()
+                self.cluster.close(timeout=2)
             except Exception:  # noqa: BLE001
                 pass
+        self._quiet.__exit__(None, None, None)
 
 
 def check_scheduler_address(scheduler: str, error: type[Exception] = ValueError) -> None:

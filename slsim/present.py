@@ -117,6 +117,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def band_text(lo: float, hi: float) -> str:
+    """A band of a continuous factor's values, ends as :func:`level_text` writes them: ``0-0.2``."""
+    return f"{level_text(float(lo))}-{level_text(float(hi))}"
+
+
 def share(x: float) -> str:
     """A share of runs or people as a whole per cent: ``0.42`` -> ``42%``."""
     return f"{x:.0%}"

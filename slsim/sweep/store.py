@@ -248,6 +248,8 @@ class FolderLock:
         self._lock = None
 
     def acquire(self, experiment: str) -> None:
+        from .extras import require
+        require("slsim sweep", "filelock")
         from filelock import FileLock, Timeout
         self.created = not self.out.exists()
         self.out.mkdir(parents=True, exist_ok=True)

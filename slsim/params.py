@@ -317,22 +317,23 @@ class Params(BaseModel):
 
 
 def describe_validation_error(err: ValidationError, where: str = "parameters") -> str:
-    """One readable message for a pydantic error: the field, what was wrong, what is allowed."""
+    """One readable line for a pydantic error: each field, what was wrong, what is allowed."""
     lines = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"])
-        if not field:  # a rule across fields
-            lines.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
-            continue
         if e["type"] == "extra_forbidden":
             known = ", ".join(sorted(Params.model_fields))
-            lines.append(f"{where}: unknown parameter '{field}'. Known parameters: {known}")
+            lines.append(f"{where}: unknown parameter {field!r}. Known parameters: {known}")
+            continue
+        if not field:  # a rule across fields
+            lines.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
             continue
         allowed = _allowed(field)
         got = e.get("input")
         msg = e["msg"].removeprefix("Value error, ")
         lines.append(f"{where}: {field} = {got!r}: {msg}" + (f" (allowed: {allowed})" if allowed else ""))
-    return "\n".join(lines)
+    # one line, whatever went wrong: every message of slsim is one line
+    return "; ".join(lines)
 
 
 def field_bounds(info) -> tuple[float | None, float | None]:

@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -64,6 +65,30 @@ def scheduler_file_address(path: str | Path, error: type[Exception] = ValueError
     return address
 
 
+def _probe(address: str, timeout: float, given: str, error: type[Exception]) -> None:
+    """For tcp://: a Dask scheduler sends its handshake as soon as a connection opens. A server
+    that accepts and stays silent would leave distributed's client waiting past its own timeout,
+    so it is refused here, after ``timeout`` seconds, in one line."""
+    if not address.startswith("tcp://"):
+        return
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            first = conn.recv(1)
+    except ValueError:
+        raise error(f"--scheduler {given}: {address} is not tcp://HOST:PORT") from None
+    except TimeoutError:
+        raise error(f"--scheduler {given}: cannot reach a Dask scheduler there (the server at {address} said "
+                    f"nothing in {timeout:g} s; a Dask scheduler answers at once); check the address") from None
+    except OSError as err:
+        raise error(f"--scheduler {given}: cannot reach a Dask scheduler there ({err.strerror or err}); start "
+                    f"one with `dask scheduler --host 127.0.0.1` or check the address") from None
+    if not first:
+        raise error(f"--scheduler {given}: cannot reach a Dask scheduler there (the server at {address} closed the "
+                    f"connection without a word); check the address")
+
+
 class DaskExecutor(Executor):
     """Runs on a Dask distributed cluster: a new local one (``workers=N``) or an existing one."""
 
@@ -86,6 +111,7 @@ class DaskExecutor(Executor):
             self.address = scheduler
             check_scheduler_address(scheduler, error)
             target = scheduler_file_address(scheduler, error) if Path(scheduler).is_file() else scheduler
+            _probe(target, connect_timeout, scheduler, error)
             try:
                 self.client = Client(target, timeout=connect_timeout)
             except Exception as err:  # noqa: BLE001

@@ -19,7 +19,15 @@ from .design import Design, experiment_design, experiment_size
 from .experiment import Experiment, ExperimentError, load_experiment
 from .extras import require
 from .runs import RunSpec, build_runs
-from .store import FolderLock, ResultStore, changed_inputs, check_out_dir, refuse_changed_inputs, sweep_inputs
+from .store import (
+    FolderLock,
+    ResultStore,
+    StoreWriteError,
+    changed_inputs,
+    check_out_dir,
+    refuse_changed_inputs,
+    sweep_inputs,
+)
 
 FLUSH_SECONDS = 30.0
 
@@ -161,6 +169,7 @@ def _stream(exp, runs, design, out, manifest, executor, inputs, changes, retry_f
     """The session itself: open the store, run what is not done, keep every finished batch."""
     status = "failed"
     interrupted = lost = None
+    write_failed = False
     store = ResultStore(out, exp, design, runs, manifest, executor.describe(), inputs, changes)
     store.retried = store.forget_failed() if retry_failed else []
     todo = [r for r in runs if r.run_id not in store.done]
@@ -194,13 +203,21 @@ def _stream(exp, runs, design, out, manifest, executor, inputs, changes, retry_f
         status, interrupted = "interrupted", err
     except ClusterLost as err:
         status, lost = "interrupted", err  # resumable: nothing of the cluster's is recorded as failed
+    except StoreWriteError:
+        buffer.clear()  # cannot be written (disk full): say so once, not again while closing
+        write_failed = True
+        raise
     finally:
         try:
             flush()  # whatever finished is kept, even on Ctrl-C
         except KeyboardInterrupt as err:  # Ctrl-C again while saving: what is on disk is complete; stop
             status, interrupted = "interrupted", err
         finally:
-            store.finish(status)
+            try:
+                store.finish(status)
+            except StoreWriteError:
+                if not write_failed:  # else the first file that could not be written is the one to name
+                    raise
     if interrupted is not None:
         # a KeyboardInterrupt that knows what was kept, for the command's "N runs saved" line
         raise SweepInterrupted(len(store.done), len(runs), out, failed=len(store.failed),

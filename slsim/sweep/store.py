@@ -436,14 +436,16 @@ class ResultStore:
         if not fresh:
             return 0
         with hold_interrupts():
-            self.batch += 1
-            name = f"part-{self.session:04d}-{self.batch:06d}.parquet"
+            # the number is taken only once the batch is written: a batch that could not be
+            # written (disk full) leaves nothing, and its retry gets the same name
+            name = f"part-{self.session:04d}-{self.batch + 1:06d}.parquet"
             weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
             if weekly:
                 frame = pd.concat(weekly, ignore_index=True)
                 write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
             runs_frame = pd.DataFrame([self._row(rec) for rec in fresh])
             write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
+            self.batch += 1
             self.done.update(seen)
             self.failed.update({rec.run_id: rec.error for rec in fresh if rec.status != "ok"})
             sess = self.manifest["sessions"][-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from slsim.sweep import ExperimentError, load_results, run_sweep
+from slsim.sweep import load_results, run_sweep
 from slsim.sweep.analysis import analyse, recovery
 
 from .conftest import sweep_until_ctrl_c, write_experiment

@@ -99,9 +99,8 @@ def test_a_resume_after_the_scenario_file_was_edited_is_refused_saying_what_chan
     runs = load_results(out)
     # the two sessions' runs can be told apart, and each names the parameters it really ran with
     by_session = runs.groupby("session")["params_sha256"].unique()
-    assert len(by_session) == 2 and {len(v) for v in by_session} == {1}
-    blame = {s: m["resolved_params"][v[0]]["params"]["blame_response"] for s, v in by_session.items()}
-    assert blame == {1: 0.2, 2: 0.9}
+    blame = {s: {m["resolved_params"][h]["params"]["blame_response"] for h in v} for s, v in by_session.items()}
+    assert blame == {1: {0.2}, 2: {0.9}}
     # each run's record holds every resolved parameter, by hash
     rec = m["runs"][5]
     assert set(m["resolved_params"][rec["resolved_sha256"]]["params"]) == set(Params.model_fields)
@@ -149,7 +148,7 @@ def test_an_exploding_design_is_refused_with_its_size_before_it_is_built(tmp_pat
 def test_a_dry_run_builds_no_more_than_it_prints(tmp_path, capsys):
     exp = write_experiment(tmp_path, replicates=1,
                            factors={f: {"range": [0.0, 1.0], "steps": 1000} for f in FIVE[:2]}
-                           | {"budget_gap": {"levels": [-0.1, 0.0, 0.1, 0.2]}} | {"ceding": {"levels": [0.1]}})
+                           | {"budget_gap": {"levels": [-0.1, 0.0, 0.1, 0.2]}})
     tracemalloc.start()
     code, out, _ = cli(capsys, "sweep", exp, "--dry-run", "--max-runs", "5000000")
     peak = tracemalloc.get_traced_memory()[1]
@@ -157,7 +156,9 @@ def test_a_dry_run_builds_no_more_than_it_prints(tmp_path, capsys):
     assert code == 0 and peak < 20_000_000, peak
     lines = out.splitlines()
     assert lines[0].startswith("tiny: design grid, 4,000,000 points x 1 replicate = 4,000,000 runs of 30 weeks")
-    assert lines[1] == "  point 0: blame_response=0.0, ceding=0.1, budget_gap=-0.1" or "point 0:" in lines[1]
+    assert lines[1:4] == ["  point 0: blame_response=0.0, ceding=0.0, budget_gap=-0.1",
+                          "  point 1: blame_response=0.0, ceding=0.0, budget_gap=0.0",
+                          "  point 2: blame_response=0.0, ceding=0.0, budget_gap=0.1"]
     assert lines[-1] == "  ... and 3,999,997 more points (not built by --dry-run)"
 
 
@@ -192,7 +193,7 @@ def test_a_second_sweep_into_a_busy_folder_is_refused_naming_the_first(tmp_path,
             run_sweep(exp, out, processes=1)
         code, _, err = cli(capsys, "sweep", exp, "--out", out, "--processes", "1")
         assert code == 2 and f"process {holder.pid} on {socket.gethostname()}" in one_line(err)
-        assert sorted(p.name for p in out.iterdir()) == [LOCK, RUNNING]  # nothing of ours was written
+        assert sorted(p.name for p in out.iterdir()) == sorted([LOCK, RUNNING])  # nothing of ours was written
         # the lock is the OS's: it goes with the process, however the process ends
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=10)

@@ -80,7 +80,7 @@ def _check_parameter_factor(name: str, where: str, f: FactorSpec) -> Factor:
         try:
             Params(**{name: lv})
         except ValidationError as err:
-            msg = err.errors()[0]["msg"]
+            msg = err.errors()[0]["msg"].removeprefix("Value error, ")
             allowed = f" (allowed: {lo} to {hi})" if lo is not None and hi is not None else ""
             raise ExperimentError(f"{where}: level {lv!r}: {msg}{allowed}") from None
     return Factor(name, "levels", levels=tuple(f.levels), integer=ann is int, label=f.label)

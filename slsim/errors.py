@@ -52,7 +52,18 @@ class YamlError(SlsimError):
     """
 
 
+# Line breaks a terminal or a log reader would honour, shown escaped instead: a value the user
+# wrote (a key such as "a\rb") must not split the one line of an error, nor forge a second one.
+_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break written as its escape (``\\n``, ``\\r``, ``\\x85``, ...)."""
+    return text.translate(_BREAKS)
+
+
 def print_error(err: BaseException | str, code: int = EXIT_BAD_INPUT) -> int:
-    """Print ``slsim: error: MESSAGE`` on stderr and return the exit code to use (bad input unless told)."""
-    print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
+    """Print ``slsim: error: MESSAGE`` on stderr, always one line, and return the exit code to use
+    (bad input unless told)."""
+    print(f"{ERROR_PREFIX}{one_line(str(err))}", file=sys.stderr)
     return code

@@ -211,13 +211,19 @@ def parse(raw: bytes | str, where: str | Path) -> Any:
             raise YamlError(f"{where}: not valid YAML{_where(err)}") from None
         except yaml.YAMLError:
             pass  # not YAML: the pure-Python parser below words it as it always has
-    loader = _StrictLoader(raw)
+    loader = None
     try:
+        loader = _StrictLoader(raw)  # its reader refuses control characters at once
         return loader.get_single_data()
+    except yaml.reader.ReaderError as err:
+        line = raw.count("\n", 0, err.position) + 1
+        problem = str(err).splitlines()[0]
+        raise YamlError(f"{where}: not valid YAML at line {line}: {problem}") from None
     except yaml.YAMLError as err:
         raise YamlError(f"{where}: not valid YAML{_where(err)}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load(path: str | Path) -> Any:

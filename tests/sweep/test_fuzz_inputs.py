@@ -2,7 +2,8 @@
 ``slsim sweep`` answers with exit 2 and one line, writes nothing, and does so quickly.
 
 Each example changes one field of a valid experiment (or of the scenario file it uses) to a
-hostile value, or splices random text or bytes into the file. ``--max-runs 1`` makes any file that
+hostile value, or splices random text or bytes into the file
+(``SLSIM_FUZZ_EXAMPLES=N`` runs N fresh random examples per test instead). ``--max-runs 1`` makes any file that
 is still valid (the base runs 12) refused too, so every example must end in exit 2 without running
 or writing anything. Examples are derandomized so CI runs the same ones every time.
 """
@@ -10,6 +11,7 @@ or writing anything. Examples are derandomized so CI runs the same ones every ti
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from pathlib import Path
 
@@ -85,7 +87,9 @@ def _folder(tmp_path: Path) -> Path:
     return folder
 
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+# SLSIM_FUZZ_EXAMPLES=2000 searches longer, with fresh random examples each time
+_EXAMPLES = int(os.environ.get("SLSIM_FUZZ_EXAMPLES", "0")) or None
+FUZZ = settings(max_examples=_EXAMPLES or 40, deadline=None, derandomize=_EXAMPLES is None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

@@ -49,6 +49,31 @@ def quiet_distributed(level: int = logging.CRITICAL):
             lg.setLevel(lv)
 
 
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Start local worker processes with Ctrl-C ignored: a terminal sends SIGINT to the whole
+    process group, and workers interrupted mid-task print pages of tracebacks while the sweep
+    itself saves and stops. A Python process started with SIGINT ignored keeps it ignored, and
+    the nannies pass that on to the workers they start. Only the main thread may do this."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # and their log below ERROR, as in this process (a cancelled task is a warning there)
+    env_before = os.environ.get("DASK_LOGGING__DISTRIBUTED")
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "error"
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if env_before is None:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+        else:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = env_before
+
+
 def scheduler_file_address(path: str | Path, error: type[Exception] = ValueError) -> str:
     """The address in a scheduler file (JSON with an ``address`` written by
     ``dask scheduler --scheduler-file``); anything else is ``error`` naming the file."""
@@ -124,8 +149,9 @@ class DaskExecutor(Executor):
         else:
             n = workers or os.cpu_count() or 1
             # every listener on loopback: nothing of a local run is reachable from the network
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address="127.0.0.1:0")
+            with _workers_ignore_ctrl_c():
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                            dashboard_address="127.0.0.1:0")
             self.client = Client(self.cluster)
             self.address = self.cluster.scheduler_address
         try:
@@ -223,6 +249,16 @@ class DaskExecutor(Executor):
             return bool(self.client.scheduler_info().get("workers"))
         except Exception:  # noqa: BLE001 - the scheduler itself is gone: the futures will say so
             return True
+
+    def abort(self) -> None:
+        """Ctrl-C: end a local cluster's worker processes now. Their runs are lost anyway, and a
+        polite shutdown waits for each to finish its task (seconds, where the user asked to stop)."""
+        if self.cluster is None:
+            return  # someone else's cluster: leave its workers alone
+        import multiprocessing
+        for proc in multiprocessing.active_children():
+            if proc.name.startswith("Dask Worker process"):
+                proc.kill()
 
     def close(self):
         try:

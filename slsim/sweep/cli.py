@@ -126,7 +126,8 @@ def _progress_bar():
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
                         TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=Console(stderr=True, highlight=False))
+                        console=Console(stderr=True, highlight=False),
+                        transient=True)  # gone when it stops: an error or the summary is what stays
     task = progress.add_task("runs", total=None)
 
     def update(done: int, total: int) -> None:

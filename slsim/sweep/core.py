@@ -152,6 +152,10 @@ def run_sweep(experiment: str | Path | Experiment, out: str | Path | None = None
         try:
             store, status = _stream(exp, runs, design, out, manifest, executor, inputs, changes, retry_failed,
                                     progress, on_record, flush_seconds)
+        except KeyboardInterrupt:
+            if hasattr(executor, "abort"):  # finished runs are saved: stop the workers at once
+                executor.abort()
+            raise
         finally:
             executor.close()
     finally:

@@ -494,7 +494,7 @@ def _read_manifest_file(mpath: Path) -> dict[str, Any]:
     except (OSError, ValueError) as err:  # ValueError: not JSON, or not UTF-8 text
         reason = err.strerror if isinstance(err, OSError) else str(err).splitlines()[0]
         raise ExperimentError(f"{mpath}: cannot read the manifest ({reason}); it is not a sweep manifest. "
-                              f"Use another --out folder, or restore the file") from None
+                              f"Restore it, or use another folder") from None
     if not isinstance(manifest, dict):
         raise ExperimentError(f"{mpath}: not a sweep manifest (a JSON {type(manifest).__name__}, expected an "
                               f"object with {', '.join(_MANIFEST_FIELDS)})")

@@ -252,15 +252,22 @@ class FolderLock:
         require("slsim sweep", "filelock")
         from filelock import FileLock, Timeout
         self.created = not self.out.exists()
-        self.out.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.out / LOCK), thread_local=False)
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            self._tidy()
-            raise SweepLocked(f"--out {self.out}: another sweep is running into this folder "
-                              f"({self._holder()}); wait for it to finish, stop it, or use another --out "
-                              f"folder") from None
+        for attempt in range(5):
+            self.out.mkdir(parents=True, exist_ok=True)
+            try:
+                lock.acquire(timeout=0)
+                break
+            except FileNotFoundError:
+                # another sweep starting this instant checked the new folder and removed it again
+                # (a failed check leaves nothing behind): make it once more
+                if attempt == 4:
+                    raise
+            except Timeout:
+                # the folder and lock file are the running sweep's: touch nothing
+                raise SweepLocked(f"--out {self.out}: another sweep is running into this folder "
+                                  f"({self._holder()}); wait for it to finish, stop it, or use another --out "
+                                  f"folder") from None
         self._lock = lock
         info = {"pid": os.getpid(), "host": socket.gethostname(), "experiment": experiment, "started": now()}
         (self.out / RUNNING).write_text(json.dumps(info) + "\n")

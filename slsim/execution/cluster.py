@@ -192,7 +192,9 @@ class DaskExecutor(Executor):
         for fut in self._results(ac):
             req = in_flight.pop(fut.key)
             try:
-                res = fut.result()
+                res = self._fetch(fut)
+            except ClusterLost:
+                raise
             except KilledWorker as err:
                 # this run took down worker after worker: a fault of the run, recorded, the rest go on
                 res = RunResult(req.run_id, "failed", {}, None, error=f"KilledWorker: {err}")
@@ -211,6 +213,26 @@ class DaskExecutor(Executor):
                 window = max(2, self._threads() * IN_FLIGHT_PER_WORKER)
             while len(in_flight) < window and submit():
                 pass
+
+    def _fetch(self, fut):
+        """A finished future's result. Its data may sit on a worker that has died since: the
+        scheduler then computes it again, which with no worker left never happens, so the wait
+        is bounded by ``worker_timeout`` as in :meth:`_results`."""
+        since = None
+        while True:
+            try:
+                return fut.result(timeout=1.0)
+            except TimeoutError:
+                if self._workers_present():
+                    since = None
+                elif since is None:
+                    since = time.monotonic()
+                elif time.monotonic() - since > self.worker_timeout:
+                    raise self._gone() from None
+
+    def _gone(self) -> ClusterLost:
+        return ClusterLost(f"every Dask worker of {self.address} has been gone for {self.worker_timeout:g} s "
+                           f"(--worker-timeout); start workers and run the same command to resume")
 
     def _results(self, ac):
         """Futures as they finish; :class:`ClusterLost` once no worker has been there for
@@ -238,9 +260,7 @@ class DaskExecutor(Executor):
             elif since is None:
                 since = checked
             elif checked - since > self.worker_timeout:
-                raise ClusterLost(f"every Dask worker of {self.address} has been gone for "
-                                  f"{self.worker_timeout:g} s (--worker-timeout); start workers and run the "
-                                  f"same command to resume")
+                raise self._gone()
 
     def _workers_present(self) -> bool:
         try:

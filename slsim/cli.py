@@ -29,6 +29,9 @@ def _parse_sets(items: list[str] | None) -> dict[str, Any]:
         name, _, value = item.partition("=")
         if not name.strip() or not _:
             raise UserError(f"--set {item!r}: expected NAME=VALUE, e.g. --set n_citizens=10000")
+        if name.strip() in out:  # the last would win silently: say so instead
+            raise UserError(f"--set {item!r}: {name.strip()} is already set by an earlier --set; give each "
+                            f"parameter once")
         try:
             out[name.strip()] = yamlfile.parse(value, f"--set {item!r}")
         except YamlError:

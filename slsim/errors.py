@@ -13,7 +13,8 @@ Rules:
   :class:`~slsim.scenario.ScenarioError`) stay defined in their own modules: a failed sweep run
   records its error with the class's module path, and that record must not change.
 * Exit codes: 0 done, 1 the work started but could not finish (the Dask cluster was lost),
-  2 bad input (nothing was run or written), 130 interrupted by Ctrl-C (as a shell reports SIGINT).
+  2 bad input (nothing was run or written) or a sweep's cluster lost (resumable), 130 interrupted by
+  Ctrl-C (as a shell reports SIGINT), 143 stopped by SIGTERM.
 
 This module imports nothing from slsim, so every layer may import it.
 """
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # stopped by SIGTERM (a batch scheduler), as a shell reports it
 
 ERROR_PREFIX = "slsim: error: "
 
@@ -50,7 +52,18 @@ class YamlError(SlsimError):
     """
 
 
+# Line breaks a terminal or a log reader would honour, shown escaped instead: a value the user
+# wrote (a key such as "a\rb") must not split the one line of an error, nor forge a second one.
+_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break written as its escape (``\\n``, ``\\r``, ``\\x85``, ...)."""
+    return text.translate(_BREAKS)
+
+
 def print_error(err: BaseException | str, code: int = EXIT_BAD_INPUT) -> int:
-    """Print ``slsim: error: MESSAGE`` on stderr and return the exit code to use (bad input unless told)."""
-    print(f"{ERROR_PREFIX}{err}", file=sys.stderr)
+    """Print ``slsim: error: MESSAGE`` on stderr, always one line, and return the exit code to use
+    (bad input unless told)."""
+    print(f"{ERROR_PREFIX}{one_line(str(err))}", file=sys.stderr)
     return code

@@ -18,6 +18,11 @@ MAX_GRID_STEPS = 1000
 MAX_SAMPLES = 1_000_000
 MIN_MORRIS_LEVELS, MAX_MORRIS_LEVELS = 2, 20
 MAX_BATCH_RUNS = 100_000
+# a sweep's default bound on its runs (--max-runs changes it): above this a design is refused,
+# with its size, before any of it is built
+DEFAULT_MAX_RUNS = 1_000_000
+# seconds a Dask sweep waits with no worker at all before it stops (--worker-timeout)
+DEFAULT_WORKER_TIMEOUT = 180.0
 
 # YAML files (scenarios and experiments; see slsim.yamlfile). The shipped files are a few kB and a
 # few levels deep: these bounds are far above any real file and far below what hangs the parser

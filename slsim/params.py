@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SlsimError
@@ -85,6 +86,22 @@ def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: s
     return Field(default, ge=lo, le=hi, description=help, json_schema_extra=extra)
 
 
+def _no_lax_value(model: type[BaseModel], value: Any, info) -> Any:
+    """Refuse what pydantic's lax mode would quietly convert: ``true`` for a number, ``"1000"``
+    for a whole number, ``1`` or ``"yes"`` for yes/no. Whole-valued floats for whole numbers
+    (``1000.0``) stay accepted, as before."""
+    ann = model.model_fields[info.field_name].annotation
+    kinds = {a for a in getattr(ann, "__args__", (ann,)) if a is not type(None)}
+    yes_no = isinstance(value, (bool, np.bool_))
+    if kinds & {int, float} and (yes_no or isinstance(value, str)):
+        kind = "a whole number" if int in kinds and float not in kinds else "a number"
+        how = "not true/false" if yes_no else "without quotes"
+        raise ValueError(f"{value!r} is not {kind}; write {kind}, {how}")
+    if kinds == {bool} and not yes_no:
+        raise ValueError(f"{value!r} is not yes/no; write true or false")
+    return value
+
+
 class LeadershipOverride(BaseModel):
     """Leadership behaviours for one organisation kind; unset fields keep the place-wide value."""
 
@@ -97,6 +114,11 @@ class LeadershipOverride(BaseModel):
     experimentation: float | None = Field(None, ge=0, le=1)
     partial_gain_acceptance: float | None = Field(None, ge=0, le=1)
     shared_ambition: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict(cls, value: Any, info) -> Any:
+        return _no_lax_value(cls, value, info)
 
 
 class Params(BaseModel):
@@ -267,6 +289,11 @@ class Params(BaseModel):
                              f"visit_minutes_planned ({self.visit_minutes_planned})")
         return self
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict(cls, value: Any, info) -> Any:
+        return _no_lax_value(cls, value, info)
+
     @field_validator("leadership_overrides")
     @classmethod
     def _known_kinds(cls, value: dict[str, LeadershipOverride]) -> dict[str, LeadershipOverride]:
@@ -290,21 +317,23 @@ class Params(BaseModel):
 
 
 def describe_validation_error(err: ValidationError, where: str = "parameters") -> str:
-    """One readable message for a pydantic error: the field, what was wrong, what is allowed."""
+    """One readable line for a pydantic error: each field, what was wrong, what is allowed."""
     lines = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            known = ", ".join(sorted(Params.model_fields))
+            lines.append(f"{where}: unknown parameter {field!r}. Known parameters: {known}")
+            continue
         if not field:  # a rule across fields
             lines.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
             continue
-        if e["type"] == "extra_forbidden":
-            known = ", ".join(sorted(Params.model_fields))
-            lines.append(f"{where}: unknown parameter '{field}'. Known parameters: {known}")
-            continue
         allowed = _allowed(field)
         got = e.get("input")
-        lines.append(f"{where}: {field} = {got!r}: {e['msg']}" + (f" (allowed: {allowed})" if allowed else ""))
-    return "\n".join(lines)
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {field} = {got!r}: {msg}" + (f" (allowed: {allowed})" if allowed else ""))
+    # one line, whatever went wrong: every message of slsim is one line
+    return "; ".join(lines)
 
 
 def field_bounds(info) -> tuple[float | None, float | None]:

@@ -111,6 +111,17 @@ def level_text(v: Any) -> str:
     return str(v) if isinstance(v, (int, np.integer)) else f"{v:.3g}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """A count with its noun, singular for exactly one: ``1 replicate``, ``2 replicates``,
+    ``1,000 runs`` (``many`` for an irregular plural)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def band_text(lo: float, hi: float) -> str:
+    """A band of a continuous factor's values, ends as :func:`level_text` writes them: ``0-0.2``."""
+    return f"{level_text(float(lo))}-{level_text(float(hi))}"
+
+
 def share(x: float) -> str:
     """A share of runs or people as a whole per cent: ``0.42`` -> ``42%``."""
     return f"{x:.0%}"

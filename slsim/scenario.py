@@ -23,6 +23,7 @@ allowed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -89,6 +90,9 @@ class Scenario:
     timeline: tuple[TimelineEvent, ...] = ()
     tags: tuple[str, ...] = ()
     path: Path | None = None
+    # (absolute path, sha256 of its bytes) of every file this scenario was read from: its own and
+    # those it reached through ``extends:`` and ``adopt:``; a sweep's manifest records them
+    sources: tuple[tuple[str, str], ...] = ()
 
     def params_with(self, overrides: dict[str, Any] | None = None) -> Params:
         """The scenario's parameters with keyword overrides on top, validated."""
@@ -139,11 +143,13 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = yamlfile.load(path)
+        raw = yamlfile.read_bytes(path)
+        data = yamlfile.parse(raw, path)
     except YamlError as err:
         raise ScenarioError(str(err)) from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping with name, title, narrative, params, timeline")
+    sources = {str(path.resolve()): hashlib.sha256(raw).hexdigest()}
     try:
         spec = _ScenarioFile(**data)
     except ValidationError as err:
@@ -154,9 +160,12 @@ def load_scenario(path: str | Path) -> Scenario:
     params = dict(spec.params)
     if spec.extends:
         # The base scenario's parameters first, this file's on top (one level of YAML keys).
-        params = {**_base(spec.extends, path, "extends").params, **params}
-    timeline = tuple(_adopted(ev, path) for ev in spec.timeline)
-    scenario = Scenario(spec.name, spec.title, spec.narrative.strip(), params, timeline, tuple(spec.tags), path)
+        base = _base(spec.extends, path, "extends")
+        params = {**base.params, **params}
+        sources.update(base.sources)
+    timeline = tuple(_adopted(ev, path, sources) for ev in spec.timeline)
+    scenario = Scenario(spec.name, spec.title, spec.narrative.strip(), params, timeline, tuple(spec.tags), path,
+                        tuple(sorted(sources.items())))
     try:
         scenario.params_with()
     except ParameterError as err:
@@ -196,11 +205,15 @@ def _base(name: str, path: Path, field: str) -> Scenario:
         _LOADING.pop()
 
 
-def _adopted(ev: TimelineEvent, path: Path) -> TimelineEvent:
+def _adopted(ev: TimelineEvent, path: Path, sources: dict[str, str] | None = None) -> TimelineEvent:
+    """``adopt:`` turned into ``set:``; the files it read are added to ``sources``."""
     if not ev.adopt:
         return ev
     from .params import LEADERSHIP_FIELDS
-    base = _base(ev.adopt, path, f"timeline week {ev.week}: adopt").params
+    scenario = _base(ev.adopt, path, f"timeline week {ev.week}: adopt")
+    if sources is not None:
+        sources.update(scenario.sources)
+    base = scenario.params
     style = {k: v for k, v in base.items() if k in LEADERSHIP_FIELDS or k == "leadership_overrides"}
     note = ev.note or f"The place adopts the leadership of {ev.adopt}"
     return TimelineEvent(week=ev.week, set={**style, **ev.set}, note=note)

@@ -56,20 +56,37 @@ def check_executor_choice(processes: int | None = None, workers: int | None = No
     (connecting to a scheduler is left to :class:`DaskExecutor`)."""
     if sum(x is not None for x in (processes, workers, scheduler, client)) > 1:
         raise error("choose one of --processes, --workers and --scheduler")
+    cores = usable_cores()
     for flag, n in (("--processes", processes), ("--workers", workers)):
-        if n is not None and (not isinstance(n, int) or n < 1):
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
             raise error(f"{flag} {n!r}: allowed a whole number >= 1")
+        # each local worker is a process running one model at a time: more than the cores only
+        # slows every run down (and a huge number hangs the machine starting them)
+        if n is not None and n > cores:
+            raise error(f"{flag} {n}: this machine lets slsim use {cores} core{'s' if cores != 1 else ''}; "
+                        f"allowed 1 to {cores} (for more, run on a Dask cluster with --scheduler)")
     if scheduler is not None:
         check_scheduler_address(scheduler, error)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def make_executor(processes: int | None = None, workers: int | None = None, scheduler: str | None = None,
-                  client=None, key_prefix: str = "slsim-run", error: type[Exception] = ValueError) -> Executor:
+                  client=None, key_prefix: str = "slsim-run", error: type[Exception] = ValueError,
+                  worker_timeout: float | None = None) -> Executor:
     """Pick the executor: ``scheduler``/``client`` > ``workers`` (local Dask) > local processes
-    (``processes``, default every core; 1 runs in this process). Bad choices raise ``error``."""
+    (``processes``, default every core; 1 runs in this process). Bad choices raise ``error``.
+    ``worker_timeout``: seconds a Dask executor waits with no worker before :class:`ClusterLost`."""
     check_executor_choice(processes, workers, scheduler, client, error)
     if scheduler is not None or client is not None or workers is not None:
-        return DaskExecutor(workers=workers, scheduler=scheduler, client=client, key_prefix=key_prefix, error=error)
+        return DaskExecutor(workers=workers, scheduler=scheduler, client=client, key_prefix=key_prefix, error=error,
+                            **({"worker_timeout": worker_timeout} if worker_timeout is not None else {}))
     if processes == 1:
         return InProcessExecutor()
     return LocalProcessExecutor(processes)
@@ -78,4 +95,4 @@ def make_executor(processes: int | None = None, workers: int | None = None, sche
 __all__ = ["DEFAULT_WEEKS", "ID_COLUMNS", "MAX_WEEKS", "START_WEEKS", "SUMMARY_WEEKS", "ClusterLost",
            "DaskExecutor", "Executor", "InProcessExecutor", "LocalProcessExecutor", "RunRequest", "RunResult",
            "Seeds", "check_executor_choice", "check_scheduler_address", "execute", "executor_for",
-           "make_executor", "replicate_seeds", "run_one", "run_summary", "stop_pool", "summary"]
+           "make_executor", "replicate_seeds", "run_one", "run_summary", "stop_pool", "summary", "usable_cores"]

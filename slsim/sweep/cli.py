@@ -1,10 +1,12 @@
 """``slsim sweep EXPERIMENT`` and ``slsim analyse RESULTS``.
 
 Bad input (a malformed experiment, an unknown factor, an unreachable scheduler, a folder holding a
-different experiment: any :class:`~slsim.errors.SlsimError`) prints one ``slsim: error: ...`` line
-and returns 2, having written nothing; a lost Dask cluster returns 1.
-Ctrl-C keeps every finished run, marks the session interrupted, prints how many runs are saved
-and returns 130; the same command resumes.
+different experiment or changed inputs, a design above ``--max-runs``, a folder another sweep is
+running into: any :class:`~slsim.errors.SlsimError`) prints one ``slsim: error: ...`` line and
+returns 2, having written nothing. A lost Dask cluster (the scheduler gone, or no worker for
+``--worker-timeout`` seconds) prints one line and returns 2; the session is "interrupted" and the
+same command resumes. Ctrl-C and SIGTERM (what batch schedulers send) keep every finished run,
+mark the session interrupted, print how many runs are saved and return 130 (143 for SIGTERM).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, SlsimError, print_error
+from ..errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, SlsimError, print_error
 from ..execution import ClusterLost
+from ..limits import DEFAULT_MAX_RUNS, DEFAULT_WORKER_TIMEOUT
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "main", "register"]
 INTERRUPTED = "slsim: interrupted; finished runs are saved; run the same command to resume"
@@ -35,7 +38,15 @@ def register(sub) -> None:
     # text, not Path: Path('') would quietly mean the current folder
     p.add_argument("--out", default=None, help="results folder (default sweeps/NAME)")
     p.add_argument("--retry-failed", action="store_true", help="run recorded failures again")
-    p.add_argument("--dry-run", action="store_true", help="validate and print the plan; run nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate, print the design's size and first points; build and run nothing more")
+    p.add_argument("--max-runs", type=_whole, default=DEFAULT_MAX_RUNS, metavar="N",
+                   help=f"refuse a design of more than N runs, before building it (default {DEFAULT_MAX_RUNS:,})")
+    p.add_argument("--allow-changed-inputs", action="store_true",
+                   help="resume although scenario files or resolved parameters changed (recorded in the manifest)")
+    p.add_argument("--worker-timeout", type=_seconds, default=DEFAULT_WORKER_TIMEOUT, metavar="SECONDS",
+                   help=f"on Dask, stop when no worker has been there for this long "
+                        f"(default {DEFAULT_WORKER_TIMEOUT:g})")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("analyse", aliases=["analyze"], help="tables and figures from a sweep's results",
@@ -46,6 +57,54 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, help="analysis folder (default RESULTS/analysis)")
     p.add_argument("--outcome", action="append", default=None, help="outcome to analyse (repeatable)")
     p.set_defaults(func=cmd_analyse)
+
+
+def _whole(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed a whole number >= 1") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed a whole number >= 1")
+    return n
+
+
+def _seconds(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        x = float("nan")
+    if not 0 < x < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed a number of seconds > 0")
+    return x
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the sweep's Ctrl-C path: finished runs saved, session interrupted."""
+
+    signal_name = "SIGTERM"
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def _dry_run(args) -> int:
+    from ..present import plural
+    from .core import check_size
+    from .design import preview_points
+    from .experiment import load_experiment
+    exp = load_experiment(args.experiment)
+    points, n = check_size(exp, args.max_runs)
+    s = exp.spec
+    print(f"{exp.name}: design {s.design}, {plural(points, 'point')} x {plural(s.replicates, 'replicate')} = "
+          f"{plural(n, 'run')} of {plural(s.weeks, 'week')}; factors: {', '.join(exp.factor_names)}")
+    shown = preview_points(exp, 3)
+    for i, point in enumerate(shown):
+        print(f"  point {i}: " + ", ".join(f"{k}={v}" for k, v in point.items()))
+    if points > len(shown):
+        print(f"  ... and {plural(points - len(shown), 'more point')} (not built by --dry-run)")
+    return 0
 
 
 def _progress_bar():
@@ -67,7 +126,8 @@ def _progress_bar():
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
                         TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                        console=Console(stderr=True, highlight=False))
+                        console=Console(stderr=True, highlight=False),
+                        transient=True)  # gone when it stops: an error or the summary is what stays
     task = progress.add_task("runs", total=None)
 
     def update(done: int, total: int) -> None:
@@ -80,45 +140,54 @@ def _progress_bar():
 
 
 def cmd_sweep(args) -> int:
+    import signal
+
     from rich.console import Console
 
-    from .core import SweepInterrupted, plan, run_sweep
+    from .core import SweepInterrupted, run_sweep
     con = Console(stderr=True, highlight=False)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # a batch scheduler's stop: as Ctrl-C
     try:
         if args.dry_run:
-            exp, design, runs = plan(args.experiment)
-            print(f"{exp.name}: design {design.kind}, {len(design.points)} points x {exp.spec.replicates} "
-                  f"replicates = {len(runs)} runs of {exp.spec.weeks} weeks; factors: {', '.join(exp.factor_names)}")
-            return 0
+            return _dry_run(args)
         progress, update = _progress_bar()
         try:
             summary = run_sweep(args.experiment, args.out, processes=args.processes, workers=args.workers,
-                                scheduler=args.scheduler, retry_failed=args.retry_failed, progress=update)
+                                scheduler=args.scheduler, retry_failed=args.retry_failed, progress=update,
+                                max_runs=args.max_runs, allow_changed_inputs=args.allow_changed_inputs,
+                                worker_timeout=args.worker_timeout)
         finally:
             if progress.live.is_started:
                 progress.stop()
     except SlsimError as err:
         return print_error(err)
     except ClusterLost as err:
-        return print_error(err, EXIT_FAILED)
+        return print_error(err, EXIT_BAD_INPUT)
     except SweepInterrupted as err:
         # handled here, not by the main command's generic Ctrl-C message: say what was kept
-        print(f"slsim: interrupted; {err.describe()}; run the same command to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:  # before the sweep started, or a second Ctrl-C while saving
+        how = f" by {err.signal_name}" if err.signal_name else ""
+        print(f"slsim: interrupted{how}; {err.describe()}; run the same command to resume", file=sys.stderr)
+        return EXIT_TERMINATED if err.signal_name else EXIT_INTERRUPTED
+    except KeyboardInterrupt as err:  # before the sweep started, or a second Ctrl-C while saving
         print(INTERRUPTED, file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(err, _Terminated) else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     _print_summary(con, summary)
     return 0
 
 
 def _print_summary(con, s) -> None:
-    con.print(f"[bold]{s.experiment}[/bold]: {s.total} runs; {s.completed} completed now, "
+    from ..present import plural
+    if s.quarantined:
+        con.print(f"set aside {plural(len(s.quarantined), 'unreadable part')} as *.corrupt "
+                  f"({', '.join(s.quarantined)}); their runs ran again")
+    con.print(f"[bold]{s.experiment}[/bold]: {plural(s.total, 'run')}; {s.completed} completed now, "
               f"{len(s.failed)} failed, {s.skipped} skipped as already done"
-              + (f" (retried {len(s.retried)} earlier failures)" if s.retried else "")
+              + (f" (retried {plural(len(s.retried), 'earlier failure')})" if s.retried else "")
               + f"; {s.seconds:.1f} s on {s.executor}")
     if s.failed:
-        con.print(f"[bold red]{len(s.failed)} failed run(s)[/bold red] (their parameters and errors are in "
+        con.print(f"[bold red]{plural(len(s.failed), 'failed run')}[/bold red] (their parameters and errors are in "
                   f"{s.out}/runs; rerun them with --retry-failed):")
         for f in s.failed[:20]:
             con.print(f"  run {f['run_id']} (point {f['point']}, replicate {f['replicate']}, {f['params']}): "

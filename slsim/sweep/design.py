@@ -14,6 +14,7 @@ Whole-number parameters are rounded after sampling.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,40 @@ def make_design(kind: str, factors: list[Factor] | tuple[Factor, ...], samples: 
         raise ValueError(f"unknown design {kind!r}; allowed: grid, lhs, sobol, morris")
     points = [{f.name: _as_value(f, x) for f, x in zip(factors, row)} for row in X]
     return Design(kind, points, problem, X, opts)
+
+
+def design_points(kind: str, factors: list[Factor] | tuple[Factor, ...], samples: int | None = None,
+                  second_order: bool = False) -> int:
+    """How many points :func:`make_design` would build, computed without building any (a grid's
+    range factors are counted through :func:`grid_levels`, at most ``MAX_GRID_STEPS`` values each)."""
+    d = len(factors)
+    if kind == "grid":
+        return math.prod(len(grid_levels(f)) for f in factors)
+    n = int(samples or 0)
+    if kind == "lhs":
+        return n
+    if kind == "sobol":
+        return n * (2 * d + 2 if second_order else d + 2)
+    if kind == "morris":
+        return n * (d + 1)
+    raise ValueError(f"unknown design {kind!r}; allowed: grid, lhs, sobol, morris")
+
+
+def experiment_size(exp: Experiment) -> tuple[int, int]:
+    """(design points, runs) of an experiment, computed without building its design."""
+    s = exp.spec
+    points = design_points(s.design, exp.factors, s.samples, s.second_order)
+    return points, points * s.replicates
+
+
+def preview_points(exp: Experiment, n: int) -> list[dict[str, Any]]:
+    """The first ``n`` design points; a grid's are made without making the rest (a sampled
+    design is drawn whole, as its points depend on each other; callers bound its size first)."""
+    if exp.spec.design == "grid":
+        names = [f.name for f in exp.factors]
+        combos = itertools.islice(itertools.product(*(grid_levels(f) for f in exp.factors)), n)
+        return [dict(zip(names, combo)) for combo in combos]
+    return experiment_design(exp).points[:n]
 
 
 def experiment_design(exp: Experiment) -> Design:

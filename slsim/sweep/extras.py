@@ -15,7 +15,8 @@ from .experiment import ExperimentError
 
 INSTALL = "pip install 'slsim[sweep]'"
 # import name -> distribution name a user installs
-DISTRIBUTIONS = {"sklearn": "scikit-learn", "SALib": "SALib", "distributed": "dask", "ema_workbench": "ema_workbench"}
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "SALib": "SALib", "distributed": "dask", "ema_workbench": "ema_workbench",
+                 "filelock": "filelock"}
 
 
 def missing(*modules: str) -> list[str]:

@@ -10,7 +10,9 @@ stop a sweep.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..execution import RunRequest, Seeds
@@ -27,6 +29,10 @@ class RunSpec:
     request: RunRequest
     point: int
     factors: dict[str, Any]
+    # every parameter the run starts from and every timeline event it meets (shared by the
+    # replicates of a design point), and the sha256 of that record's canonical JSON
+    resolved: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    resolved_sha256: str = ""
 
     @property
     def run_id(self) -> int:
@@ -59,7 +65,9 @@ def build_runs(exp: Experiment, design: Design) -> list[RunSpec]:
         week = s.switch.week if s.switch else None
         for name, value in point.items():
             if name == "scenario":
-                scenario = scenarios.setdefault(value, resolve_scenario(value))
+                if value not in scenarios:  # read each scenario file once, not once per point
+                    scenarios[value] = resolve_scenario(value)
+                scenario = scenarios[value]
             elif name == "switch_week":
                 week = value
             else:
@@ -67,13 +75,36 @@ def build_runs(exp: Experiment, design: Design) -> list[RunSpec]:
         if switch_set is not None and week is not None:
             timeline.append({"week": int(week), "set": dict(switch_set), "note": "switch (experiment)"})
         try:
-            scenario.params_with(params)
+            full = scenario.params_with(params)
         except ParameterError as err:
             raise ExperimentError(f"design point {p} ({point}): {err}") from None
+        resolved = {"params": full.model_dump(mode="json"),
+                    "timeline": [ev.model_dump(mode="json") for ev in scenario.timeline] + timeline}
+        digest = resolved_sha256(resolved)
         for r in range(s.replicates):
             i = p * s.replicates + r
             request = RunRequest(scenario, s.weeks, seeds.sweep_run(i, r, s.common_random_numbers), r, params,
                                  tuple(timeline), run_id=i, weekly=tuple(s.outputs.weekly),
                                  summary_weeks=s.outputs.summary_weeks)
-            runs.append(RunSpec(request, p, dict(point)))
+            runs.append(RunSpec(request, p, dict(point), resolved, digest))
     return runs
+
+
+def resolved_sha256(resolved: dict[str, Any]) -> str:
+    """The sha256 of a run's resolved parameters and timeline, as canonical JSON."""
+    return hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def input_files(exp: Experiment, runs: list[RunSpec]) -> dict[str, str]:
+    """Absolute path -> sha256 of every scenario file the experiment reaches: its base scenario,
+    the levels of a ``scenario`` factor, a switch's target, and what they extend or adopt."""
+    from ..scenario import resolve_scenario
+    files: dict[str, str] = dict(exp.scenario.sources)
+    seen: set[int] = set()
+    for r in runs:
+        if id(r.scenario) not in seen:
+            seen.add(id(r.scenario))
+            files.update(r.scenario.sources)
+    if exp.spec.switch is not None and exp.spec.switch.to is not None:
+        files.update(resolve_scenario(exp.spec.switch.to).sources)
+    return dict(sorted(files.items()))

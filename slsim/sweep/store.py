@@ -19,15 +19,35 @@ Rules:
   keeps the first record of a run id and drops later ones, in memory and on load.
 * Resuming needs the same experiment content: everything that decides the runs' numbers. Comments,
   title, description, ``batch_runs`` and ``analysis`` hints may change; anything else is refused.
+* Provenance by content: the manifest's ``inputs`` hold the sha256 of every scenario file the
+  experiment reaches (through ``extends:`` and ``adopt:`` too) and of each run's resolved
+  parameters and timeline (``resolved_params``, keyed by that hash; each run names its hash in the
+  manifest and in its row, column ``params_sha256``). A resume whose scenario files or resolved
+  parameters differ is refused, saying what changed, unless ``allow_changed_inputs``; what was
+  accepted is recorded in that session's ``allowed_changed_inputs``.
+* One sweep per folder: a session holds an OS lock on ``OUT/.slsim.lock`` (released when its
+  process ends, however it ends) and names itself in ``OUT/.slsim-running.json``; a second sweep
+  into the folder is refused naming the first. A session still "running" in the manifest when a
+  new one takes the lock belongs to a process that died: it is marked "interrupted".
+* A runs part that cannot be read (truncated, corrupt) is renamed ``*.parquet.corrupt`` with its
+  weekly part when a session starts, reported, and its runs run again; :func:`load_results` skips
+  unreadable parts and names them (:func:`unreadable_parts`).
+* A manifest that is not a sweep manifest (``{}``, a list, missing fields) is one line naming it.
+* A file that cannot be written (disk full, quota) is one line naming it; the temporary file is
+  removed, so nothing partial is left.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
 import platform
 import signal
+import socket
 import threading
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,10 +55,22 @@ from typing import Any
 import pandas as pd
 
 from .. import output
+from ..errors import SlsimError
 from .experiment import Experiment, ExperimentError
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+LOCK = ".slsim.lock"
+RUNNING = ".slsim-running.json"
+CORRUPT = ".corrupt"
+
+
+class StoreWriteError(SlsimError):
+    """A results file could not be written (disk full, quota, permissions): names the file."""
+
+
+class SweepLocked(ExperimentError):
+    """Another sweep holds the results folder."""
 
 
 def now() -> str:
@@ -47,14 +79,15 @@ def now() -> str:
 
 @contextlib.contextmanager
 def hold_interrupts():
-    """Hold off Ctrl-C (SIGINT) for the length of the block, then deliver it at the end.
+    """Hold off Ctrl-C (SIGINT) and SIGTERM for the length of the block, then deliver it at the end.
 
     Used around writing a batch, so an interrupt cannot fall between writing a part and recording
     it. A second Ctrl-C while held goes through at once (a write that hangs can still be stopped;
     the batch is then neither recorded nor kept). Only the main thread can set signal handlers;
     elsewhere the block runs unguarded."""
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous is None:
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+    if threading.current_thread() is not threading.main_thread() or None in previous.values():
         yield  # None: a handler installed outside Python, which could not be put back
         return
     caught: list[int] = []
@@ -64,19 +97,25 @@ def hold_interrupts():
             raise KeyboardInterrupt  # asked twice: stop now
         caught.append(signum)
 
-    signal.signal(signal.SIGINT, hold)
+    for sig in signals:
+        signal.signal(sig, hold)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:  # the block finished: the Ctrl-C held off goes to the handler that was there before
-        signal.raise_signal(signal.SIGINT)
+        for sig in signals:
+            signal.signal(sig, previous[sig])
+    if caught:  # the block finished: the signal held off goes to the handler that was there before
+        signal.raise_signal(caught[0])
 
 
 def write_atomic_bytes(path: Path, write) -> Path:
     """:func:`slsim.output.write_atomic` with ``.tmp`` temporaries (a resume removes any left by a
-    killed process)."""
-    return output.write_atomic(path, write, suffix=".tmp")
+    killed process). An ``OSError`` (disk full, quota) is a :class:`StoreWriteError` naming the file."""
+    try:
+        return output.write_atomic(path, write, suffix=".tmp")
+    except OSError as err:
+        raise StoreWriteError(f"{path}: cannot write ({err.strerror or err}); nothing partial was left. "
+                              f"Free space (or fix the folder) and run the same command again") from None
 
 
 def write_json_atomic(path: Path, data: Any) -> Path:
@@ -115,11 +154,8 @@ def check_out_dir(out: Path, exp: Experiment) -> dict[str, Any] | None:
             raise ExperimentError(f"--out {out}: folder is not empty and holds no sweep manifest; "
                                   f"choose an empty or new folder")
         return None
-    try:
-        manifest = json.loads(mpath.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ExperimentError(f"{mpath}: cannot read the manifest: {err}") from None
-    old = manifest.get("experiment", {}).get("content_sha256")
+    manifest = _read_manifest_file(mpath)
+    old = manifest["experiment"].get("content_sha256")
     if old != exp.content_sha256:
         raise ExperimentError(f"--out {out}: holds results of a different experiment "
                               f"('{manifest.get('experiment', {}).get('name')}', content hash {str(old)[:12]}, "
@@ -128,11 +164,148 @@ def check_out_dir(out: Path, exp: Experiment) -> dict[str, Any] | None:
     return manifest
 
 
+def sweep_inputs(exp: Experiment, runs) -> dict[str, Any]:
+    """What a session's runs are made from, by content: the experiment file's sha256, every
+    scenario file's (absolute path -> sha256) and one sha256 over every run's resolved parameters."""
+    from .runs import input_files
+    h = hashlib.sha256()
+    for r in runs:
+        h.update(r.resolved_sha256.encode())
+    return {"experiment_file": {"path": str(Path(exp.path).resolve()) if exp.path else None,
+                                "sha256": exp.file_sha256},
+            "scenario_files": input_files(exp, runs), "resolved_params_sha256": h.hexdigest()}
+
+
+def _session_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"experiment_file_sha256": inputs["experiment_file"]["sha256"],
+            "scenario_files": dict(inputs["scenario_files"]),
+            "resolved_params_sha256": inputs["resolved_params_sha256"]}
+
+
+def _short(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def changed_inputs(manifest: dict[str, Any], inputs: dict[str, Any], runs) -> list[str]:
+    """What differs between the inputs a results folder was made from and this session's, in
+    words (empty when nothing that decides a run changed). A manifest written before inputs were
+    recorded has nothing to compare."""
+    old = manifest.get("inputs")
+    if not isinstance(old, dict):
+        return []
+    changes = []
+    before, after = old.get("scenario_files") or {}, inputs["scenario_files"]
+    for path in sorted(set(before) | set(after)):
+        a, b = before.get(path), after.get(path)
+        if a == b:
+            continue
+        if a is None:
+            changes.append(f"scenario file {_short(path)} is new to this sweep")
+        elif b is None:
+            changes.append(f"scenario file {_short(path)} is no longer used")
+        else:
+            changes.append(f"scenario file {_short(path)} was edited (sha256 {a[:10]} -> {b[:10]})")
+    if old.get("resolved_params_sha256") != inputs["resolved_params_sha256"]:
+        table = manifest.get("resolved_params") or {}
+        differ = [(rec, r) for rec, r in zip(manifest["runs"], runs)
+                  if isinstance(rec, dict) and rec.get("resolved_sha256") != r.resolved_sha256]
+        what = ""
+        if differ:
+            rec, r = differ[0]
+            was = (table.get(rec.get("resolved_sha256")) or {}).get("params", {})
+            now_ = r.resolved.get("params", {})
+            diffs = [f"{k} {was.get(k)!r} -> {now_.get(k)!r}" for k in sorted(set(was) | set(now_))
+                     if was.get(k) != now_.get(k)]
+            if not diffs and was:
+                diffs = ["its timeline"]
+            if diffs:
+                what = f" (run {r.run_id}: {', '.join(diffs[:4])}{', ...' if len(diffs) > 4 else ''})"
+        changes.append(f"the resolved parameters of {len(differ) or 'some'} of {len(runs)} runs differ{what}")
+    return changes
+
+
+def refuse_changed_inputs(out: Path, changes: list[str]) -> None:
+    """Raise the one-line refusal of a resume whose inputs changed."""
+    raise ExperimentError(f"--out {out}: the inputs changed since this sweep started: {'; '.join(changes)}. "
+                          f"Resuming would mix runs of different inputs. Start a new sweep with another --out "
+                          f"folder, or pass --allow-changed-inputs to resume anyway (recorded in the manifest)")
+
+
+class FolderLock:
+    """One sweep per results folder: an OS lock (``filelock``) on ``OUT/.slsim.lock``, released by
+    the OS when the process ends however it ends, and ``OUT/.slsim-running.json`` naming its holder.
+
+    :meth:`acquire` creates the folder if needed and raises :class:`SweepLocked` naming the
+    running sweep when another process holds the lock; :meth:`release` removes what it created
+    (the whole folder, if it made it and nothing else was written)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.created = False
+        self._lock = None
+
+    def acquire(self, experiment: str) -> None:
+        from .extras import require
+        require("slsim sweep", "filelock")
+        from filelock import FileLock, Timeout
+        self.created = not self.out.exists()
+        lock = FileLock(str(self.out / LOCK), thread_local=False)
+        for attempt in range(5):
+            self.out.mkdir(parents=True, exist_ok=True)
+            try:
+                lock.acquire(timeout=0)
+                break
+            except FileNotFoundError:
+                # another sweep starting this instant checked the new folder and removed it again
+                # (a failed check leaves nothing behind): make it once more
+                if attempt == 4:
+                    raise
+            except Timeout:
+                # the folder and lock file are the running sweep's: touch nothing
+                raise SweepLocked(f"--out {self.out}: another sweep is running into this folder "
+                                  f"({self._holder()}); wait for it to finish, stop it, or use another --out "
+                                  f"folder") from None
+        self._lock = lock
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "experiment": experiment, "started": now()}
+        (self.out / RUNNING).write_text(json.dumps(info) + "\n")
+
+    def _holder(self) -> str:
+        try:
+            info = json.loads((self.out / RUNNING).read_text())
+            return (f"experiment {info.get('experiment')!r}, process {info.get('pid')} on {info.get('host')}, "
+                    f"started {info.get('started')}")
+        except (OSError, ValueError, AttributeError):
+            return "its process is just starting or gave no details"
+
+    def release(self, written: bool = True) -> None:
+        """Let the folder go; ``written=False`` (bad input found after locking) removes the lock
+        files, and the folder when this lock created it."""
+        if self._lock is None:
+            return
+        (self.out / RUNNING).unlink(missing_ok=True)
+        self._lock.release()
+        self._lock = None
+        if not written:
+            self._tidy()
+
+    def _tidy(self) -> None:
+        if self.created:
+            (self.out / LOCK).unlink(missing_ok=True)
+            try:
+                self.out.rmdir()
+            except OSError:
+                pass
+
+
 class ResultStore:
     """Writes batches of run records to a results folder and keeps its manifest."""
 
     def __init__(self, out: Path, exp: Experiment, design, runs, manifest: dict[str, Any] | None,
-                 executor: str) -> None:
+                 executor: str, inputs: dict[str, Any] | None = None, allowed_changes: list[str] | None = None,
+                 ) -> None:
         self.out = Path(out)
         self.exp = exp
         self.runs = runs
@@ -142,16 +315,41 @@ class ResultStore:
         self.manifest["experiment"]["spec"] = exp.spec.model_dump(mode="json")
         self.manifest["experiment"]["file_sha256"] = exp.file_sha256
         self.session = len(self.manifest["sessions"]) + 1
+        # we hold the folder's lock: a session still "running" is one whose process died
+        for old in self.manifest["sessions"]:
+            if old.get("status") == "running":
+                old["status"] = "interrupted"
+                old["note"] = f"its process ended without a word; marked interrupted by session {self.session}"
+        inputs = inputs if inputs is not None else sweep_inputs(exp, runs)
+        self._record_runs(runs)
+        self.manifest["inputs"] = inputs
         self.batch = 0
+        self.retried: list[int] = []
         self.done: set[int] = set()
         self.failed: dict[int, str] = {}
-        self._load_done()
+        self.quarantined = self._load_done()
         self.skipped = len(self.done)
-        self.manifest["sessions"].append({"session": self.session, "started": now(), "ended": None,
-                                          "status": "running", "executor": executor,
-                                          "skipped": self.skipped, "completed": 0, "failed": 0,
-                                          "file_sha256": exp.file_sha256, "versions": versions()})
+        sess = {"session": self.session, "started": now(), "ended": None, "status": "running",
+                "executor": executor, "skipped": self.skipped, "completed": 0, "failed": 0,
+                "file_sha256": exp.file_sha256, "inputs": _session_inputs(inputs), "versions": versions()}
+        if allowed_changes:
+            sess["allowed_changed_inputs"] = allowed_changes
+        if self.quarantined:
+            sess["quarantined_parts"] = self.quarantined
+        self.manifest["sessions"].append(sess)
         self.write_manifest()
+
+    def _record_runs(self, runs) -> None:
+        """Each run's resolved-parameter hash in its manifest record; the records by hash (kept
+        for every hash any session ran, so older rows stay explained)."""
+        table = self.manifest.setdefault("resolved_params", {})
+        for r in runs:
+            if r.resolved_sha256 and r.resolved_sha256 not in table:
+                table[r.resolved_sha256] = r.resolved
+        if len(self.manifest["runs"]) == len(runs):
+            for rec, r in zip(self.manifest["runs"], runs):
+                if isinstance(rec, dict):
+                    rec["resolved_sha256"] = r.resolved_sha256
 
     def _new_manifest(self, design, runs) -> dict[str, Any]:
         e = self.exp
@@ -169,26 +367,46 @@ class ResultStore:
             "n_runs": len(runs),
             "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed,
                       "scenario": r.scenario.name, "params": r.request.params,
-                      "timeline": list(r.request.timeline)}
+                      "timeline": list(r.request.timeline), "resolved_sha256": r.resolved_sha256}
                      for r in runs],
+            "resolved_params": {},
             "versions": versions(),
             "created": now(),
             "sessions": [],
         }
 
-    def _load_done(self) -> None:
+    def _load_done(self) -> list[str]:
+        """Read which runs are finished; quarantine unreadable runs parts (their runs run again).
+        Returns the quarantined parts' names."""
         runs_dir, weekly_dir = self.out / "runs", self.out / "weekly"
         for folder in (runs_dir, weekly_dir):
             if folder.is_dir():
                 for tmp in folder.glob(".*.tmp"):  # left by a process killed mid-write
                     tmp.unlink(missing_ok=True)
-        committed = {p.name for p in runs_dir.glob("part-*.parquet")} if runs_dir.is_dir() else set()
+        quarantined = []
+        frames = {}
+        for p in sorted(runs_dir.glob("part-*.parquet")) if runs_dir.is_dir() else []:
+            df = _readable(p, ["run_id", "status", "error"])
+            if df is None:
+                p.rename(p.with_name(p.name + CORRUPT))
+                quarantined.append(f"runs/{p.name}")
+            else:
+                frames[p.name] = df
         if weekly_dir.is_dir():
             for p in weekly_dir.glob("part-*.parquet"):
-                if p.name not in committed:
-                    p.unlink()  # its runs were never committed: they will run again
-        for name in sorted(committed):
-            df = pd.read_parquet(runs_dir / name, columns=["run_id", "status", "error"])
+                if p.name not in frames:
+                    if f"runs/{p.name}" in quarantined:
+                        p.rename(p.with_name(p.name + CORRUPT))  # kept beside its runs part, for a look
+                    else:
+                        p.unlink()  # its runs were never committed: they will run again
+                elif _readable(p, ["run_id"]) is None:
+                    # its runs part is fine but the weekly series are lost: run the batch again
+                    p.rename(p.with_name(p.name + CORRUPT))
+                    (runs_dir / p.name).rename(runs_dir / (p.name + CORRUPT))
+                    quarantined += [f"weekly/{p.name}", f"runs/{p.name}"]
+                    del frames[p.name]
+        for name in sorted(frames):
+            df = frames[name]
             for rid, status, error in zip(df["run_id"], df["status"], df["error"]):
                 rid = int(rid)
                 if rid in self.done:
@@ -196,6 +414,7 @@ class ResultStore:
                 self.done.add(rid)
                 if status != "ok":
                     self.failed[rid] = error
+        return quarantined
 
     def forget_failed(self) -> list[int]:
         """Treat recorded failures as not done, so they run again (``--retry-failed``).
@@ -224,14 +443,16 @@ class ResultStore:
         if not fresh:
             return 0
         with hold_interrupts():
-            self.batch += 1
-            name = f"part-{self.session:04d}-{self.batch:06d}.parquet"
+            # the number is taken only once the batch is written: a batch that could not be
+            # written (disk full) leaves nothing, and its retry gets the same name
+            name = f"part-{self.session:04d}-{self.batch + 1:06d}.parquet"
             weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
             if weekly:
                 frame = pd.concat(weekly, ignore_index=True)
                 write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
             runs_frame = pd.DataFrame([self._row(rec) for rec in fresh])
             write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
+            self.batch += 1
             self.done.update(seen)
             self.failed.update({rec.run_id: rec.error for rec in fresh if rec.status != "ok"})
             sess = self.manifest["sessions"][-1]
@@ -243,7 +464,7 @@ class ResultStore:
         """One run's row in a runs part: ids, varied factors, status, timing, per-run summaries."""
         spec = self.runs[rec.run_id]
         row = {"run_id": rec.run_id, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
-               "scenario": spec.scenario.name}
+               "scenario": spec.scenario.name, "params_sha256": spec.resolved_sha256}
         for f in self.factor_names:
             if f != "scenario":
                 row[f] = spec.factors.get(f)
@@ -262,17 +483,74 @@ class ResultStore:
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
+    """A results folder's manifest, checked to be one (one line naming the file if not)."""
     mpath = Path(path) / MANIFEST
     if not mpath.is_file():
         raise ExperimentError(f"{path}: not a sweep results folder (no {MANIFEST})")
+    return _read_manifest_file(mpath)
+
+
+# field -> type a manifest must have (what resuming and analysing read)
+_MANIFEST_FIELDS = {"experiment": dict, "design": dict, "factors": list, "n_runs": int, "runs": list,
+                    "sessions": list}
+
+
+def _read_manifest_file(mpath: Path) -> dict[str, Any]:
     try:
-        return json.loads(mpath.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ExperimentError(f"{mpath}: cannot read the manifest: {err}") from None
+        manifest = json.loads(mpath.read_bytes())
+    except (OSError, ValueError) as err:  # ValueError: not JSON, or not UTF-8 text
+        reason = err.strerror if isinstance(err, OSError) else str(err).splitlines()[0]
+        raise ExperimentError(f"{mpath}: cannot read the manifest ({reason}); it is not a sweep manifest. "
+                              f"Restore it, or use another folder") from None
+    if not isinstance(manifest, dict):
+        raise ExperimentError(f"{mpath}: not a sweep manifest (a JSON {type(manifest).__name__}, expected an "
+                              f"object with {', '.join(_MANIFEST_FIELDS)})")
+    bad = [k for k, t in _MANIFEST_FIELDS.items() if not isinstance(manifest.get(k), t)
+           or (t is int and isinstance(manifest.get(k), bool))]
+    if bad:
+        raise ExperimentError(f"{mpath}: not a sweep manifest: {', '.join(bad)} missing or of the wrong kind "
+                              f"(expected {', '.join(f'{k} ({t.__name__})' for k, t in _MANIFEST_FIELDS.items())})")
+    if not isinstance(manifest["experiment"].get("spec"), dict) or \
+            not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in manifest["factors"]) or \
+            not all(isinstance(x, dict) for x in manifest["sessions"]):
+        raise ExperimentError(f"{mpath}: not a sweep manifest: experiment.spec, factors or sessions are not "
+                              f"what slsim sweep writes")
+    return manifest
+
+
+def _readable(path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """A Parquet part, or None when it cannot be read (truncated, corrupt, not Parquet)."""
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except Exception:  # noqa: BLE001 - pyarrow raises several kinds (ArrowInvalid, OSError, ...)
+        return None
+
+
+def unreadable_parts(path: str | Path) -> list[str]:
+    """The runs and weekly parts of a results folder that cannot be read, as ``runs/part-...``."""
+    out = []
+    for sub in ("runs", "weekly"):
+        folder = Path(path) / sub
+        if folder.is_dir():
+            out += [f"{sub}/{p.name}" for p in sorted(folder.glob("part-*.parquet")) if _readable(p) is None]
+    return out
 
 
 def _read_parts(folder: Path) -> list[tuple[str, pd.DataFrame]]:
-    return [(p.name, pd.read_parquet(p)) for p in sorted(folder.glob("part-*.parquet"))] if folder.is_dir() else []
+    """Every readable part; unreadable ones are skipped with a warning naming them."""
+    if not folder.is_dir():
+        return []
+    out, bad = [], []
+    for p in sorted(folder.glob("part-*.parquet")):
+        df = _readable(p)
+        if df is None:
+            bad.append(p.name)
+        else:
+            out.append((p.name, df))
+    if bad:
+        warnings.warn(f"{folder}: skipped {len(bad)} unreadable part{'s' if len(bad) != 1 else ''} "
+                      f"({', '.join(bad)}); a resume of the sweep reruns their runs", stacklevel=3)
+    return out
 
 
 def load_results(path: str | Path, what: str = "runs", failed: bool = False) -> pd.DataFrame:

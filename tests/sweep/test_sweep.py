@@ -386,7 +386,7 @@ def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_p
 
     with pytest.raises(ClusterLost, match="run the same command to resume"):
         run_sweep(exp, out, scheduler=dask_cluster.address, on_record=kill_scheduler)
-    assert read_manifest(out)["sessions"][-1]["status"] == "failed"
+    assert read_manifest(out)["sessions"][-1]["status"] == "interrupted"  # resumable, nothing failed
     kept = load_results(out, failed=True)
     assert (kept["status"] == "ok").all() and len(kept) >= 2  # nothing recorded as a failed run
     summary = run_sweep(exp, out, processes=2)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...present import band_text
 from ..experiment import ExperimentError, parse_condition
 
 # What a run that spiral_flags marks does, as the report and the figures say it.
@@ -47,7 +48,7 @@ def sobol_indices(problem: dict[str, Any], Y: np.ndarray, second_order: bool = F
     Y = np.asarray(Y, float)
     if not np.all(np.isfinite(Y)):
         raise ExperimentError(f"Sobol analysis needs a value at every design point; {int((~np.isfinite(Y)).sum())} "
-                              f"points have none (failed runs?). Rerun them with --retry-failed")
+                              f"of {len(Y)} have no finished run (not yet run, or every run of them failed)")
     res = sobol.analyze(problem, Y, calc_second_order=second_order, num_resamples=num_resamples,
                         conf_level=0.95, seed=seed)
     return pd.DataFrame({"factor": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
@@ -60,8 +61,8 @@ def morris_indices(problem: dict[str, Any], X: np.ndarray, Y: np.ndarray, num_le
     from SALib.analyze import morris
     Y = np.asarray(Y, float)
     if not np.all(np.isfinite(Y)):
-        raise ExperimentError("Morris analysis needs a value at every design point; some have none "
-                              "(failed runs?). Rerun them with --retry-failed")
+        raise ExperimentError(f"Morris analysis needs a value at every design point; {int((~np.isfinite(Y)).sum())} "
+                              f"of {len(Y)} have no finished run (not yet run, or every run of them failed)")
     res = morris.analyze(problem, np.asarray(X, float), Y, num_resamples=200, conf_level=0.95,
                          num_levels=num_levels, seed=seed)
     return pd.DataFrame({"factor": problem["names"], "mu": res["mu"], "mu_star": res["mu_star"],
@@ -224,7 +225,16 @@ def factor_levels(runs: pd.DataFrame, name: str, info: dict) -> pd.Series:
     col = runs[name]
     if info["kind"] == "levels" or col.nunique() <= 8:
         return col.astype(object).where(col.notna(), "never" if name == "switch_week" else "none")
-    return pd.qcut(col.astype(float), 5, duplicates="drop").astype(str)
+    # five equal-count bins whose edges are the range's own: the first starts at the factor's low
+    # end and the last ends at its high end (pandas' qcut would widen the first edge below it)
+    x = col.astype(float)
+    lo = info.get("low") if info.get("low") is not None else float(x.min())
+    hi = info.get("high") if info.get("high") is not None else float(x.max())
+    inner = np.unique(np.quantile(x, [0.2, 0.4, 0.6, 0.8]))
+    edges = np.unique(np.concatenate([[min(lo, x.min())], inner[(inner > lo) & (inner < hi)], [max(hi, x.max())]]))
+    labels = [band_text(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    # ordered categories, so bands sort by value (as text "10-20" would sort before "2-10")
+    return pd.cut(x, edges, labels=labels, include_lowest=True, ordered=True)
 
 
 def points_table(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) -> pd.DataFrame:
@@ -238,7 +248,7 @@ def points_table(runs: pd.DataFrame, factors: list[str], outcomes: list[str]) ->
 def band_table(runs: pd.DataFrame, outcome: str, factor: str, info: dict) -> pd.DataFrame:
     """Median, 5% and 95% quantiles, mean and number of runs of an outcome per level of a factor
     (levels as :func:`factor_levels` makes them), in level order."""
-    g = runs.groupby(factor_levels(runs, factor, info), sort=True)[outcome]
+    g = runs.groupby(factor_levels(runs, factor, info), sort=True, observed=True)[outcome]
     return pd.DataFrame({"median": g.median(), "lo": g.quantile(0.05), "hi": g.quantile(0.95),
                          "mean": g.mean(), "runs": g.size()})
 

@@ -9,6 +9,7 @@ indices, scenario discovery, and the recovery after a switch; ``report.md`` is w
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ...metrics import OUTCOMES
-from ...present import label, level_text, share, unit
+from ...present import label, level_text, plural, share, unit
 from ..experiment import AnalysisSpec, ExperimentError, parse_condition
-from ..store import check_writable_folder, load_results, read_manifest, write_atomic_bytes
+from ..store import check_writable_folder, load_results, read_manifest, unreadable_parts, write_atomic_bytes
 from . import figures
 from .compute import (
     SPIRAL_LABEL,
@@ -68,6 +69,7 @@ class _Sweep:
     outcomes: list[str]
     runs_all: pd.DataFrame
     runs: pd.DataFrame  # finished runs, with their ``spiral`` flag
+    skipped: list[str] = field(default_factory=list)  # unreadable parts left out
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -136,7 +138,7 @@ def _tipping_lines(tab: pd.DataFrame, xf: str, yf: str) -> list[str]:
     lines = [f"Tipping map ({label(xf)} across, {label(yf)} up): the lowest {label(xf)} at which most runs "
              f"{SPIRAL_LABEL}:"]
     for y, row in tab.iterrows():
-        tipped = [x for x, v in row.items() if v >= 0.5]
+        tipped = [x for x, v in row.items() if v > 0.5]  # "most": a strict majority
         what = f"{label(xf)} {level_text(tipped[0])} or more" if tipped else "not reached in the range explored"
         lines.append(f"- {label(yf)} {level_text(y)}: {what}")
     return lines
@@ -194,12 +196,15 @@ def _open(results: str | Path, out: str | Path | None, outcomes: list[str] | Non
         raise ExperimentError(f"--outcome {unknown}: not outcomes; allowed: {', '.join(OUTCOMES)}")
     out = (check_writable_folder(out) if out is not None
            else check_writable_folder(results / "analysis", flag="the results folder's analysis folder"))
-    runs_all = load_results(results, failed=True)
+    skipped = unreadable_parts(results)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unreadable parts are named in the report instead
+        runs_all = load_results(results, failed=True)
     runs = runs_all[runs_all["status"] == "ok"].reset_index(drop=True)
     if runs.empty:
         raise ExperimentError(f"{results}: no finished runs to analyse yet")
     runs["spiral"] = spiral_flags(runs, hints.spiral)
-    return _Sweep(results, Path(out), manifest, outcomes, runs_all, runs)
+    return _Sweep(results, Path(out), manifest, outcomes, runs_all, runs, skipped)
 
 
 def _header(s: _Sweep, rep: Report) -> None:
@@ -207,7 +212,8 @@ def _header(s: _Sweep, rep: Report) -> None:
     spec, design, m = s.spec, s.design, s.manifest
     n_fail = int((s.runs_all["status"] != "ok").sum())
     rep.lines.append(f"# {spec['name']}: {spec.get('title', '')}".rstrip(": "))
-    rep.lines.append(f"{len(s.runs)} finished runs of {m['n_runs']} ({n_fail} failed); design {design['kind']}, "
+    rep.lines.append(f"{plural(len(s.runs), 'finished run')} of {m['n_runs']:,} ({n_fail:,} failed); "
+                     f"design {design['kind']}, "
                      f"factors: {', '.join(s.fnames)}; outcomes averaged over the last "
                      f"{spec['outputs']['summary_weeks']} weeks of {spec['weeks']}.")
     if len(s.runs_all) < m["n_runs"]:
@@ -216,6 +222,10 @@ def _header(s: _Sweep, rep: Report) -> None:
                          f"done, covering {points_run} of {points} design points: everything below describes only "
                          f"those, and \"the range explored\" is what has run so far. Run the same `slsim sweep` "
                          f"command to finish it.")
+    if s.skipped:
+        rep.lines.append(f"**Caution: skipped {plural(len(s.skipped), 'unreadable part')}** ({', '.join(s.skipped)}): "
+                         f"their runs are left out. Run the same `slsim sweep` command to set them aside and rerun "
+                         f"their runs.")
     rep.lines.append(f"Retreat spiral = {describe_rule(s.hints.spiral)}: {share(s.overall)} of runs.")
 
 
@@ -270,6 +280,18 @@ def _sensitivity(s: _Sweep, rep: Report) -> None:
         return
     problem = design["problem"]
     per_point = s.runs.groupby("point")[s.outcomes].mean().reindex(range(design["points"]))
+    missing = per_point.index[per_point.isna().any(axis=1)]
+    if len(missing):
+        tried = set(s.runs_all["point"].astype(int))
+        not_run = sum(p not in tried for p in missing)
+        failed = len(missing) - not_run
+        why = [f"{plural(not_run, 'point')} not yet run (run the same `slsim sweep` command to finish)"] if not_run \
+            else []
+        why += [f"{plural(failed, 'point')} whose every run failed (rerun them with `slsim sweep --retry-failed`)"] \
+            if failed else []
+        rep.lines.append(f"{kind.capitalize()} indices need a finished run at every one of the "
+                         f"{design['points']:,} design points; not computed: {' and '.join(why)}.")
+        return
     tables = []
     for o in s.outcomes:
         Y = per_point[o].to_numpy()
@@ -312,7 +334,7 @@ def _discovery(s: _Sweep, rep: Report) -> None:
     rep.tables["discovery"] = boxes
     rep.write_csv(_flat_conditions(boxes), s.out / "discovery.csv")
     rep.lines.append("Scenario discovery (a decision tree of depth 3 over " + ", ".join(numeric) + "):")
-    dense = boxes["density"] >= max(0.5, overall)
+    dense = (boxes["density"] > 0.5) & (boxes["density"] >= overall)  # a strict majority, above the rest
     for _, box in boxes[dense].head(3).iterrows():
         rep.lines.append("- " + box_sentence(box, overall))
     if not dense.any():

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 from ...errors import ExperimentError
 from ...limits import (
@@ -41,8 +41,8 @@ class FactorSpec(BaseModel):
     """One varied factor: ``range: [low, high]`` (with ``steps`` for a grid) or ``levels``."""
 
     model_config = ConfigDict(extra="forbid")
-    range: tuple[float, float] | None = None
-    steps: int | None = Field(None, ge=2, le=MAX_GRID_STEPS)
+    range: tuple[StrictFloat, StrictFloat] | None = None
+    steps: StrictInt | None = Field(None, ge=2, le=MAX_GRID_STEPS)
     levels: list[Any] | None = None
     label: str = ""
 
@@ -72,7 +72,7 @@ class SwitchSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: str | None = None
     set: dict[str, Any] = Field(default_factory=dict)
-    week: int | None = Field(None, ge=1, le=MAX_WEEKS)  # fixed week, when switch_week is not a factor
+    week: StrictInt | None = Field(None, ge=1, le=MAX_WEEKS)  # fixed week, when switch_week is not a factor
 
     @model_validator(mode="after")
     def _something(self) -> "SwitchSpec":
@@ -93,7 +93,7 @@ def _known_outcomes(value: list[str]) -> list[str]:
 class OutputSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weekly: list[str] = Field(default_factory=list)
-    summary_weeks: int = Field(26, ge=1, le=MAX_WEEKS)
+    summary_weeks: StrictInt = Field(26, ge=1, le=MAX_WEEKS)
 
     @field_validator("weekly")
     @classmethod
@@ -111,10 +111,10 @@ class AnalysisSpec(BaseModel):
     heatmap: tuple[str, str] | None = None
     spiral: list[str] = Field(default_factory=lambda: list(DEFAULT_SPIRAL))
     recovery_outcome: str = "cross_boundary_trust"
-    recovery_tolerance: float = Field(0.1, gt=0, le=1)
+    recovery_tolerance: StrictFloat = Field(0.1, gt=0, le=1)
     # PRIM keeps peeling while a box's share of spiral runs (its density) can rise; of the boxes on
     # the way, the report takes the one holding most spiral runs among those at least this dense.
-    prim_threshold: float = Field(0.8, gt=0, le=1)
+    prim_threshold: StrictFloat = Field(0.8, gt=0, le=1)
 
     @field_validator("outcomes")
     @classmethod
@@ -133,17 +133,24 @@ class ExperimentFile(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     factors: dict[str, FactorSpec] = Field(min_length=1)
     design: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES)
-    second_order: bool = False
-    morris_levels: int = Field(4, ge=MIN_MORRIS_LEVELS, le=MAX_MORRIS_LEVELS)
-    replicates: int = Field(1, ge=1, le=MAX_REPLICATES)
-    weeks: int = Field(104, ge=1, le=MAX_WEEKS)
-    seed: int = Field(0, ge=0, le=MAX_SEED)
-    common_random_numbers: bool = False
+    samples: StrictInt | None = Field(None, ge=1, le=MAX_SAMPLES)
+    second_order: StrictBool = False
+    morris_levels: StrictInt = Field(4, ge=MIN_MORRIS_LEVELS, le=MAX_MORRIS_LEVELS)
+    replicates: StrictInt = Field(1, ge=1, le=MAX_REPLICATES)
+    weeks: StrictInt = Field(104, ge=1, le=MAX_WEEKS)
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
+    common_random_numbers: StrictBool = False
     switch: SwitchSpec | None = None
     outputs: OutputSpec = Field(default_factory=OutputSpec)
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
-    batch_runs: int = Field(25, ge=1, le=MAX_BATCH_RUNS)
+    batch_runs: StrictInt = Field(25, ge=1, le=MAX_BATCH_RUNS)
+
+    @model_validator(mode="after")
+    def _summary_inside_run(self) -> "ExperimentFile":
+        if self.outputs.summary_weeks > self.weeks:
+            raise ValueError(f"outputs.summary_weeks {self.outputs.summary_weeks} is longer than the run "
+                             f"(weeks: {self.weeks}); allowed 1 to {self.weeks}")
+        return self
 
 
 @dataclass(frozen=True)

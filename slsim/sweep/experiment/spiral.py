@@ -8,9 +8,20 @@ or ``OUTCOME OP VALUE`` with OP one of ``>``, ``<``, ``>=``, ``<=``; OUTCOME is 
 
 from __future__ import annotations
 
+import math
+
 from ...metrics import EXTRA, OUTCOMES
 
 _OPS = (">=", "<=", ">", "<")
+
+
+def _finite(text: str) -> float | None:
+    """A finite number, or None (``nan`` and ``inf`` compare with nothing a run can reach)."""
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
 
 
 def parse_condition(text: str) -> tuple[str, str, float | None]:
@@ -27,15 +38,10 @@ def parse_condition(text: str) -> tuple[str, str, float | None]:
     if op in ("rises", "falls"):
         if len(parts) == 2:
             return name, op, 0.0
-        if len(parts) == 4 and parts[2] == "by":
-            try:
-                return name, op, float(parts[3])
-            except ValueError:
-                pass
-        raise ValueError(f"{text!r}: expected 'OUTCOME {op}' or 'OUTCOME {op} by NUMBER'")
-    if op in _OPS and len(parts) == 3:
-        try:
-            return name, op, float(parts[2])
-        except ValueError:
-            pass
-    raise ValueError(f"{text!r}: expected 'OUTCOME rises|falls [by X]' or 'OUTCOME >|<|>=|<= NUMBER'")
+        if len(parts) == 4 and parts[2] == "by" and _finite(parts[3]) is not None:
+            return name, op, _finite(parts[3])
+        raise ValueError(f"{text!r}: expected 'OUTCOME {op}' or 'OUTCOME {op} by NUMBER' (a finite number)")
+    if op in _OPS and len(parts) == 3 and _finite(parts[2]) is not None:
+        return name, op, _finite(parts[2])
+    raise ValueError(f"{text!r}: expected 'OUTCOME rises|falls [by X]' or 'OUTCOME >|<|>=|<= NUMBER' "
+                     f"(a finite number)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ def _check_parameter_factor(name: str, where: str, f: FactorSpec) -> Factor:
         try:
             Params(**{name: lv})
         except ValidationError as err:
-            msg = err.errors()[0]["msg"]
+            msg = err.errors()[0]["msg"].removeprefix("Value error, ")
             allowed = f" (allowed: {lo} to {hi})" if lo is not None and hi is not None else ""
             raise ExperimentError(f"{where}: level {lv!r}: {msg}{allowed}") from None
     return Factor(name, "levels", levels=tuple(f.levels), integer=ann is int, label=f.label)
@@ -119,8 +120,29 @@ def _check_design(spec: ExperimentFile, factors: tuple[Factor, ...]) -> None:
         raise ExperimentError("design morris needs samples (trajectories) >= 2")
 
 
-def _parse_fields(data: Any, where: str) -> ExperimentFile:
-    """The mapping as an :class:`ExperimentFile`; every field error on its own line."""
+def _line_of(text: str | None, loc: tuple) -> int | None:
+    """The line (1-based) where the key path ``loc`` is written, found in the file's text: each key
+    looked for at or after the line of the one before (good enough for block and flow style)."""
+    if not text:
+        return None
+    lines = text.splitlines()
+    at, found = 0, None
+    for part in loc:
+        if not isinstance(part, str):
+            continue
+        pattern = re.compile(r"(^|[\s{,])[\"']?" + re.escape(part) + r"[\"']?\s*:")
+        for i in range(at, len(lines)):
+            if pattern.search(lines[i].split("#", 1)[0]):
+                at, found = i, i + 1
+                break
+        else:
+            break
+    return found
+
+
+def _parse_fields(data: Any, where: str, text: str | None = None) -> ExperimentFile:
+    """The mapping as an :class:`ExperimentFile`; every field error in one line, each naming the
+    line of the file it is on when that can be found."""
     if not isinstance(data, dict):
         raise ExperimentError(f"{where}: expected a mapping with name, scenario, factors, design, ...")
     try:
@@ -132,8 +154,11 @@ def _parse_fields(data: Any, where: str) -> ExperimentFile:
             msg = e["msg"].removeprefix("Value error, ")
             if e["type"] == "extra_forbidden":
                 msg = "unknown field"
-            msgs.append(f"{where}: {loc}: {msg}")
-        raise ExperimentError("\n".join(msgs)) from None
+            elif e["loc"] and not isinstance(e.get("input"), (dict, list)):
+                msg = f"{e.get('input')!r}: {msg}"
+            line = _line_of(text, e["loc"])
+            msgs.append((f"line {line}: " if line else "") + (f"{loc}: " if loc else "") + msg)
+        raise ExperimentError(f"{where}: " + "; ".join(msgs)) from None
 
 
 def _base_scenario(spec: ExperimentFile, where: str) -> Scenario:
@@ -199,7 +224,8 @@ def experiment_from_dict(data: Any, where: str = "experiment", file_bytes: bytes
                          path: Path | None = None) -> Experiment:
     """Validate a parsed experiment mapping. Raises :class:`ExperimentError` whose message starts
     with ``where``; ``file_sha256`` hashes ``file_bytes`` when given, else the canonical content."""
-    spec = _parse_fields(data, where)
+    text = file_bytes.decode("utf-8", "replace") if file_bytes is not None else None
+    spec = _parse_fields(data, where, text)
     scenario = _base_scenario(spec, where)
     factors = _checked_factors(spec, scenario, where)
     _check_switch(spec, where)

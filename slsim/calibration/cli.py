@@ -3,7 +3,7 @@
 Bad input (a malformed calibration file, an unknown target output, a bad prior, an unreachable
 scheduler, an ``--out`` holding a different calibration) prints one ``slsim: error: ...`` line and
 returns 2, having written nothing. Ctrl-C (or SIGTERM, as batch schedulers send) keeps every finished
-generation, marks the calibration interrupted and returns 130; the same command resumes.
+generation, marks the calibration interrupted and returns 130 (143 for SIGTERM); the same command resumes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, SlsimError, print_error
+from ..errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, SlsimError, print_error
 
 INTERRUPTED = "slsim: interrupted; finished generations are saved; run the same command to resume"
 
@@ -85,7 +85,10 @@ def main(args) -> int:
           f"{sum(len(t.observed) for t in cal.targets())} observation(s)", file=sys.stderr)
     t0 = time.time()
 
+    terminated = []
+
     def _terminate(signum, frame):  # a batch scheduler's SIGTERM: stop as Ctrl-C does, keeping what is done
+        terminated.append(signum)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _terminate)
@@ -104,7 +107,7 @@ def main(args) -> int:
         paths = write_outputs(cal, out, result.posterior, meta, workers=workers, client=client)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except SlsimError as err:
         return print_error(err)
     finally:

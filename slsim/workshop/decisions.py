@@ -210,3 +210,30 @@ def computer_choices(seat: str, style: str) -> dict[str, str]:
         else:
             out[name] = next(iter(PANEL_PRIORITIES))
     return out
+
+
+def pool_sentence(seat: str, pool: dict[str, Any]) -> str:
+    """What the hospital or social care sees of the other side of the pooled budget this round
+    (``pool`` as :meth:`~slsim.workshop.service.Service.pool_view` gives it); "" for other seats.
+    A player's submission may still change until the round locks, and the sentence says so."""
+    if seat == "social_care":
+        offer, state = pool["offer"], pool["offer_state"]
+        if state == "undecided":
+            return "The hospital has not yet submitted its pooled-budget offer for this round."
+        share = POOL_OFFERS[offer][1]
+        what = ("offers no pooled budget" if share == 0 else
+                f"offers {share:.0%} of its budget to a pool with you")
+        tail = {"submitted": " (submitted; it can still change until the round locks).",
+                "computer": " (the computer plays the hospital)."}[state]
+        yes = " If you join, the pool is in place this round." if share > 0 else " Joining changes nothing."
+        return f"This round the hospital {what}{tail}{yes}"
+    if seat == "acute":
+        answer, state = pool["answer"], pool["answer_state"]
+        if state == "undecided":
+            return "Social care has not yet said whether it joins a pooled budget this round."
+        agreed = POOL_ANSWERS[answer][1]
+        what = "agrees to join a pooled budget" if agreed else "does not join a pooled budget"
+        tail = {"submitted": " (submitted; it can still change until the round locks).",
+                "computer": " (the computer plays social care)."}[state]
+        return f"This round social care {what}{tail}"
+    return ""

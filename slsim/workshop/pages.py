@@ -117,7 +117,13 @@ def _seat_signature(sv: Service, me: dict[str, Any]) -> tuple:
     row = sv.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id AND table_no = ? "
                        "AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
                        (me["table_no"], me["seat"], me["workshop"]))
-    return row["phase"], row["round"], row["n"]
+    partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
+    offer = None
+    if partner:  # the other side of the pooled budget: its submission is shown on this seat
+        got = sv.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
+                           "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
+        offer = got["decisions"] if got else None
+    return row["phase"], row["round"], row["n"], offer
 
 
 def clock_text(seconds: float | None) -> str:
@@ -323,6 +329,9 @@ def Decide(token: str, view: dict[str, Any], seat: str):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
         for name, value in values.items():
             solara.Text(dec.DECISION_TITLES[name], style={"font-weight": "bold", "display": "block"})
+            if name in ("pool_offer", "pool_answer") and view.get("pool"):
+                solara.Text(dec.pool_sentence(own, view["pool"]), style={"display": "block"},
+                            classes=["ws-pool-partner"])
             with solara.ToggleButtonsSingle(value=value, mandatory=True, classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
                     solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])

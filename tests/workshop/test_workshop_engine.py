@@ -385,3 +385,53 @@ def test_the_server_command_prints_both_addresses_and_warns_about_the_network(tm
         main(["workshop", "--host", "0.0.0.0", "--port", str(port), "--db", str(db)])
     out = capsys.readouterr()
     assert "WARNING" in out.err and "facilitator" in out.err and f"key={key}" in out.out, "same key after a restart"
+
+
+def test_decisions_can_be_changed_while_paused_and_the_round_locks_only_after_resume(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["acute", "community"]}))
+    ann, bob = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    sv.start(sv.facilitator_key, w["id"])
+    sv.submit(ann["token"], "acute", SYSTEMS["acute"], round_no=1)
+    sv.pause(sv.facilitator_key, w["id"])
+    sv.submit(ann["token"], "acute", BLAME["acute"], round_no=1)  # changed while paused
+    sv.submit(bob["token"], "community", SYSTEMS["community"], round_no=1)
+    s = sv.status(w["id"])
+    assert (s["phase"], s["round"]) == ("paused", 1), "everyone submitted, but a paused round does not lock"
+    assert sv.store.decisions(w["id"], 1)[1]["acute"]["decisions"] == BLAME["acute"]
+    sv.pause(sv.facilitator_key, w["id"])  # resume
+    assert sv.status(w["id"])["round"] == 2, "everyone had submitted: the round locks on resume"
+    assert sv.store.decisions(w["id"], 1)[1]["acute"]["decisions"] == BLAME["acute"]
+
+
+def test_social_care_sees_the_hospitals_offer_and_the_hospital_sees_the_answer(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["acute", "social_care"]}))
+    acute, care = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    assert (acute["seat"], care["seat"]) == ("acute", "social_care")
+    sv.start(sv.facilitator_key, w["id"])
+    care_view = sv.seat_view(care["token"])
+    assert care_view["pool"]["offer_state"] == "undecided"
+    assert "not yet" in dec.pool_sentence("social_care", care_view["pool"])
+    sv.submit(acute["token"], "acute", SYSTEMS["acute"] | {"pool_offer": "10"}, round_no=1)
+    words = dec.pool_sentence("social_care", sv.seat_view(care["token"])["pool"])
+    assert "offers 10% of its budget" in words
+    sv.submit(acute["token"], "acute", SYSTEMS["acute"] | {"pool_offer": "5"}, round_no=1)
+    assert "offers 5% of its budget" in dec.pool_sentence("social_care", sv.seat_view(care["token"])["pool"])
+    assert "not yet" in dec.pool_sentence("acute", sv.seat_view(acute["token"])["pool"])
+    sv.pause(sv.facilitator_key, w["id"])  # keep the round open while social care answers
+    sv.submit(care["token"], "social_care", SYSTEMS["social_care"] | {"pool_answer": "yes"}, round_no=1)
+    assert "agrees to join" in dec.pool_sentence("acute", sv.seat_view(acute["token"])["pool"])
+    sv.pause(sv.facilitator_key, w["id"])
+    assert sv.store.round_results(w["id"], 1)[1]["pooled_budget"], "both agreed in the round: a pool"
+
+
+def test_a_seat_nobody_plays_shows_the_computers_pool_choice(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["social_care"],
+                                                  "computer_style": "default"}))
+    care = sv.join(w["join_code"], "Bob")
+    sv.start(sv.facilitator_key, w["id"])
+    pool = sv.seat_view(care["token"])["pool"]
+    assert pool == pool | {"offer": "none", "offer_state": "computer"}
+    assert "offers no pooled budget" in dec.pool_sentence("social_care", pool)

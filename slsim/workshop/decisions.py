@@ -6,7 +6,8 @@ Rules:
   optionally, a citizens' panel (``"citizens"``). A seat decides only for its own organisation.
 * Every decision is one choice from a short list (:data:`CHOICES`). Each choice sets the
   organisation's own leadership behaviours (``Params.leadership_overrides``, fields in
-  ``LEADERSHIP_FIELDS``); the middle choice of each list is today's default value. Nothing else
+  ``LEADERSHIP_FIELDS``); one choice of each list is today's default value ("as today"), except
+  the answer to a failure, whose default (``blame_response`` 0.6) lies between its choices. Nothing else
   about the model changes: a table's numbers are the numbers a researcher gets from
   ``SystemModel`` with the same overrides.
 * "Blame a person" and "blame a partner" both answer failures with blame (``blame_response``
@@ -105,7 +106,7 @@ def short_text(decisions: dict[str, str]) -> str:
 
 
 DECISION_TITLES: dict[str, str] = {
-    "failure_response": "A failure just happened. How do you answer it?",
+    "failure_response": "When a failure happens in your organisation, how do you answer it?",
     "boundary_time": "How much time may staff spend across boundaries and with citizens?",
     "citizens": "When are citizens involved?",
     "who_decides": "Who decides?",
@@ -115,6 +116,20 @@ DECISION_TITLES: dict[str, str] = {
     "pool_answer": "Pooled budget offered by the hospital",
     "priority": "The panel's priority this round",
 }
+
+
+# Event kinds the model logs when a failure is answered (``slsim.processes.failures``).
+FAILURE_KINDS = frozenset({"blame", "joint review"})
+
+
+def decision_title(name: str, seat: str, last: dict[str, Any] | None) -> str:
+    """The question shown for a decision. The failure question is a standing policy, except after
+    a round in which the seat's own organisation had a failure (its event log says so)."""
+    if name == "failure_response" and last is not None and any(
+            kind in FAILURE_KINDS and org == seat for _, kind, org, _ in last.get("events", [])):
+        return ("Your organisation had a failure last round (see What happened). "
+                "How do you answer failures from now on?")
+    return DECISION_TITLES[name]
 
 
 class DecisionError(ValueError):

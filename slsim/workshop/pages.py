@@ -328,7 +328,8 @@ def Decide(token: str, view: dict[str, Any], seat: str):
     with solara.Card(classes=["ws-card", "ws-decide", "ws-choices"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
         for name, value in values.items():
-            solara.Text(dec.DECISION_TITLES[name], style={"font-weight": "bold", "display": "block"})
+            solara.Text(dec.decision_title(name, own, view["last"]), style={"font-weight": "bold", "display": "block"},
+                        classes=[f"ws-title-{name}"])
             if name in ("pool_offer", "pool_answer") and view.get("pool"):
                 solara.Text(dec.pool_sentence(own, view["pool"]), style={"display": "block"},
                             classes=["ws-pool-partner"])

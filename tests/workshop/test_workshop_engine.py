@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -435,3 +436,21 @@ def test_a_seat_nobody_plays_shows_the_computers_pool_choice(tmp_path):
     pool = sv.seat_view(care["token"])["pool"]
     assert pool == pool | {"offer": "none", "offer_state": "computer"}
     assert "offers no pooled budget" in dec.pool_sentence("social_care", pool)
+
+
+def test_the_failure_question_is_a_standing_policy_unless_the_seat_had_a_failure():
+    standing = dec.decision_title("failure_response", "acute", None)
+    assert standing.startswith("When a failure happens")
+    quiet = {"events": [[3, "joint review", "community", "..."], [4, "pilot started", "acute", "..."]]}
+    assert dec.decision_title("failure_response", "acute", quiet) == standing
+    failed = {"events": [[5, "blame", "acute", "..."]]}
+    assert "had a failure last round" in dec.decision_title("failure_response", "acute", failed)
+
+
+def test_the_guide_names_todays_choice_truthfully():
+    from slsim.params import Params
+    text = (Path(__file__).parents[2] / "docs" / "workshop.md").read_text()
+    assert "the middle choice of each is today's value" not in text
+    values = {v["blame_response"] for _, v in dec.CHOICES["failure_response"].values()}
+    assert Params().blame_response not in values, "the guide says no failure choice is today's"
+    assert f"`blame_response` ({Params().blame_response:g})" in text

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import present
 from ..params import LEADERSHIP_FIELDS, Params
 from ..place import ORG_KINDS, ORG_LABELS
 from ..scenario import resolve_scenario
@@ -237,7 +238,7 @@ def pool_sentence(seat: str, pool: dict[str, Any]) -> str:
             return "The hospital has not yet submitted its pooled-budget offer for this round."
         share = POOL_OFFERS[offer][1]
         what = ("offers no pooled budget" if share == 0 else
-                f"offers {share:.0%} of its budget to a pool with you")
+                f"offers {present.share(share)} of its budget to a pool with you")
         tail = {"submitted": " (submitted; it can still change until the round locks).",
                 "computer": " (the computer plays the hospital)."}[state]
         yes = " If you join, the pool is in place this round." if share > 0 else " Joining changes nothing."

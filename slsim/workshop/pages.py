@@ -259,13 +259,13 @@ def SeatSituation(view: dict[str, Any]):
         if seat in last["orgs"]:
             o = last["orgs"][seat]
             lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
-                     f"Budget {present.number(o['budget'])} GBP a week, spending {present.number(o['spend'])}; "
-                     f"running balance {present.number(o['balance'])} GBP",
-                     f"Staff stress {present.number(o['stress'])} (0-1); posts vacant {present.share(o['vacancy'])}"]
+                     f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
+                     f"running balance {present.money(o['balance'])}",
+                     f"Staff stress {present.amount('stress', o['stress'])}; posts vacant {present.share(o['vacancy'])}"]
             for line in lines:
                 solara.Text(line, classes=["ws-fact"], style={"display": "block"})
         card = scorecard_text(last["weeks"])
-        solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()} {t}" for g, t in card.items()),
+        solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()}: {t}" for g, t in card.items()),
                     style={"display": "block"}, classes=["ws-place"])
         mine = [e for e in last["events"] if e[2] in (seat, "place")] if seat != dec.CITIZENS else last["events"]
         solara.HTML(tag="h2", unsafe_innerHTML="What happened")
@@ -521,7 +521,7 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                 if last:
                     card = scorecard_text(last)
                     for group, text in card.items():
-                        solara.Text(f"{SCORECARD_TITLES[group]} ({present.label(SCORECARD[group])}): {text}",
+                        solara.Text(f"{SCORECARD_TITLES[group]}: {text}",
                                     style={"display": "block"}, classes=[f"ws-score-{group}"])
 
 

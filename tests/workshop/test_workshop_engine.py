@@ -454,3 +454,20 @@ def test_the_guide_names_todays_choice_truthfully():
     values = {v["blame_response"] for _, v in dec.CHOICES["failure_response"].values()}
     assert Params().blame_response not in values, "the guide says no failure choice is today's"
     assert f"`blame_response` ({Params().blame_response:g})" in text
+
+
+def test_scorecard_and_sentences_read_as_a_manager_would(tmp_path):
+    import re
+
+    from slsim.workshop.debrief import reference_sentences, scorecard_text
+    sv, w, _ = _run_workshop(tmp_path / "w.db")
+    res = sv.store.round_results(w["id"], 1)
+    rows = [row for r in sorted(res) for row in res[r]["weeks"]]
+    card = scorecard_text(rows[-4:])
+    sentences = reference_sentences(rows, sv.references(w["id"]), 4)
+    words = " ".join([*card.values(), *sentences.values()])
+    assert not re.search(r"\d 0-1", words), "'0-1' is a scale, not a unit after a number"
+    assert "events per week" not in words and "voice heard outsiders" not in words and "GBP" not in words
+    assert card["money"].startswith("cumulative deficit £")
+    assert card["voice"].startswith("outsiders heard ") and card["voice"].endswith("%")
+    assert "on a 0-1 scale" in card["staff"]

@@ -33,6 +33,16 @@ REFERENCE_TITLES: dict[str, str] = {"blame_culture": present.scenario_label("bla
                                     "systems_leadership": present.scenario_label("systems_leadership")}
 
 
+def headings(table: int, facilitator: bool) -> dict[str, str]:
+    """The debrief's headings for one table, worded for who reads them: a player reads about "you",
+    the facilitator about the table."""
+    if facilitator:
+        return {"table": f"Table {table}: what the table decided and what followed",
+                "predictions": f"Table {table}'s predictions against what happened"}
+    return {"table": f"Table {table}: what you decided and what followed",
+            "predictions": "Your table's predictions against what happened"}
+
+
 def score(rows: list[dict[str, Any]], outcome: str) -> float:
     """One outcome over some weeks: the mean, or the last week's value for a stock (NaN if none)."""
     if not rows:

@@ -30,8 +30,9 @@ from .. import present
 from ..scenario import list_scenarios
 from . import charts
 from . import decisions as dec
-from .debrief import REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, reference_sentences, score, scorecard_text
-from .service import BadInput, Refused, Service
+from .debrief import (REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, headings, reference_sentences, score,
+                      scorecard_text)
+from .service import BadInput, Refused, Service, workshop_label
 from .store import Store
 
 DB_ENV = "SLSIM_WORKSHOP_DB"
@@ -390,7 +391,10 @@ def FacilitatorPage(key: str, chosen: str | None):
     with solara.Row(style={"align-items": "center"}):
         solara.HTML(tag="h1", unsafe_innerHTML="Workshop: facilitator")
         if workshops:
-            solara.Select("Workshop", value=current, values=[w["id"] for w in workshops], classes=["ws-pick"])
+            by_label = {workshop_label(w): w["id"] for w in workshops}
+            label_of = {v: k for k, v in by_label.items()}
+            solara.Select("Workshop", value=label_of.get(current.value), values=list(by_label),
+                          on_value=lambda label: current.set(by_label[label]), classes=["ws-pick"])
         solara.Button("New workshop", on_click=lambda: creating.set(True), classes=["ws-new"])
     if creating.value or current.value is None:
         SetUp(key, lambda wid: (current.set(wid), creating.set(False)))
@@ -445,7 +449,7 @@ def Dashboard(key: str, workshop_id: str):
     use_signature(lambda: _signature(sv, workshop_id))
     w = sv.store.workshop(workshop_id)
     status = sv.status(workshop_id)
-    message = solara.use_reactive("")
+    message = solara.use_reactive(("", True))  # (words, whether the action succeeded)
     names = sv.names(key, workshop_id)
 
     def act(fn, *args):
@@ -453,9 +457,9 @@ def Dashboard(key: str, workshop_id: str):
             try:
                 fn(key, workshop_id, *args)
             except (BadInput, Refused) as err:
-                message.value = str(err)
+                message.value = (str(err), False)
                 return
-            message.value = ""
+            message.value = ("", True)
         return go
 
     def export():
@@ -465,9 +469,9 @@ def Dashboard(key: str, workshop_id: str):
             sv.check_facilitator(key)
             files = write(sv.store, out, workshop_id)
         except (OSError, ValueError) as err:
-            message.value = f"export failed: {err}"
+            message.value = (f"export failed: {err}", False)
             return
-        message.value = f"Exported {len(files)} files to {out}"
+        message.value = (f"Exported {len(files)} files to {out}", True)
 
     phase = status["phase"]
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -486,9 +490,9 @@ def Dashboard(key: str, workshop_id: str):
             solara.Button("Resume" if phase == "paused" else "Pause", on_click=act(sv.pause), classes=["ws-pause"])
             solara.Button("+1 minute", on_click=act(sv.extend), classes=["ws-extend"])
         solara.Button("Export for research", on_click=export, classes=["ws-export"])
-    if message.value:
-        solara.Text(message.value, classes=["ws-error" if "failed" in message.value or "only" in message.value
-                                            else "ws-ok", "ws-dashboard-message"])
+    words, ok = message.value
+    if words:
+        solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])
     if phase == "debrief":
         Debrief(workshop_id, list(range(1, w["tables"] + 1)), names=names)
         return
@@ -541,7 +545,8 @@ def Debrief(workshop_id: str, tables: list[int], names):
         rows = [row for r in sorted(results) for row in results[r]["weeks"]]
         decisions = sv.store.decisions(workshop_id, t)
         with solara.Card(classes=["ws-card", f"ws-debrief-{t}"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=f"Table {t}: what you decided and what followed")
+            heads = headings(t, facilitator=names is not None)
+            solara.HTML(tag="h2", unsafe_innerHTML=heads["table"])
             headers = ["Seat", *[f"Round {r}" for r in sorted(decisions)]]
             body = []
             for seat in sv.status(workshop_id)["seats"]:
@@ -566,7 +571,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
             actual = score(last, "delayed_transfers")
             mine = [p for p in predictions if p["table_no"] == t]
             if mine:
-                solara.HTML(tag="h2", unsafe_innerHTML="Your predictions against what happened")
+                solara.HTML(tag="h2", unsafe_innerHTML=heads["predictions"])
                 solara.Text(f"Delayed transfers in the last round: {present.number(actual)} patients per day.",
                             classes=["ws-actual"], style={"display": "block"})
                 for p in mine:

@@ -40,7 +40,7 @@ import unicodedata
 from collections import deque
 from typing import Any, Callable
 
-from .. import __version__
+from .. import __version__, present
 from ..errors import SlsimError
 from ..params import ParameterError
 from ..place import ORG_KINDS
@@ -75,6 +75,13 @@ class BadInput(SlsimError):
 
 def _now_text() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def workshop_label(w: dict[str, Any]) -> str:
+    """A workshop as the facilitator picks it from a list: ``join code · scenario · created``
+    (UTC, to the minute). Join codes are unique, so labels are too."""
+    created = dt.datetime.fromisoformat(w["created"]).astimezone(dt.timezone.utc)
+    return f"{w['join_code']} · {present.scenario_label(w['scenario'])} · {created:%Y-%m-%d %H:%M} UTC"
 
 
 def clean_text(value: Any, what: str, limit: int) -> str:

@@ -471,3 +471,23 @@ def test_scorecard_and_sentences_read_as_a_manager_would(tmp_path):
     assert card["money"].startswith("cumulative deficit £")
     assert card["voice"].startswith("outsiders heard ") and card["voice"].endswith("%")
     assert "on a 0-1 scale" in card["staff"]
+
+
+def test_the_facilitators_debrief_is_not_worded_for_a_player():
+    from slsim.workshop.debrief import headings
+    for words in headings(2, facilitator=True).values():
+        assert "you" not in words.lower().split() and "your" not in words.lower()
+        assert "Table 2" in words
+    assert "Your" in headings(2, facilitator=False)["predictions"]
+
+
+def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path):
+    from slsim.workshop.service import workshop_label
+    sv = _service(tmp_path / "w.db")
+    a = sv.create(sv.facilitator_key, **(SMALL | {"scenario": "austerity_cut"}))
+    b = sv.create(sv.facilitator_key, **SMALL)
+    labels = [workshop_label(w) for w in sv.workshops(sv.facilitator_key)]
+    assert len(set(labels)) == 2
+    first = labels[[w["id"] for w in sv.workshops(sv.facilitator_key)].index(a["id"])]
+    assert first.startswith(f"{a['join_code']} · austerity cut · ") and first.endswith(" UTC")
+    assert all(w["id"] not in label for w in (a, b) for label in labels)

@@ -491,3 +491,18 @@ def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path)
     first = labels[[w["id"] for w in sv.workshops(sv.facilitator_key)].index(a["id"])]
     assert first.startswith(f"{a['join_code']} · austerity cut · ") and first.endswith(" UTC")
     assert all(w["id"] not in label for w in (a, b) for label in labels)
+
+
+def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
+    sv, w, players = _run_workshop(tmp_path / "w.db")
+    sv.store.write("UPDATE workshops SET phase = 'predicting' WHERE id = ?", (w["id"],))
+    sv.predict(players[0]["token"], 12, "Dr Jones in discharge")
+    for flag, out in (([], tmp_path / "with"), (["--no-free-text"], tmp_path / "without")):
+        done = _slsim("workshop", "export", str(tmp_path / "w.db"), "--out", str(out), *flag)
+        assert done.returncode == 0, done.stderr
+    with_ = pd.read_parquet(tmp_path / "with" / "workshop_predictions.parquet")
+    assert list(with_["cause"]) == ["Dr Jones in discharge"]
+    assert "may name colleagues" in json.loads((tmp_path / "with" / "workshop.meta.json").read_text())["free_text"]
+    for f in (tmp_path / "without").iterdir():
+        assert b"Dr Jones" not in f.read_bytes(), f.name
+    assert "--no-free-text" in json.loads((tmp_path / "without" / "workshop.meta.json").read_text())["free_text"]

@@ -85,7 +85,8 @@ PANEL_PRIORITIES: dict[str, str] = {"discharge": "Getting people home from hospi
                                     "voice": "Being heard, especially those on the outside",
                                     "waits": "Shorter waits for operations"}
 
-# A choice in a few words for the debrief's timeline; "" for today's choice (not worth a word).
+# A choice in a few words for the debrief's timeline; "" for today's choice (the timeline then
+# says "as today": the seat kept today's setting).
 SHORT: dict[str, dict[str, str]] = {
     "failure_response": {"blame_person": "blames a person", "blame_partner": "blames the partner",
                          "joint_review": "joint review"},
@@ -206,6 +207,31 @@ def changes_for(table: dict[str, dict[str, str]]) -> dict[str, Any]:
 def pool_agreed(table: dict[str, dict[str, str]]) -> bool:
     """Whether a round's decisions put a pooled budget in place."""
     return bool(changes_for(table)["pooled_budget"])
+
+
+def todays_choices(seat: str) -> dict[str, str | None]:
+    """Where a new player's screen starts: for each decision the choice that keeps today's
+    setting (its values are the model's defaults, no pooled budget), or ``None`` where no choice
+    does (the answer to a failure, the panel's priority): the player must choose those, so the
+    debrief's timeline shows only what players chose or kept, never a choice made for them."""
+    defaults = Params()
+    out: dict[str, str | None] = {}
+    for name in decisions_for(seat):
+        if name in CHOICES:
+            out[name] = next((k for k, (_, v) in CHOICES[name].items()
+                              if all(getattr(defaults, f) == x for f, x in v.items())), None)
+        elif name == "pool_offer":
+            out[name] = "none"
+        elif name == "pool_answer":
+            out[name] = "no"
+        else:
+            out[name] = None
+    return out
+
+
+def unanswered(seat: str, values: dict[str, str | None]) -> list[str]:
+    """The seat's decisions with no choice yet, in screen order."""
+    return [name for name in decisions_for(seat) if values.get(name) is None]
 
 
 def computer_choices(seat: str, style: str) -> dict[str, str]:

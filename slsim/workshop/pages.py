@@ -314,11 +314,15 @@ def Decide(token: str, view: dict[str, Any], seat: str):
     """The seat's decisions for this round, one choice each, and Submit."""
     sv = service()
     own = view["me"]["seat"]
-    start = view["decisions"] or dec.computer_choices(own, "default")
+    start = view["decisions"] or dec.todays_choices(own)
     values = {name: solara.use_reactive(start.get(name)) for name in dec.decisions_for(own)}  # noqa: SH103
     message = solara.use_reactive("")
 
     def submit():
+        missing = dec.unanswered(own, {k: v.value for k, v in values.items()})
+        if missing:
+            message.value = "Choose an answer first: " + "; ".join(dec.DECISION_TITLES[m] for m in missing)
+            return
         try:
             sv.submit(token, seat, {k: v.value for k, v in values.items()}, round_no=view["status"]["round"])
         except (BadInput, Refused) as err:
@@ -334,7 +338,9 @@ def Decide(token: str, view: dict[str, Any], seat: str):
             if name in ("pool_offer", "pool_answer") and view.get("pool"):
                 solara.Text(dec.pool_sentence(own, view["pool"]), style={"display": "block"},
                             classes=["ws-pool-partner"])
-            with solara.ToggleButtonsSingle(value=value, mandatory=True, classes=[f"ws-decision-{name}"]):
+            # Not mandatory while unanswered: Vuetify would then pick the first choice for the player.
+            with solara.ToggleButtonsSingle(value=value, mandatory=value.value is not None,
+                                            classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
                     solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
         solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])

@@ -506,3 +506,17 @@ def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
     for f in (tmp_path / "without").iterdir():
         assert b"Dr Jones" not in f.read_bytes(), f.name
     assert "--no-free-text" in json.loads((tmp_path / "without" / "workshop.meta.json").read_text())["free_text"]
+
+
+def test_a_new_player_starts_from_todays_settings_and_must_choose_the_rest():
+    from slsim.params import Params
+    start = dec.todays_choices("acute")
+    assert start["failure_response"] is None, "no failure choice is today's: the player must choose"
+    assert dec.unanswered("acute", start) == ["failure_response"]
+    assert dec.unanswered(dec.CITIZENS, dec.todays_choices(dec.CITIZENS)) == ["priority"]
+    kept = {k: v for k, v in start.items() if v is not None}
+    for name, choice in kept.items():
+        if name in dec.CHOICES:
+            assert all(getattr(Params(), f) == x for f, x in dec.CHOICES[name][choice][1].items()), name
+    # A player who touched only the failure question shows just that on the timeline.
+    assert dec.short_text(start | {"failure_response": "joint_review"}) == "joint review"

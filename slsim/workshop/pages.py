@@ -30,8 +30,7 @@ from .. import present
 from ..scenario import list_scenarios
 from . import charts
 from . import decisions as dec
-from .debrief import (REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, headings, reference_sentences, score,
-                      scorecard_text)
+from .debrief import REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, headings, reference_sentences, score, scorecard_text
 from .service import BadInput, Refused, Service, workshop_label
 from .store import Store
 
@@ -242,7 +241,8 @@ def PlayerPage(token: str, asked_seat: str | None):
             Requests(token, view)
         with solara.Column():
             if phase == "paused":
-                solara.Text("The facilitator has paused the clock; you can still change your decisions.")
+                solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
+                            "The round does not lock until the clock runs again.", classes=["ws-paused"])
             Decide(token, view, asked_seat or seat).key(f"decide-{status['round']}")
 
 
@@ -262,7 +262,8 @@ def SeatSituation(view: dict[str, Any]):
             lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
                      f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
                      f"running balance {present.money(o['balance'])}",
-                     f"Staff stress {present.amount('stress', o['stress'])}; posts vacant {present.share(o['vacancy'])}"]
+                     f"Staff stress {present.amount('stress', o['stress'])}; "
+                     f"posts vacant {present.share(o['vacancy'])}"]
             for line in lines:
                 solara.Text(line, classes=["ws-fact"], style={"display": "block"})
         card = scorecard_text(last["weeks"])

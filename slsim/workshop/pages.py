@@ -569,7 +569,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
                 series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
-                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.label(outcome)} "
+                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)} "
                                                    f"({present.unit(outcome)})", series, w["weeks_per_round"], t))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
@@ -597,7 +597,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                                              for o in SCORECARD.values()])
         solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
         solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
-            ["", *[f"{SCORECARD_TITLES[g]}: {present.label(o)}" for g, o in SCORECARD.items()]], compared,
+            ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
             "ws-table ws-compared"))
 
 

@@ -47,6 +47,37 @@ def label(name: str) -> str:
     return str(name).replace("_", " ")
 
 
+# Outcomes whose name does not read as words (``voice_heard_outsiders``); the rest read as they are.
+OUTCOME_LABELS = {"voice_heard_outsiders": "outsiders heard", "stress": "staff stress"}
+
+
+def outcome_label(outcome: str) -> str:
+    """An outcome as a manager would name it in a sentence: ``outsiders heard``, ``cumulative deficit``."""
+    return OUTCOME_LABELS.get(outcome, label(outcome))
+
+
+def amount(outcome: str, x: Any) -> str:
+    """An outcome's value with its unit in words: ``0.273 on a 0-1 scale``, ``27%`` (a share),
+    ``£38,072`` (money), ``0.500 a week`` (a weekly count), ``12.3 patients per day``."""
+    u = unit(outcome)
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if u == "0-1":
+        return f"{number(x)} on a 0-1 scale"
+    if u.startswith("share"):
+        return share(x)
+    if u == "GBP":
+        return money(x)
+    if u.endswith(" per week"):
+        return f"{number(x)} a week"
+    return f"{number(x)} {u}"
+
+
+def money(x: float) -> str:
+    """Pounds as a manager writes them: ``£38,072``, ``-£1,200``."""
+    return f"{'-' if x < 0 else ''}£{number(abs(x))}"
+
+
 def scenario_label(name: str) -> str:
     """A scenario as named in tables, legends and sentences (its name in words)."""
     return label(name)

@@ -38,6 +38,8 @@ def register(subparsers) -> None:
     e.add_argument("database", help="the workshop database (SQLite file)")
     e.add_argument("--out", required=True, help="folder to write into (created if missing)")
     e.add_argument("--workshop", default=None, help="which workshop of the database (default: its only one)")
+    e.add_argument("--no-free-text", action="store_true",
+                   help="leave the predictions' cause (players' own words, may name colleagues) empty")
     e.set_defaults(func=cmd_export)
 
 
@@ -155,6 +157,6 @@ def cmd_export(args) -> int:
         out = check_writable_folder(args.out)
     except ValueError as err:
         return _fail(str(err))
-    files = export(store, out, args.workshop)
+    files = export(store, out, args.workshop, free_text=not args.no_free_text)
     print(f"slsim workshop: wrote {len(files)} files to {out}")
     return EXIT_OK

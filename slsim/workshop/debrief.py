@@ -33,6 +33,16 @@ REFERENCE_TITLES: dict[str, str] = {"blame_culture": present.scenario_label("bla
                                     "systems_leadership": present.scenario_label("systems_leadership")}
 
 
+def headings(table: int, facilitator: bool) -> dict[str, str]:
+    """The debrief's headings for one table, worded for who reads them: a player reads about "you",
+    the facilitator about the table."""
+    if facilitator:
+        return {"table": f"Table {table}: what the table decided and what followed",
+                "predictions": f"Table {table}'s predictions against what happened"}
+    return {"table": f"Table {table}: what you decided and what followed",
+            "predictions": "Your table's predictions against what happened"}
+
+
 def score(rows: list[dict[str, Any]], outcome: str) -> float:
     """One outcome over some weeks: the mean, or the last week's value for a stock (NaN if none)."""
     if not rows:
@@ -48,12 +58,10 @@ def scorecard(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def scorecard_text(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """group -> the score in words with its unit, e.g. ``12.3 patients per day``."""
-    out = {}
-    for group, outcome in SCORECARD.items():
-        value = score(rows, outcome)
-        out[group] = f"{present.number(value)} {present.unit(outcome)}"
-    return out
+    """group -> the outcome named and its score in words with its unit, e.g. ``delayed transfers
+    12.3 patients per day``, ``cumulative deficit £38,072``, ``staff stress 0.346 on a 0-1 scale``."""
+    return {group: f"{present.outcome_label(outcome)} {present.amount(outcome, score(rows, outcome))}"
+            for group, outcome in SCORECARD.items()}
 
 
 def weeks_of(rows: list[dict[str, Any]], first: int, last: int) -> list[dict[str, Any]]:
@@ -71,9 +79,9 @@ def reference_sentences(table_rows: list[dict[str, Any]], references: dict[str, 
     out = {}
     for level in LEVELS:
         outcome = present.HEADLINE_BY_LEVEL[level]
-        theirs = [f"{present.number(score(weeks_of(references[s], first, last), outcome))} under {title}"
+        theirs = [f"{present.amount(outcome, score(weeks_of(references[s], first, last), outcome))} under {title}"
                   for s, title in REFERENCE_TITLES.items()]
-        out[level] = (f"{present.level_title(level)}: {present.label(outcome)} was "
-                      f"{present.number(score(mine, outcome))} {present.unit(outcome)} at this table in weeks "
+        out[level] = (f"{present.level_title(level)}: {present.outcome_label(outcome)} "
+                      f"{present.amount(outcome, score(mine, outcome))} at this table in weeks "
                       f"{first}-{last}, against {' and '.join(theirs)} on the same random events.")
     return out

@@ -6,7 +6,8 @@ Rules:
   optionally, a citizens' panel (``"citizens"``). A seat decides only for its own organisation.
 * Every decision is one choice from a short list (:data:`CHOICES`). Each choice sets the
   organisation's own leadership behaviours (``Params.leadership_overrides``, fields in
-  ``LEADERSHIP_FIELDS``); the middle choice of each list is today's default value. Nothing else
+  ``LEADERSHIP_FIELDS``); one choice of each list is today's default value ("as today"), except
+  the answer to a failure, whose default (``blame_response`` 0.6) lies between its choices. Nothing else
   about the model changes: a table's numbers are the numbers a researcher gets from
   ``SystemModel`` with the same overrides.
 * "Blame a person" and "blame a partner" both answer failures with blame (``blame_response``
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import present
 from ..params import LEADERSHIP_FIELDS, Params
 from ..place import ORG_KINDS, ORG_LABELS
 from ..scenario import resolve_scenario
@@ -83,7 +85,8 @@ PANEL_PRIORITIES: dict[str, str] = {"discharge": "Getting people home from hospi
                                     "voice": "Being heard, especially those on the outside",
                                     "waits": "Shorter waits for operations"}
 
-# A choice in a few words for the debrief's timeline; "" for today's choice (not worth a word).
+# A choice in a few words for the debrief's timeline; "" for today's choice (the timeline then
+# says "as today": the seat kept today's setting).
 SHORT: dict[str, dict[str, str]] = {
     "failure_response": {"blame_person": "blames a person", "blame_partner": "blames the partner",
                          "joint_review": "joint review"},
@@ -105,7 +108,7 @@ def short_text(decisions: dict[str, str]) -> str:
 
 
 DECISION_TITLES: dict[str, str] = {
-    "failure_response": "A failure just happened. How do you answer it?",
+    "failure_response": "When a failure happens in your organisation, how do you answer it?",
     "boundary_time": "How much time may staff spend across boundaries and with citizens?",
     "citizens": "When are citizens involved?",
     "who_decides": "Who decides?",
@@ -115,6 +118,20 @@ DECISION_TITLES: dict[str, str] = {
     "pool_answer": "Pooled budget offered by the hospital",
     "priority": "The panel's priority this round",
 }
+
+
+# Event kinds the model logs when a failure is answered (``slsim.processes.failures``).
+FAILURE_KINDS = frozenset({"blame", "joint review"})
+
+
+def decision_title(name: str, seat: str, last: dict[str, Any] | None) -> str:
+    """The question shown for a decision. The failure question is a standing policy, except after
+    a round in which the seat's own organisation had a failure (its event log says so)."""
+    if name == "failure_response" and last is not None and any(
+            kind in FAILURE_KINDS and org == seat for _, kind, org, _ in last.get("events", [])):
+        return ("Your organisation had a failure last round (see What happened). "
+                "How do you answer failures from now on?")
+    return DECISION_TITLES[name]
 
 
 class DecisionError(ValueError):
@@ -192,6 +209,31 @@ def pool_agreed(table: dict[str, dict[str, str]]) -> bool:
     return bool(changes_for(table)["pooled_budget"])
 
 
+def todays_choices(seat: str) -> dict[str, str | None]:
+    """Where a new player's screen starts: for each decision the choice that keeps today's
+    setting (its values are the model's defaults, no pooled budget), or ``None`` where no choice
+    does (the answer to a failure, the panel's priority): the player must choose those, so the
+    debrief's timeline shows only what players chose or kept, never a choice made for them."""
+    defaults = Params()
+    out: dict[str, str | None] = {}
+    for name in decisions_for(seat):
+        if name in CHOICES:
+            out[name] = next((k for k, (_, v) in CHOICES[name].items()
+                              if all(getattr(defaults, f) == x for f, x in v.items())), None)
+        elif name == "pool_offer":
+            out[name] = "none"
+        elif name == "pool_answer":
+            out[name] = "no"
+        else:
+            out[name] = None
+    return out
+
+
+def unanswered(seat: str, values: dict[str, str | None]) -> list[str]:
+    """The seat's decisions with no choice yet, in screen order."""
+    return [name for name in decisions_for(seat) if values.get(name) is None]
+
+
 def computer_choices(seat: str, style: str) -> dict[str, str]:
     """The choices a computer-played seat makes in the style of a scenario: for each decision the
     choice whose leadership values are nearest (sum of absolute differences; ties to the first)."""
@@ -210,3 +252,30 @@ def computer_choices(seat: str, style: str) -> dict[str, str]:
         else:
             out[name] = next(iter(PANEL_PRIORITIES))
     return out
+
+
+def pool_sentence(seat: str, pool: dict[str, Any]) -> str:
+    """What the hospital or social care sees of the other side of the pooled budget this round
+    (``pool`` as :meth:`~slsim.workshop.service.Service.pool_view` gives it); "" for other seats.
+    A player's submission may still change until the round locks, and the sentence says so."""
+    if seat == "social_care":
+        offer, state = pool["offer"], pool["offer_state"]
+        if state == "undecided":
+            return "The hospital has not yet submitted its pooled-budget offer for this round."
+        share = POOL_OFFERS[offer][1]
+        what = ("offers no pooled budget" if share == 0 else
+                f"offers {present.share(share)} of its budget to a pool with you")
+        tail = {"submitted": " (submitted; it can still change until the round locks).",
+                "computer": " (the computer plays the hospital)."}[state]
+        yes = " If you join, the pool is in place this round." if share > 0 else " Joining changes nothing."
+        return f"This round the hospital {what}{tail}{yes}"
+    if seat == "acute":
+        answer, state = pool["answer"], pool["answer_state"]
+        if state == "undecided":
+            return "Social care has not yet said whether it joins a pooled budget this round."
+        agreed = POOL_ANSWERS[answer][1]
+        what = "agrees to join a pooled budget" if agreed else "does not join a pooled budget"
+        tail = {"submitted": " (submitted; it can still change until the round locks).",
+                "computer": " (the computer plays social care)."}[state]
+        return f"This round social care {what}{tail}"
+    return ""

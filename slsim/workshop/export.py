@@ -9,7 +9,9 @@ last (scenario, seed, place size, burn-in, rounds, versions and every file's che
 * ``predictions``: the players' predictions by table and seat;
 * ``references``: the two reference cultures' weekly outcomes on the same place and seed.
 
-Names never leave the database: players appear only as their seat.
+Names never leave the database: players appear only as their seat. The predictions' ``cause`` is
+the players' own words and may name colleagues; the record says so (``free_text``), and
+``free_text=False`` (``--no-free-text``) writes the column empty.
 """
 
 from __future__ import annotations
@@ -30,8 +32,15 @@ from .store import Store
 STEM = "workshop"
 
 
-def frames(store: Store, workshop: str | None = None) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """The workshop's record and its four tables (see the module docstring)."""
+FREE_TEXT_NOTE = ("the predictions' cause column is the players' own words and may name colleagues or "
+                  "partners: check it before sharing")
+NO_FREE_TEXT_NOTE = "the predictions' cause column was left empty on export (--no-free-text)"
+
+
+def frames(store: Store, workshop: str | None = None,
+           free_text: bool = True) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """The workshop's record and its four tables (see the module docstring); ``free_text=False``
+    leaves the predictions' ``cause`` empty."""
     w = resolve_workshop(store, workshop)
     record = {"workshop": w["id"], "scenario": w["scenario"], "seed": w["seed"], "slsim_version": w["version"]}
     decisions, outcomes = [], []
@@ -48,7 +57,7 @@ def frames(store: Store, workshop: str | None = None) -> tuple[dict[str, Any], d
         for r, res in results.items():
             outcomes += [{**record, "table": t, "round": r, **row} for row in res["weeks"]]
     predictions = [{**record, "table": p["table_no"], "seat": p["seat"], "delayed_transfers": p["delayed_transfers"],
-                    "cause": p["cause"]}
+                    "cause": p["cause"] if free_text else ""}
                    for p in store.all("SELECT * FROM predictions WHERE workshop = ? ORDER BY table_no, seat",
                                       (w["id"],))]
     refs = []
@@ -59,16 +68,17 @@ def frames(store: Store, workshop: str | None = None) -> tuple[dict[str, Any], d
     meta = {**{k: w[k] for k in ("id", "scenario", "seed", "tables", "rounds", "weeks_per_round",
                                  "minutes_per_round", "seats_played", "computer_style", "n_citizens",
                                  "burn_in_weeks", "created")},
-            "slsim_version_of_workshop": w["version"], "slsim_version_of_export": __version__}
+            "slsim_version_of_workshop": w["version"], "slsim_version_of_export": __version__,
+            "free_text": FREE_TEXT_NOTE if free_text else NO_FREE_TEXT_NOTE}
     return meta, {"decisions": pd.DataFrame(decisions), "outcomes": pd.DataFrame(outcomes),
                   "predictions": pd.DataFrame(predictions, columns=[*record, "table", "seat", "delayed_transfers",
                                                                     "cause"]),
                   "references": pd.DataFrame(refs)}
 
 
-def export(store: Store, out: Path, workshop: str | None = None) -> list[Path]:
+def export(store: Store, out: Path, workshop: str | None = None, free_text: bool = True) -> list[Path]:
     """Write the workshop's files into ``out`` (see the module docstring); returns their paths."""
-    meta, tables = frames(store, workshop)
+    meta, tables = frames(store, workshop, free_text)
     out = Path(out)
     begin_set(out, STEM)
     files = []

@@ -30,8 +30,8 @@ from .. import present
 from ..scenario import list_scenarios
 from . import charts
 from . import decisions as dec
-from .debrief import REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, reference_sentences, score, scorecard_text
-from .service import BadInput, Refused, Service
+from .debrief import REFERENCE_TITLES, SCORECARD, SCORECARD_TITLES, headings, reference_sentences, score, scorecard_text
+from .service import BadInput, Refused, Service, workshop_label
 from .store import Store
 
 DB_ENV = "SLSIM_WORKSHOP_DB"
@@ -117,7 +117,13 @@ def _seat_signature(sv: Service, me: dict[str, Any]) -> tuple:
     row = sv.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id AND table_no = ? "
                        "AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
                        (me["table_no"], me["seat"], me["workshop"]))
-    return row["phase"], row["round"], row["n"]
+    partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
+    offer = None
+    if partner:  # the other side of the pooled budget: its submission is shown on this seat
+        got = sv.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
+                           "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
+        offer = got["decisions"] if got else None
+    return row["phase"], row["round"], row["n"], offer
 
 
 def clock_text(seconds: float | None) -> str:
@@ -235,7 +241,8 @@ def PlayerPage(token: str, asked_seat: str | None):
             Requests(token, view)
         with solara.Column():
             if phase == "paused":
-                solara.Text("The facilitator has paused the clock; you can still change your decisions.")
+                solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
+                            "The round does not lock until the clock runs again.", classes=["ws-paused"])
             Decide(token, view, asked_seat or seat).key(f"decide-{status['round']}")
 
 
@@ -253,13 +260,14 @@ def SeatSituation(view: dict[str, Any]):
         if seat in last["orgs"]:
             o = last["orgs"][seat]
             lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
-                     f"Budget {present.number(o['budget'])} GBP a week, spending {present.number(o['spend'])}; "
-                     f"running balance {present.number(o['balance'])} GBP",
-                     f"Staff stress {present.number(o['stress'])} (0-1); posts vacant {present.share(o['vacancy'])}"]
+                     f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
+                     f"running balance {present.money(o['balance'])}",
+                     f"Staff stress {present.amount('stress', o['stress'])}; "
+                     f"posts vacant {present.share(o['vacancy'])}"]
             for line in lines:
                 solara.Text(line, classes=["ws-fact"], style={"display": "block"})
         card = scorecard_text(last["weeks"])
-        solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()} {t}" for g, t in card.items()),
+        solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()}: {t}" for g, t in card.items()),
                     style={"display": "block"}, classes=["ws-place"])
         mine = [e for e in last["events"] if e[2] in (seat, "place")] if seat != dec.CITIZENS else last["events"]
         solara.HTML(tag="h2", unsafe_innerHTML="What happened")
@@ -307,11 +315,15 @@ def Decide(token: str, view: dict[str, Any], seat: str):
     """The seat's decisions for this round, one choice each, and Submit."""
     sv = service()
     own = view["me"]["seat"]
-    start = view["decisions"] or dec.computer_choices(own, "default")
+    start = view["decisions"] or dec.todays_choices(own)
     values = {name: solara.use_reactive(start.get(name)) for name in dec.decisions_for(own)}  # noqa: SH103
     message = solara.use_reactive("")
 
     def submit():
+        missing = dec.unanswered(own, {k: v.value for k, v in values.items()})
+        if missing:
+            message.value = "Choose an answer first: " + "; ".join(dec.DECISION_TITLES[m] for m in missing)
+            return
         try:
             sv.submit(token, seat, {k: v.value for k, v in values.items()}, round_no=view["status"]["round"])
         except (BadInput, Refused) as err:
@@ -322,8 +334,14 @@ def Decide(token: str, view: dict[str, Any], seat: str):
     with solara.Card(classes=["ws-card", "ws-decide", "ws-choices"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
         for name, value in values.items():
-            solara.Text(dec.DECISION_TITLES[name], style={"font-weight": "bold", "display": "block"})
-            with solara.ToggleButtonsSingle(value=value, mandatory=True, classes=[f"ws-decision-{name}"]):
+            solara.Text(dec.decision_title(name, own, view["last"]), style={"font-weight": "bold", "display": "block"},
+                        classes=[f"ws-title-{name}"])
+            if name in ("pool_offer", "pool_answer") and view.get("pool"):
+                solara.Text(dec.pool_sentence(own, view["pool"]), style={"display": "block"},
+                            classes=["ws-pool-partner"])
+            # Not mandatory while unanswered: Vuetify would then pick the first choice for the player.
+            with solara.ToggleButtonsSingle(value=value, mandatory=value.value is not None,
+                                            classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
                     solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
         solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])
@@ -380,7 +398,10 @@ def FacilitatorPage(key: str, chosen: str | None):
     with solara.Row(style={"align-items": "center"}):
         solara.HTML(tag="h1", unsafe_innerHTML="Workshop: facilitator")
         if workshops:
-            solara.Select("Workshop", value=current, values=[w["id"] for w in workshops], classes=["ws-pick"])
+            by_label = {workshop_label(w): w["id"] for w in workshops}
+            label_of = {v: k for k, v in by_label.items()}
+            solara.Select("Workshop", value=label_of.get(current.value), values=list(by_label),
+                          on_value=lambda label: current.set(by_label[label]), classes=["ws-pick"])
         solara.Button("New workshop", on_click=lambda: creating.set(True), classes=["ws-new"])
     if creating.value or current.value is None:
         SetUp(key, lambda wid: (current.set(wid), creating.set(False)))
@@ -435,7 +456,7 @@ def Dashboard(key: str, workshop_id: str):
     use_signature(lambda: _signature(sv, workshop_id))
     w = sv.store.workshop(workshop_id)
     status = sv.status(workshop_id)
-    message = solara.use_reactive("")
+    message = solara.use_reactive(("", True))  # (words, whether the action succeeded)
     names = sv.names(key, workshop_id)
 
     def act(fn, *args):
@@ -443,9 +464,9 @@ def Dashboard(key: str, workshop_id: str):
             try:
                 fn(key, workshop_id, *args)
             except (BadInput, Refused) as err:
-                message.value = str(err)
+                message.value = (str(err), False)
                 return
-            message.value = ""
+            message.value = ("", True)
         return go
 
     def export():
@@ -455,9 +476,9 @@ def Dashboard(key: str, workshop_id: str):
             sv.check_facilitator(key)
             files = write(sv.store, out, workshop_id)
         except (OSError, ValueError) as err:
-            message.value = f"export failed: {err}"
+            message.value = (f"export failed: {err}", False)
             return
-        message.value = f"Exported {len(files)} files to {out}"
+        message.value = (f"Exported {len(files)} files to {out}", True)
 
     phase = status["phase"]
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -476,9 +497,9 @@ def Dashboard(key: str, workshop_id: str):
             solara.Button("Resume" if phase == "paused" else "Pause", on_click=act(sv.pause), classes=["ws-pause"])
             solara.Button("+1 minute", on_click=act(sv.extend), classes=["ws-extend"])
         solara.Button("Export for research", on_click=export, classes=["ws-export"])
-    if message.value:
-        solara.Text(message.value, classes=["ws-error" if "failed" in message.value or "only" in message.value
-                                            else "ws-ok", "ws-dashboard-message"])
+    words, ok = message.value
+    if words:
+        solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])
     if phase == "debrief":
         Debrief(workshop_id, list(range(1, w["tables"] + 1)), names=names)
         return
@@ -511,7 +532,7 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                 if last:
                     card = scorecard_text(last)
                     for group, text in card.items():
-                        solara.Text(f"{SCORECARD_TITLES[group]} ({present.label(SCORECARD[group])}): {text}",
+                        solara.Text(f"{SCORECARD_TITLES[group]}: {text}",
                                     style={"display": "block"}, classes=[f"ws-score-{group}"])
 
 
@@ -531,7 +552,8 @@ def Debrief(workshop_id: str, tables: list[int], names):
         rows = [row for r in sorted(results) for row in results[r]["weeks"]]
         decisions = sv.store.decisions(workshop_id, t)
         with solara.Card(classes=["ws-card", f"ws-debrief-{t}"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=f"Table {t}: what you decided and what followed")
+            heads = headings(t, facilitator=names is not None)
+            solara.HTML(tag="h2", unsafe_innerHTML=heads["table"])
             headers = ["Seat", *[f"Round {r}" for r in sorted(decisions)]]
             body = []
             for seat in sv.status(workshop_id)["seats"]:
@@ -547,7 +569,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
                 series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
-                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.label(outcome)} "
+                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)} "
                                                    f"({present.unit(outcome)})", series, w["weeks_per_round"], t))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
@@ -556,7 +578,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
             actual = score(last, "delayed_transfers")
             mine = [p for p in predictions if p["table_no"] == t]
             if mine:
-                solara.HTML(tag="h2", unsafe_innerHTML="Your predictions against what happened")
+                solara.HTML(tag="h2", unsafe_innerHTML=heads["predictions"])
                 solara.Text(f"Delayed transfers in the last round: {present.number(actual)} patients per day.",
                             classes=["ws-actual"], style={"display": "block"})
                 for p in mine:
@@ -575,7 +597,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                                              for o in SCORECARD.values()])
         solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
         solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
-            ["", *[f"{SCORECARD_TITLES[g]}: {present.label(o)}" for g, o in SCORECARD.items()]], compared,
+            ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
             "ws-table ws-compared"))
 
 

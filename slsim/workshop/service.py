@@ -14,7 +14,9 @@ Every page calls these methods; none trusts the browser. Rules:
   control characters); they are stored and shown as text, never as HTML. Bad input raises
   :class:`BadInput` with one line saying what is allowed, and changes nothing.
 * **Phases.** lobby -> deciding (round 1) -> ... -> deciding (last round) -> predicting ->
-  debrief; ``paused`` stops the clock of a deciding round. Decisions lock when every seat people
+  debrief; ``paused`` stops the clock of a deciding round, nothing else: players may still change
+  and submit their decisions, but the round does not lock while paused (the room is talking);
+  if every seat has submitted by then, it locks on resume. Decisions lock when every seat people
   play has submitted, when the round's minutes are up (:meth:`tick`), or when the facilitator
   advances. At the lock, each seat nobody submitted for gets its decisions from the computer
   (a seat nobody plays: in the computer's style; a seat whose player did not submit: their
@@ -38,7 +40,7 @@ import unicodedata
 from collections import deque
 from typing import Any, Callable
 
-from .. import __version__
+from .. import __version__, present
 from ..errors import SlsimError
 from ..params import ParameterError
 from ..place import ORG_KINDS
@@ -73,6 +75,13 @@ class BadInput(SlsimError):
 
 def _now_text() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def workshop_label(w: dict[str, Any]) -> str:
+    """A workshop as the facilitator picks it from a list: ``join code · scenario · created``
+    (UTC, to the minute). Join codes are unique, so labels are too."""
+    created = dt.datetime.fromisoformat(w["created"]).astimezone(dt.timezone.utc)
+    return f"{w['join_code']} · {present.scenario_label(w['scenario'])} · {created:%Y-%m-%d %H:%M} UTC"
 
 
 def clean_text(value: Any, what: str, limit: int) -> str:
@@ -238,9 +247,11 @@ class Service:
     # ------------------------------------------------------------------ deciding
     def submit(self, token: Any, seat: Any, decisions: Any, round_no: int | None = None) -> None:
         """A player's decisions for this round, for their own seat. Resubmitting before the lock
-        replaces them. ``round_no`` is the round the player's screen shows: a submission for a
-        round that has locked meanwhile is refused rather than taken for the next one. Raises
-        Refused (another seat, not deciding now, a locked round) or BadInput."""
+        replaces them; so does a submission while the round is paused (the clock stops, the
+        decisions stay open; the round then locks no earlier than the resume). ``round_no`` is the
+        round the player's screen shows: a submission for a round that has locked meanwhile is
+        refused rather than taken for the next one. Raises Refused (another seat, not deciding
+        now, a locked round) or BadInput."""
         me = self.player(token)
         if seat != me["seat"]:
             raise Refused(f"you hold the seat {dec.SEAT_LABELS[me['seat']]!r}; you cannot decide for another seat")
@@ -251,14 +262,14 @@ class Service:
         with self.lock:
             self.tick()
             w = self._workshop(me["workshop"])
-            if w["phase"] != "deciding":
+            if w["phase"] not in ("deciding", "paused"):
                 raise Refused(f"decisions are locked (the workshop is {w['phase']})")
             if round_no is not None and round_no != w["round"]:
                 raise Refused(f"round {round_no} has locked; this is round {w['round']}: decide again")
             self.store.write("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?)",
                              (w["id"], me["table_no"], w["round"], me["seat"], json.dumps(choices), "player",
                               _now_text()))
-            if self._all_submitted(w):
+            if w["phase"] == "deciding" and self._all_submitted(w):
                 self._lock_round(w)
 
     def send_request(self, token: Any, to_seat: Any, text: Any) -> None:
@@ -322,6 +333,8 @@ class Service:
             elif w["phase"] == "paused":
                 self.store.write("UPDATE workshops SET phase = 'deciding', deadline = ?, paused_remaining = NULL "
                                  "WHERE id = ?", (now + w["paused_remaining"], w["id"]))
+                if self._all_submitted(w):  # everyone submitted during the pause
+                    self._lock_round(self._workshop(w["id"]))
             else:
                 raise Refused(f"there is no round clock to pause (the workshop is {w['phase']})")
 
@@ -452,10 +465,34 @@ class Service:
             "ORDER BY id DESC LIMIT 20", (me["workshop"], me["table_no"], me["seat"]))]
         pred = self.store.one("SELECT delayed_transfers, cause FROM predictions WHERE workshop = ? AND table_no = ? "
                               "AND seat = ?", (me["workshop"], me["table_no"], me["seat"]))
+        pool = self.pool_view(me["workshop"], me["table_no"]) if me["seat"] in ("acute", "social_care") else None
         return {"me": {"name": me["name"], "seat": me["seat"], "table": me["table_no"]}, "status": status,
+                "pool": pool,
                 "last": last, "decisions": (mine or previous or {}).get("decisions"),
                 "submitted": bool(mine and mine["source"] == "player"), "requests": requests,
                 "prediction": dict(pred) if pred else None}
+
+    def pool_view(self, workshop_id: str, table: int) -> dict[str, Any]:
+        """The pooled budget as the hospital and social care may see it this round: the hospital's
+        ``offer`` (a key of ``POOL_OFFERS``) and social care's ``answer`` (a key of
+        ``POOL_ANSWERS``), each with its state: ``"submitted"`` (a player's submission, which may
+        still change until the lock), ``"computer"`` (nobody plays the seat: the computer's
+        choice), or ``"undecided"`` (the player has not submitted; the value is ``None``). The
+        server-side rule is unchanged: the pool exists only if both are in the round that locks."""
+        w = self._workshop(workshop_id)
+        now = self.store.decisions(w["id"], table).get(w["round"], {})
+        played = {p["seat"] for p in self.store.players(w["id"]) if p["table_no"] == table}
+        out: dict[str, Any] = {}
+        for seat, name in (("acute", "offer"), ("social_care", "answer")):
+            d = now.get(seat)
+            if d is not None:
+                value, state = d["decisions"][f"pool_{name}"], "submitted" if d["source"] == "player" else "computer"
+            elif seat not in played:
+                value, state = dec.computer_choices(seat, w["computer_style"])[f"pool_{name}"], "computer"
+            else:
+                value, state = None, "undecided"
+            out[name], out[f"{name}_state"] = value, state
+        return out
 
     def names(self, key: str, workshop_id: str) -> list[dict[str, Any]]:
         """Who sits where (names). Facilitator only."""

@@ -110,12 +110,12 @@ def _decide(page, choices: dict[str, str], round_no: int) -> None:
     page.locator(".ws-submit").click()
 
 
-PLAN = {  # seat -> choices in every round (the rest stay as today)
+PLAN = {  # seat -> choices in every round (the rest stay as today; failures have no today: chosen)
     "acute": {"failure_response": "joint_review", "pool_offer": "5"},
-    "community": {"boundary_time": "much"},
+    "community": {"failure_response": "blame_person", "boundary_time": "much"},
     "social_care": {"failure_response": "blame_partner", "pool_answer": "yes"},
-    "primary_care": {"citizens": "early"},
-    "voluntary": {"pilot": "scale"},
+    "primary_care": {"failure_response": "blame_person", "citizens": "early"},
+    "voluntary": {"failure_response": "blame_person", "pilot": "scale"},
 }
 
 

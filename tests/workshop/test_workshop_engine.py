@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -385,3 +386,137 @@ def test_the_server_command_prints_both_addresses_and_warns_about_the_network(tm
         main(["workshop", "--host", "0.0.0.0", "--port", str(port), "--db", str(db)])
     out = capsys.readouterr()
     assert "WARNING" in out.err and "facilitator" in out.err and f"key={key}" in out.out, "same key after a restart"
+
+
+def test_decisions_can_be_changed_while_paused_and_the_round_locks_only_after_resume(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["acute", "community"]}))
+    ann, bob = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    sv.start(sv.facilitator_key, w["id"])
+    sv.submit(ann["token"], "acute", SYSTEMS["acute"], round_no=1)
+    sv.pause(sv.facilitator_key, w["id"])
+    sv.submit(ann["token"], "acute", BLAME["acute"], round_no=1)  # changed while paused
+    sv.submit(bob["token"], "community", SYSTEMS["community"], round_no=1)
+    s = sv.status(w["id"])
+    assert (s["phase"], s["round"]) == ("paused", 1), "everyone submitted, but a paused round does not lock"
+    assert sv.store.decisions(w["id"], 1)[1]["acute"]["decisions"] == BLAME["acute"]
+    sv.pause(sv.facilitator_key, w["id"])  # resume
+    assert sv.status(w["id"])["round"] == 2, "everyone had submitted: the round locks on resume"
+    assert sv.store.decisions(w["id"], 1)[1]["acute"]["decisions"] == BLAME["acute"]
+
+
+def test_social_care_sees_the_hospitals_offer_and_the_hospital_sees_the_answer(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["acute", "social_care"]}))
+    acute, care = sv.join(w["join_code"], "Ann"), sv.join(w["join_code"], "Bob")
+    assert (acute["seat"], care["seat"]) == ("acute", "social_care")
+    sv.start(sv.facilitator_key, w["id"])
+    care_view = sv.seat_view(care["token"])
+    assert care_view["pool"]["offer_state"] == "undecided"
+    assert "not yet" in dec.pool_sentence("social_care", care_view["pool"])
+    sv.submit(acute["token"], "acute", SYSTEMS["acute"] | {"pool_offer": "10"}, round_no=1)
+    words = dec.pool_sentence("social_care", sv.seat_view(care["token"])["pool"])
+    assert "offers 10% of its budget" in words
+    sv.submit(acute["token"], "acute", SYSTEMS["acute"] | {"pool_offer": "5"}, round_no=1)
+    assert "offers 5% of its budget" in dec.pool_sentence("social_care", sv.seat_view(care["token"])["pool"])
+    assert "not yet" in dec.pool_sentence("acute", sv.seat_view(acute["token"])["pool"])
+    sv.pause(sv.facilitator_key, w["id"])  # keep the round open while social care answers
+    sv.submit(care["token"], "social_care", SYSTEMS["social_care"] | {"pool_answer": "yes"}, round_no=1)
+    assert "agrees to join" in dec.pool_sentence("acute", sv.seat_view(acute["token"])["pool"])
+    sv.pause(sv.facilitator_key, w["id"])
+    assert sv.store.round_results(w["id"], 1)[1]["pooled_budget"], "both agreed in the round: a pool"
+
+
+def test_a_seat_nobody_plays_shows_the_computers_pool_choice(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **(SMALL | {"tables": 1, "seats_played": ["social_care"],
+                                                  "computer_style": "default"}))
+    care = sv.join(w["join_code"], "Bob")
+    sv.start(sv.facilitator_key, w["id"])
+    pool = sv.seat_view(care["token"])["pool"]
+    assert pool == pool | {"offer": "none", "offer_state": "computer"}
+    assert "offers no pooled budget" in dec.pool_sentence("social_care", pool)
+
+
+def test_the_failure_question_is_a_standing_policy_unless_the_seat_had_a_failure():
+    standing = dec.decision_title("failure_response", "acute", None)
+    assert standing.startswith("When a failure happens")
+    quiet = {"events": [[3, "joint review", "community", "..."], [4, "pilot started", "acute", "..."]]}
+    assert dec.decision_title("failure_response", "acute", quiet) == standing
+    failed = {"events": [[5, "blame", "acute", "..."]]}
+    assert "had a failure last round" in dec.decision_title("failure_response", "acute", failed)
+
+
+def test_the_guide_names_todays_choice_truthfully():
+    from slsim.params import Params
+    text = (Path(__file__).parents[2] / "docs" / "workshop.md").read_text()
+    assert "the middle choice of each is today's value" not in text
+    values = {v["blame_response"] for _, v in dec.CHOICES["failure_response"].values()}
+    assert Params().blame_response not in values, "the guide says no failure choice is today's"
+    assert f"`blame_response` ({Params().blame_response:g})" in text
+
+
+def test_scorecard_and_sentences_read_as_a_manager_would(tmp_path):
+    import re
+
+    from slsim.workshop.debrief import reference_sentences, scorecard_text
+    sv, w, _ = _run_workshop(tmp_path / "w.db")
+    res = sv.store.round_results(w["id"], 1)
+    rows = [row for r in sorted(res) for row in res[r]["weeks"]]
+    card = scorecard_text(rows[-4:])
+    sentences = reference_sentences(rows, sv.references(w["id"]), 4)
+    words = " ".join([*card.values(), *sentences.values()])
+    assert not re.search(r"\d 0-1", words), "'0-1' is a scale, not a unit after a number"
+    assert "events per week" not in words and "voice heard outsiders" not in words and "GBP" not in words
+    assert card["money"].startswith("cumulative deficit £")
+    assert card["voice"].startswith("outsiders heard ") and card["voice"].endswith("%")
+    assert "on a 0-1 scale" in card["staff"]
+
+
+def test_the_facilitators_debrief_is_not_worded_for_a_player():
+    from slsim.workshop.debrief import headings
+    for words in headings(2, facilitator=True).values():
+        assert "you" not in words.lower().split() and "your" not in words.lower()
+        assert "Table 2" in words
+    assert "Your" in headings(2, facilitator=False)["predictions"]
+
+
+def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path):
+    from slsim.workshop.service import workshop_label
+    sv = _service(tmp_path / "w.db")
+    a = sv.create(sv.facilitator_key, **(SMALL | {"scenario": "austerity_cut"}))
+    b = sv.create(sv.facilitator_key, **SMALL)
+    labels = [workshop_label(w) for w in sv.workshops(sv.facilitator_key)]
+    assert len(set(labels)) == 2
+    first = labels[[w["id"] for w in sv.workshops(sv.facilitator_key)].index(a["id"])]
+    assert first.startswith(f"{a['join_code']} · austerity cut · ") and first.endswith(" UTC")
+    assert all(w["id"] not in label for w in (a, b) for label in labels)
+
+
+def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
+    sv, w, players = _run_workshop(tmp_path / "w.db")
+    sv.store.write("UPDATE workshops SET phase = 'predicting' WHERE id = ?", (w["id"],))
+    sv.predict(players[0]["token"], 12, "Dr Jones in discharge")
+    for flag, out in (([], tmp_path / "with"), (["--no-free-text"], tmp_path / "without")):
+        done = _slsim("workshop", "export", str(tmp_path / "w.db"), "--out", str(out), *flag)
+        assert done.returncode == 0, done.stderr
+    with_ = pd.read_parquet(tmp_path / "with" / "workshop_predictions.parquet")
+    assert list(with_["cause"]) == ["Dr Jones in discharge"]
+    assert "may name colleagues" in json.loads((tmp_path / "with" / "workshop.meta.json").read_text())["free_text"]
+    for f in (tmp_path / "without").iterdir():
+        assert b"Dr Jones" not in f.read_bytes(), f.name
+    assert "--no-free-text" in json.loads((tmp_path / "without" / "workshop.meta.json").read_text())["free_text"]
+
+
+def test_a_new_player_starts_from_todays_settings_and_must_choose_the_rest():
+    from slsim.params import Params
+    start = dec.todays_choices("acute")
+    assert start["failure_response"] is None, "no failure choice is today's: the player must choose"
+    assert dec.unanswered("acute", start) == ["failure_response"]
+    assert dec.unanswered(dec.CITIZENS, dec.todays_choices(dec.CITIZENS)) == ["priority"]
+    kept = {k: v for k, v in start.items() if v is not None}
+    for name, choice in kept.items():
+        if name in dec.CHOICES:
+            assert all(getattr(Params(), f) == x for f, x in dec.CHOICES[name][choice][1].items()), name
+    # A player who touched only the failure question shows just that on the timeline.
+    assert dec.short_text(start | {"failure_response": "joint_review"}) == "joint review"

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 from ..errors import EXIT_BAD_INPUT, EXIT_OK
+from ..serve import become_server, check_port
 
 DEFAULT_PORT = 8766
 DEFAULT_DB = "slsim-workshop.db"
@@ -46,27 +46,6 @@ def register(subparsers) -> None:
 def _fail(message: str) -> int:
     print(f"slsim workshop: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
-
-
-def _check_port(host: str, text: str) -> int | str:
-    raw = str(text).strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        return f"--port {text!r}: allowed a whole number from 1 to 65535"
-    port = int(raw)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        return f"--host {host!r}: not an address of this machine"
-    family, _, _, _, addr = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(addr)
-        except PermissionError:
-            return f"--port {port}: not allowed for this user (ports below 1024 need root); try --port {DEFAULT_PORT}"
-        except OSError as err:
-            return f"--port {port} on {host}: cannot listen there ({err.strerror}); is another server using it?"
-    return port
 
 
 def open_database(text: str, create: bool):
@@ -106,7 +85,7 @@ def cmd_workshop(args) -> int:
         import solara  # noqa: F401
     except ImportError:
         return _fail("the workshop server needs the app extra: pip install -e '.[app]'")
-    port = _check_port(args.host, args.port)
+    port = check_port(args.host, args.port, DEFAULT_PORT)
     if isinstance(port, str):
         return _fail(port)
     store = open_database(args.db, create=True)
@@ -128,20 +107,8 @@ def cmd_workshop(args) -> int:
     print(f"slsim workshop: database: {store.path} (Ctrl+C stops the server; start it again to continue)",
           flush=True)
     os.environ[DB_ENV] = str(store.path)
-    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "2h")
-    cmd = [sys.executable, "-m", "solara", "run", "slsim.workshop.pages", "--host", args.host, "--port", str(port),
-           "--production", "--no-open"]
-    if os.name == "posix":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            os.execv(sys.executable, cmd)
-        except OSError as err:
-            return _fail(f"cannot start the server ({sys.executable}: {err.strerror or err})")
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    started = become_server("slsim.workshop.pages", args.host, port)
+    return _fail(started) if isinstance(started, str) else started
 
 
 def cmd_export(args) -> int:

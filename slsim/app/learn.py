@@ -113,7 +113,7 @@ def LearnView(session: Session, ui: Ui):
         ui.setup_gen.value += 1
         ui.playing.value = False
         ui.highlight.value = None
-        ui.changed(f"guided tour: scenario '{session.scenario}' loaded")
+        ui.changed(f"guided tour: scenario '{session.spec.title}' loaded")
         ui.tour_seen.value = 0
         ui.tour.value = 0
         ui.tab.value = "Explore"

@@ -27,6 +27,7 @@ from .state import APP_MAX, INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_I
 from .widgets import Ui, Words, esc, grid, scenario_names, scenario_titles
 
 EVENT_KINDS = ["blame", "joint review", "pilot started", "pilot scaled", "pilot stopped", "timeline", "intervention"]
+MESSAGE_WEEKS = 4  # an action's message shows until the run is this many weeks further on
 PLAY_DELAY_S = 0.25  # four weeks a second: fast enough to watch a year unfold, slow enough to follow
 
 
@@ -204,7 +205,10 @@ def RunBar(session: Session, ui: Ui):
                       classes=["slsim-smooth-switch"])
         solara.Button("Trainer controls", on_click=lambda: ui.drawer.set(not ui.drawer.value), outlined=True,
                       classes=["slsim-drawer-btn"])
-        if ui.message.value:
+        # a message says what the last action did; once the run is MESSAGE_WEEKS on, it is old news
+        # (on a projector it read as if it had just happened)
+        said_at = solara.use_memo(lambda: session.week, [ui.message.value])
+        if ui.message.value and session.week - said_at <= MESSAGE_WEEKS:
             solara.Text(ui.message.value, classes=["slsim-msg"])
 
 

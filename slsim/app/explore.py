@@ -290,6 +290,8 @@ def NetworkView(session: Session, ui: Ui):
     with solara.Div(classes=["slsim-net-box"]):
         solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["slsim-net"])
         solara.Switch(label="show staff ties", value=ui.staff_ties, classes=["slsim-staff-ties-box"])
+        if ui.present.value:
+            HeadlineNotes(session, ui)
 
 
 def _chart(name: str, res, marks, highlight, smooth: bool, w: int = 260, h: int = 170) -> str:
@@ -318,10 +320,17 @@ def HeadlineCharts(session: Session, ui: Ui):
                                           averaged_weeks=charts.SMOOTH_WEEKS if averaged else 0)
         cells.append(f'{svg}<p class="slsim-headline-sentence" data-outcome="{name}">{esc(sentence)}</p>')
     grid(cells, ["slsim-headline"])
-    solara.Text(charts.smoothing_note(smooth), classes=["slsim-help", "slsim-smoothing-note"])
-    legend = charts.marks_legend(marks, session.week)
+
+
+@solara.component
+def HeadlineNotes(session: Session, ui: Ui):
+    """Presentation mode's legend of the marks and smoothing note, under the network: the room
+    beside the charts is taken by their sentences, and below them is off a 720 px screen."""
+    ui.version.value
+    legend = charts.marks_legend(session.marks(), session.week)
     if legend:
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["slsim-headline-legend"])
+    solara.Text(charts.smoothing_note(ui.smooth_on()), classes=["slsim-help", "slsim-smoothing-note"])
 
 
 @solara.component

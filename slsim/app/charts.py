@@ -166,7 +166,9 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                w: int = 260, h: int = 170, smooth: bool = False) -> str:
     """One outcome of one run over the weeks: round ticks, week ticks, 0-1 axes for shares, the
     better-is cue, numbered marks and the highlighted week. ``smooth`` draws weekly counts as a
-    4-week mean over the raw weeks (the number shown and carried stays the week's own value)."""
+    4-week mean over the raw weeks; the number written in the corner is then that mean (the one
+    the line ends on, as the headline sentence says), while ``data-value`` carries the week's own
+    value at full precision."""
     left, top, bottom, right = 44, 40, 20, 10
     weeks = np.asarray(weeks, int)
     values = np.asarray(values, float)
@@ -193,6 +195,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
         parts.append(f'<circle cx="{float(x(highlight)):.1f}" cy="{float(y(hv)):.1f}" r="3" fill="#7d6608"/>')
         parts.append(f'<text x="{w - right}" y="{top - 4}" font-size="{FONT - 1}" text-anchor="end" fill="#7d6608">'
                      f'week {highlight}: {fmt(hv)}</text>')
+    shown = float(smoothed(values)[-1]) if do_smooth else last
     cue = better(outcome)
     # narrow charts (the projector's headline) say it with the arrow; their sentence has the words
     arrow = (f"\u2193 {'lower is better' if w >= 250 else 'better'}" if cue == "lower" else
@@ -204,7 +207,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                     f'<text class="slsim-cue" data-better="{cue or ""}" x="{w - 6}" y="30" font-size="{FONT - 1}" '
                     f'text-anchor="end" fill="{MUTED}">{arrow}</text>'
                     f'<text class="slsim-last" x="{w - 6}" y="14" font-size="{FONT + 2}" text-anchor="end" '
-                    f'font-weight="bold" fill="#1b4f72">{fmt(last)}</text>')
+                    f'font-weight="bold" fill="#1b4f72">{fmt(shown)}</text>')
     attrs = (f'data-outcome="{outcome}" data-week="{last_week}" data-smoothed="{str(do_smooth).lower()}" '
              f'data-value="{repr(last)}" data-ylo="{ylo!r}" data-yhi="{yhi!r}"')
     return _frame(title, tooltip, w, h, parts, attrs)

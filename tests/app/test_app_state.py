@@ -483,3 +483,12 @@ def test_cues_units_and_words_a_room_reads():
     assert "weeks=2" in s.reproduce()
     assert present.trend_sentence("blame_events", 2.0, 3.0, 30, averaged_weeks=4) == \
         "Blame events: 3.00 events per week (4-week average) at week 30, 50% higher than at week 0 (lower is better)."
+
+
+def test_a_smoothed_chart_writes_the_mean_its_line_ends_on():
+    values = np.array([0, 0, 4, 0, 8, 0], float)
+    svg = charts.line_chart("blame_events", "blame events", "events per week", "", np.arange(6), values, smooth=True)
+    assert re.search(r'class="slsim-last"[^>]*>([^<]*)<', svg).group(1) == "3.00"  # (4 + 0 + 8 + 0) / 4
+    assert 'data-value="0.0"' in svg and 'data-smoothed="true"' in svg
+    raw = charts.line_chart("blame_events", "blame events", "events per week", "", np.arange(6), values)
+    assert re.search(r'class="slsim-last"[^>]*>([^<]*)<', raw).group(1) == "0"

@@ -264,8 +264,8 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
         assert ceding != Params().ceding
         assert sliders[parameter_label("ceding")] == ceding, "the scenario's own value, on a slider"
         assert fields[f"{parameter_label('ceding')}, exact: a number from 0 to 1 (share)"] == str(ceding)
-        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1500", \
-            "the set-up value, under the browser's limit"
+        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1,500", \
+            "the set-up value, under the browser's limit, thousands separated as people write it"
         assert switches[f"{parameter_label('pooled_budget')} (yes or no)"] is False, "a switch for yes/no"
         counts.clear()
         session.set_param("ceding", "0,6")  # one Params checks the value, one is the model's own

@@ -93,10 +93,17 @@ def unit(outcome: str) -> str:
     return describe(outcome)[1]
 
 
+def unit_text(outcome: str) -> str:
+    """An outcome's unit as people read it: a ``0-1`` score is ``score 0 to 1`` (``0-1`` reads
+    like a range of values or a minus sign); other units as they are."""
+    u = unit(outcome)
+    return "score 0 to 1" if u == "0-1" else u.replace(" 0-1", " 0 to 1")
+
+
 def outcome_help(outcome: str) -> str:
     """Plain words for an outcome: what it measures and in which unit, e.g. for a tooltip."""
-    _, unit_, desc = describe(outcome)
-    return f"{desc} ({unit_})."
+    _, _, desc = describe(outcome)
+    return f"{desc} ({unit_text(outcome)})."
 
 
 def level_title(level: str) -> str:
@@ -124,6 +131,25 @@ def number(x: Any) -> str:
 def plain(x: float) -> str:
     """A limit or level as people write it: 50,000 rather than 5e+04, 0.5 rather than 0.500."""
     return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def input_text(value: Any) -> str:
+    """A parameter value in its input box: as :func:`value_text`, whole numbers with thousands
+    separated (``2,500``; the box accepts them back so)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value_text(value)
+
+
+def tick_text(x: float) -> str:
+    """An axis tick, short enough for a chart's margin: ``-600k``, ``1.2M``, ``2,500``, ``0.25``
+    (a long ``-600,000`` ran out of the margin and lost its minus sign)."""
+    ax = abs(x)
+    if ax >= 1_000_000:
+        return f"{x / 1_000_000:.3g}M"
+    if ax >= 10_000:
+        return f"{x / 1_000:.3g}k"
+    return plain(round(x, 10))
 
 
 def value_text(value: Any) -> str:
@@ -217,18 +243,20 @@ def allowed_text(name: str, hi: float | None = None) -> str:
 
 
 # ------------------------------------------------------------------------------ outcomes for a room
-# Which way is better, for the cue beside each chart; outcomes not named have no better direction
-# (e.g. pilots started: more is neither good nor bad in itself).
+# Which way is better, for the cue beside each chart; outcomes not named have no better direction.
+# Pilots started count as better when higher (a place that tries things learns; the model's
+# experimentation lever raises them); bed occupancy as better when lower (a hospital run near full
+# is unsafe: no bed for the next emergency).
 LOWER_IS_BETTER = frozenset({
     "defensiveness", "blame_events", "waiting_for_instruction_share", "delayed_transfers", "delayed_bed_days",
     "elective_waiting_list", "electives_cancelled", "short_visit_share", "unmet_need", "staff_turnover_rate",
     "vacancy_rate", "cumulative_deficit", "incidents_actual", "stress", "defensive_time_share",
     "delayed_awaiting_assessment", "acute_length_of_stay_days", "delayed_share_of_beds", "emergencies_without_bed",
     "social_care_turnover_rate", "social_care_vacancy_rate", "staff_highly_stressed_share",
-    "nhs_orgs_in_deficit_share"})
+    "nhs_orgs_in_deficit_share", "bed_occupancy"})
 HIGHER_IS_BETTER = frozenset({
     "systems_mindset", "psychological_safety", "cross_boundary_trust", "cross_boundary_time_share",
-    "early_involvement_share", "experiments_scaled", "home_care_minutes_per_visit", "wellbeing",
+    "early_involvement_share", "experiments_started", "experiments_scaled", "home_care_minutes_per_visit", "wellbeing",
     "voice_heard_outsiders", "voice_heard_insiders", "incidents_reported", "agency", "practice",
     "joint_work_wins", "joint_reviews", "ties_across_boundaries", "waiting_within_18_weeks"})
 # The charts a projector shows: what a room asks about first, thinking to the ground.
@@ -259,14 +287,18 @@ def is_weekly_count(outcome: str) -> bool:
     return "per week" in unit(outcome)
 
 
-def trend_sentence(outcome: str, first: float, now: float, week: int, first_week: int = 0) -> str:
+def trend_sentence(outcome: str, first: float, now: float, week: int, first_week: int = 0,
+                   averaged_weeks: int = 0) -> str:
     """One sentence for a headline chart, e.g. ``Delayed transfers: 23.4 patients per day at week 30,
-    12% higher than at week 0 (lower is better).``"""
+    12% higher than at week 0 (lower is better).`` When the chart draws a trailing mean,
+    ``now`` is that mean and ``averaged_weeks`` its length: the sentence then says ``(4-week average) at
+    week 30``, so it reads the number the line ends on."""
     cue = f" ({better_text(outcome)})" if better(outcome) else ""
     if not math.isfinite(now):
         return f"{label(outcome).capitalize()}: no week run yet{cue}."
     unit_ = "" if unit(outcome) == "0-1" else f" {unit(outcome)}"  # a 0-1 score needs no unit word
-    head = f"{label(outcome).capitalize()}: {number(now)}{unit_} at week {week}"
+    mean = f" ({averaged_weeks}-week average)" if averaged_weeks > 1 else ""
+    head = f"{label(outcome).capitalize()}: {number(now)}{unit_}{mean} at week {week}"
     if not math.isfinite(first) or week == first_week:
         return head + cue + "."
     if abs(first) > _ZERO:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..present import better, better_text, colour, is_weekly_count, label, plain, unit_range
+from ..present import better, better_text, colour, is_weekly_count, label, tick_text, unit_range, unit_text
 from ..present import number as fmt
 
 MARK_COLOURS = {"intervention": "#6c3483", "timeline": "#566573"}
@@ -120,7 +120,7 @@ def _axes(weeks_lo: int, weeks_hi: int, ylo: float, yhi: float, w: int, h: int, 
         yy = float(y(v))
         parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + pw}" y2="{yy:.1f}" stroke="#e5e8e8"/>'
                      f'<text class="slsim-ytick" x="{left - 3}" y="{yy + 4:.1f}" font-size="{FONT - 1}" '
-                     f'text-anchor="end" fill="{MUTED}">{plain(round(v, 10))}</text>')
+                     f'text-anchor="end" fill="{MUTED}">{tick_text(v)}</text>')
     for i, v in enumerate(ticks(weeks_lo, weeks_hi, n=5, integer=True)):
         xx = float(x(v))
         parts.append(f'<line x1="{xx:.1f}" y1="{top + ph}" x2="{xx:.1f}" y2="{top + ph + 3}" stroke="#7b7d7d"/>'
@@ -166,7 +166,9 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                w: int = 260, h: int = 170, smooth: bool = False) -> str:
     """One outcome of one run over the weeks: round ticks, week ticks, 0-1 axes for shares, the
     better-is cue, numbered marks and the highlighted week. ``smooth`` draws weekly counts as a
-    4-week mean over the raw weeks (the number shown and carried stays the week's own value)."""
+    4-week mean over the raw weeks; the number written in the corner is then that mean (the one
+    the line ends on, as the headline sentence says), while ``data-value`` carries the week's own
+    value at full precision."""
     left, top, bottom, right = 44, 40, 20, 10
     weeks = np.asarray(weeks, int)
     values = np.asarray(values, float)
@@ -193,6 +195,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
         parts.append(f'<circle cx="{float(x(highlight)):.1f}" cy="{float(y(hv)):.1f}" r="3" fill="#7d6608"/>')
         parts.append(f'<text x="{w - right}" y="{top - 4}" font-size="{FONT - 1}" text-anchor="end" fill="#7d6608">'
                      f'week {highlight}: {fmt(hv)}</text>')
+    shown = float(smoothed(values)[-1]) if do_smooth else last
     cue = better(outcome)
     # narrow charts (the projector's headline) say it with the arrow; their sentence has the words
     arrow = (f"\u2193 {'lower is better' if w >= 250 else 'better'}" if cue == "lower" else
@@ -204,7 +207,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
                     f'<text class="slsim-cue" data-better="{cue or ""}" x="{w - 6}" y="30" font-size="{FONT - 1}" '
                     f'text-anchor="end" fill="{MUTED}">{arrow}</text>'
                     f'<text class="slsim-last" x="{w - 6}" y="14" font-size="{FONT + 2}" text-anchor="end" '
-                    f'font-weight="bold" fill="#1b4f72">{fmt(last)}</text>')
+                    f'font-weight="bold" fill="#1b4f72">{fmt(shown)}</text>')
     attrs = (f'data-outcome="{outcome}" data-week="{last_week}" data-smoothed="{str(do_smooth).lower()}" '
              f'data-value="{repr(last)}" data-ylo="{ylo!r}" data-yhi="{yhi!r}"')
     return _frame(title, tooltip, w, h, parts, attrs)
@@ -415,14 +418,19 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    from ..metrics import describe
+    import textwrap
 
     ncols = 4
     numbered = mark_numbers(marks)
     rows_of = {level: -(-len(g) // ncols) for level, g in groups.items()}
     nrows = sum(rows_of.values())
     scale = 1.4 if large else 1.0
-    cell_w, cell_h, head_h, level_h = 4.0, 2.5, 0.9 + 0.0 * len(numbered), 0.35
+    cell_w, cell_h, level_h = 4.0, 2.5, 0.35
+    # the title wraps inside the figure: 14 pt bold averages about 0.62 em a character, so a
+    # 16-inch figure holds about 120 of them a line (a title naming several interventions is longer)
+    title_lines = textwrap.wrap(title, width=int((cell_w * ncols - 0.3) * 72 / (14 * 0.62))) or [""]
+    line_h = 0.3
+    head_h = 0.55 + line_h * len(title_lines)
     legend_h = 0.25 * (len(numbered) + 1) if numbered else 0.0
     width = cell_w * ncols
     height = head_h + level_h * len(groups) + cell_h * nrows + legend_h + 0.2
@@ -436,8 +444,9 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
         return 1 - np.asarray(y_in, float) / H
 
     fs = 9 * scale
-    fig.text(fx(0.15), fy(0.35), title, fontsize=14 * scale, weight="bold", va="center")
-    fig.text(fx(0.15), fy(0.7), "Numbered lines mark changes (see the list at the bottom); weekly counts "
+    for k, line_ in enumerate(title_lines):
+        fig.text(fx(0.15), fy(0.35 + line_h * k), line_, fontsize=14 * scale, weight="bold", va="center")
+    fig.text(fx(0.15), fy(0.35 + line_h * len(title_lines)), "Numbered lines mark changes (see the list at the bottom); weekly counts "
              + ("as 4-week means" if smooth else "week by week"), fontsize=fs, color=MUTED, va="center")
     top = head_h
     results = results if results is not None else pd.DataFrame()
@@ -464,12 +473,12 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
 
             cue = better_text(name)
             fig.text(fx(x0 + 0.1), fy(y0 + 0.15), label(name), fontsize=fs + 1, weight="bold", color=TEXT, va="center")
-            fig.text(fx(x0 + 0.1), fy(y0 + 0.35), describe(name)[1] + (f"  ·  {cue}" if cue else ""),
+            fig.text(fx(x0 + 0.1), fy(y0 + 0.35), unit_text(name) + (f"  ·  {cue}" if cue else ""),
                      fontsize=fs - 1, color=MUTED, va="center")
             fig.add_artist(Line2D(fx([left, right]), fy([pbottom, pbottom]), color="#7b7d7d", lw=0.8))
             for v in ticks(ylo, yhi):
                 fig.add_artist(Line2D(fx([left, right]), fy([py(v), py(v)]), color="#e5e8e8", lw=0.6))
-                fig.text(fx(left - 0.05), fy(py(v)), plain(round(v, 10)), fontsize=fs - 1, color=MUTED,
+                fig.text(fx(left - 0.05), fy(py(v)), tick_text(v), fontsize=fs - 1, color=MUTED,
                          ha="right", va="center")
             for v in ticks(wlo, whi, n=5, integer=True):
                 fig.text(fx(px(v)), fy(pbottom + 0.12), f"{int(v)}", fontsize=fs - 1, color=MUTED, ha="center",

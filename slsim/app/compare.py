@@ -166,7 +166,7 @@ def CompareResult(comparison, seconds: float, request: CompareRequest):
         solara.Text(sentences[level], classes=["slsim-sentence", f"slsim-sentence-{level}"])
     diffs = comparison.differences()
     for level, names in columns_by_level().items():
-        cells = [charts.band_chart(name, label(name), present.unit(name), present.outcome_help(name),
+        cells = [charts.band_chart(name, label(name), present.unit_text(name), present.outcome_help(name),
                                    comparison.band(name), scen) for name in names]
         solara.HTML(tag="h3", unsafe_innerHTML=present.level_title(level))
         grid(cells, [f"slsim-cmp-level-{level}"])

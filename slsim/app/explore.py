@@ -27,6 +27,7 @@ from .state import APP_MAX, INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_I
 from .widgets import Ui, Words, esc, grid, scenario_names, scenario_titles
 
 EVENT_KINDS = ["blame", "joint review", "pilot started", "pilot scaled", "pilot stopped", "timeline", "intervention"]
+MESSAGE_WEEKS = 4  # an action's message shows until the run is this many weeks further on
 PLAY_DELAY_S = 0.25  # four weeks a second: fast enough to watch a year unfold, slow enough to follow
 
 
@@ -58,7 +59,7 @@ def ParamInput(session: Session, ui: Ui, name: str):
     sentence of help below, and a refused value's message right beside it (the model keeps its
     previous value)."""
     info = PARAM_INFO[name]
-    text, set_text = solara.use_state(value_text(session.setup_value(name)))
+    text, set_text = solara.use_state(present.input_text(session.setup_value(name)))
     error, set_error = solara.use_state("")
 
     def on_value(new):
@@ -70,7 +71,7 @@ def ParamInput(session: Session, ui: Ui, name: str):
         except (ParameterError, ScenarioError) as err:
             set_error(f"{err}; kept {value_text(session.setup_value(name))}")
             return
-        set_text(value_text(value))
+        set_text(present.input_text(value))
         set_error("")
         ui.playing.value = False
         ui.changed(f"{parameter_label(name)} set to {value_text(value)}: the run restarted at week 0")
@@ -204,7 +205,10 @@ def RunBar(session: Session, ui: Ui):
                       classes=["slsim-smooth-switch"])
         solara.Button("Trainer controls", on_click=lambda: ui.drawer.set(not ui.drawer.value), outlined=True,
                       classes=["slsim-drawer-btn"])
-        if ui.message.value:
+        # a message says what the last action did; once the run is MESSAGE_WEEKS on, it is old news
+        # (on a projector it read as if it had just happened)
+        said_at = solara.use_memo(lambda: session.week, [ui.message.value])
+        if ui.message.value and session.week - said_at <= MESSAGE_WEEKS:
             solara.Text(ui.message.value, classes=["slsim-msg"])
 
 
@@ -286,11 +290,13 @@ def NetworkView(session: Session, ui: Ui):
     with solara.Div(classes=["slsim-net-box"]):
         solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["slsim-net"])
         solara.Switch(label="show staff ties", value=ui.staff_ties, classes=["slsim-staff-ties-box"])
+        if ui.present.value:
+            HeadlineNotes(session, ui)
 
 
 def _chart(name: str, res, marks, highlight, smooth: bool, w: int = 260, h: int = 170) -> str:
     weeks = res["week"].to_numpy() if len(res) else []
-    return charts.line_chart(name, label(name), present.unit(name), present.outcome_help(name), weeks,
+    return charts.line_chart(name, label(name), present.unit_text(name), present.outcome_help(name), weeks,
                              res[name].to_numpy() if len(res) else [], marks, highlight, w=w, h=h, smooth=smooth)
 
 
@@ -305,14 +311,26 @@ def HeadlineCharts(session: Session, ui: Ui):
     for name in present.HEADLINE_OUTCOMES:
         svg = _chart(name, res, marks, ui.highlight.value, smooth, w=220, h=140)
         first = float(res[name].iloc[0]) if len(res) else math.nan
-        now = float(res[name].iloc[-1]) if len(res) else math.nan
-        sentence = present.trend_sentence(name, first, now, session.week, int(res["week"].iloc[0]) if len(res) else 0)
+        # the sentence reads the number the chart's line ends on: a weekly count's trailing mean
+        # when the charts are smoothed, else the week's own value
+        averaged = smooth and present.is_weekly_count(name) and len(res) > 2
+        now = (float(charts.smoothed(res[name].to_numpy())[-1]) if averaged else
+               float(res[name].iloc[-1]) if len(res) else math.nan)
+        sentence = present.trend_sentence(name, first, now, session.week, int(res["week"].iloc[0]) if len(res) else 0,
+                                          averaged_weeks=charts.SMOOTH_WEEKS if averaged else 0)
         cells.append(f'{svg}<p class="slsim-headline-sentence" data-outcome="{name}">{esc(sentence)}</p>')
     grid(cells, ["slsim-headline"])
-    solara.Text(charts.smoothing_note(smooth), classes=["slsim-help", "slsim-smoothing-note"])
-    legend = charts.marks_legend(marks, session.week)
+
+
+@solara.component
+def HeadlineNotes(session: Session, ui: Ui):
+    """Presentation mode's legend of the marks and smoothing note, under the network: the room
+    beside the charts is taken by their sentences, and below them is off a 720 px screen."""
+    ui.version.value
+    legend = charts.marks_legend(session.marks(), session.week)
     if legend:
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["slsim-headline-legend"])
+    solara.Text(charts.smoothing_note(ui.smooth_on()), classes=["slsim-help", "slsim-smoothing-note"])
 
 
 @solara.component
@@ -372,14 +390,20 @@ def EventLog(session: Session, ui: Ui):
             cls = ' class="hl"' if r.week == highlight else ""
             rows.append(f'<tr{cls} data-week="{r.week}" data-kind="{r.kind}"><td>{r.week}</td><td>{r.kind}</td>'
                         f"<td>{esc(r.text)}</td></tr>")
-        solara.HTML(tag="div", unsafe_innerHTML="<table>" + "".join(rows) + "</table>", classes=["slsim-log"])
+        # focusable and named: a region that scrolls must be reachable by keyboard (axe-core's
+        # scrollable-region-focusable; the rows hold no control of their own)
+        solara.HTML(tag="div", unsafe_innerHTML="<table>" + "".join(rows) + "</table>", classes=["slsim-log"],
+                    attributes={"tabindex": "0", "role": "region", "aria-label": "Event log, newest first"})
 
 
 @solara.component
 def Reproduce(session: Session, ui: Ui):
     """The Python call that gives exactly the numbers on screen."""
     ui.version.value
-    solara.Text("The same numbers from Python: import slsim; " + session.reproduce(), classes=["slsim-code"])
+    call = session.reproduce()
+    solara.Text("The same numbers from Python: import slsim; " + call if call else
+                "No week run yet: step a week and the Python call that gives the same numbers shows here.",
+                classes=["slsim-code"])
 
 
 @solara.component

@@ -57,7 +57,16 @@ module.exports = {
       setTimeout(() => {
         document.querySelectorAll('.slsim-tour-target').forEach(e => e.classList.remove('slsim-tour-target'));
         const el = this.target && document.querySelector(this.target);
-        if (el) { el.classList.add('slsim-tour-target'); el.scrollIntoView({block: 'center'}); }
+        if (el) {
+          el.classList.add('slsim-tour-target');
+          el.scrollIntoView({block: 'center'});
+          // the card sticks to the top of the screen: move a target it would cover to just below it
+          const card = document.querySelector('.slsim-tour');
+          if (card && !card.contains(el)) {
+            const below = card.getBoundingClientRect().bottom + 12, top = el.getBoundingClientRect().top;
+            if (top < below) window.scrollBy(0, top - below);
+          }
+        }
       }, 300);
     }
   }
@@ -113,7 +122,7 @@ def LearnView(session: Session, ui: Ui):
         ui.setup_gen.value += 1
         ui.playing.value = False
         ui.highlight.value = None
-        ui.changed(f"guided tour: scenario '{session.scenario}' loaded")
+        ui.changed(f"guided tour: scenario '{session.spec.title}' loaded")
         ui.tour_seen.value = 0
         ui.tour.value = 0
         ui.tab.value = "Explore"

@@ -407,8 +407,11 @@ class Session:
         return [iv.as_timeline() for iv in self.interventions]
 
     def reproduce(self) -> str:
-        """Python that gives a researcher exactly the numbers on screen."""
-        args = [repr(self.scenario), f"weeks={max(self.week, 1)}", "replicates=1", f"seed={self.seed}"]
+        """Python that gives a researcher exactly the numbers on screen; empty at week 0 (no week
+        run yet: the run layer runs at least one week, so no call gives an empty run)."""
+        if self.week < 1:
+            return ""
+        args = [repr(self.scenario), f"weeks={self.week}", "replicates=1", f"seed={self.seed}"]
         if self.overrides:
             args.append(f"params={self.overrides!r}")
         if self.interventions:

@@ -57,6 +57,9 @@ CSS = """
 .slsim-marks-legend { font-size: 14px; margin: 6px 0; }
 .slsim-marks-legend ul { list-style: none; padding-left: 0; margin: 2px 0; }
 .slsim-mark-key { display: inline-block; min-width: 1.6em; padding-left: 4px; font-weight: 700; }
+/* the tour's card stays at the top of the screen while the page scrolls to what it describes */
+.slsim-tour { position: sticky; top: 4px; z-index: 15; max-height: 45vh; overflow-y: auto;
+              box-shadow: 0 2px 10px rgba(0,0,0,0.25) !important; }
 .slsim-tour-target { outline: 4px solid #b9770e !important; outline-offset: 3px; border-radius: 4px; }
 .slsim-root .v-input { max-width: 100%; }
 
@@ -75,8 +78,12 @@ CSS = """
 .slsim-present-mode .slsim-staff-ties-box, .slsim-present-mode .slsim-smooth-switch { display: none !important; }
 .slsim-present-mode .slsim-headline { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 8px; }
 .slsim-present-mode .slsim-headline .slsim-cell { width: auto; }
-.slsim-headline-sentence { font-size: 15px; line-height: 1.3; margin: 2px 6px 6px 6px; }
-.slsim-present-mode .slsim-headline-legend .slsim-marks-legend { font-size: 15px; }
+.slsim-headline-sentence { font-size: 18px; line-height: 1.25; margin: 2px 6px 6px 6px; }
+/* the projector's legend is compact, the marks side by side, so it stays on the 720 px screen */
+.slsim-present-mode .slsim-headline-legend .slsim-marks-legend { font-size: 15px; margin: 2px 0; }
+.slsim-present-mode .slsim-headline-legend li { display: inline; margin-right: 14px; }
+.slsim-present-mode .slsim-headline-legend ul { display: inline; }
+.slsim-present-mode .slsim-smoothing-note { font-size: 13px; margin: 0; }
 .slsim-present-mode .slsim-controls { position: fixed; top: 0; right: 0; bottom: 0; width: min(560px, 100vw);
   background: white; box-shadow: -4px 0 16px rgba(0,0,0,0.25); overflow-y: auto; z-index: 20; padding: 10px;
   transform: translateX(105%); visibility: hidden; transition: transform 0.2s; font-size: 16px; }

@@ -136,7 +136,7 @@ def test_bad_values_refused_with_message(new_page):
     shot(page, "bad-values")
 
 
-def test_mid_run_intervention_marked_and_reproducible(new_page):
+def test_mid_run_intervention_marked_and_reproducible(new_page, axe):
     page = new_page()
     page.locator(".slsim-step13").click()
     wait_week(page, 13)
@@ -158,6 +158,9 @@ def test_mid_run_intervention_marked_and_reproducible(new_page):
     assert page.locator(f'{EXPLORE} line.slsim-mark[data-week="27"]').count() == n
     row = page.locator(".slsim-log tr").filter(has_text="Trainer:").first
     row.wait_for()
+    # half a year of events: the log scrolls, so it must be reachable by keyboard (axe: serious)
+    assert page.eval_on_selector(".slsim-log", "e => e.scrollHeight > e.clientHeight"), "the log scrolls"
+    assert not axe(page), axe(page)
     week = int(row.get_attribute("data-week"))
     page.locator(f".slsim-week-btn-{week}").click()
     # every chart highlights the week (the three groups update one after the other)
@@ -269,6 +272,15 @@ def test_tour_glossary_presentation_and_exports(new_page):
     wait_week(page, 0)
     page.locator(".slsim-tour-next").click()  # the tour's next step leaves the week alone
     page.locator(".slsim-tour").filter(has_text="How people think").wait_for()
+    page.locator(".slsim-tour-target").first.wait_for()
+    page.wait_for_timeout(400)  # the scroll to the target
+    # the card (its text and Next) stays on screen while the page scrolls to what it describes
+    card = page.locator(".slsim-tour-next").bounding_box()
+    target = page.locator(".slsim-tour-target").first.bounding_box()
+    height = page.viewport_size["height"]
+    assert 0 <= card["y"] and card["y"] + card["height"] <= height, card
+    tour = page.locator(".slsim-tour").bounding_box()
+    assert target["y"] >= tour["y"] + tour["height"] or target["y"] > height / 3, (tour, target)
     page.locator(".slsim-step13").click()
     page.locator(".slsim-step13").click()
     wait_week(page, 26)
@@ -304,7 +316,8 @@ def assert_on_one_screen(page) -> None:
     """The week, the network, every headline chart and its sentence lie inside the window."""
     size = page.viewport_size
     boxes = {sel: page.evaluate(IN_VIEW_JS, sel) for sel in
-             (".slsim-week", ".slsim-net svg", ".slsim-headline svg.slsim-chart", ".slsim-headline-sentence")}
+             (".slsim-week", ".slsim-net svg", ".slsim-headline svg.slsim-chart", ".slsim-headline-sentence",
+              ".slsim-headline-legend")}
     assert len(boxes[".slsim-headline svg.slsim-chart"]) == len(HEADLINE_OUTCOMES)
     assert len(boxes[".slsim-headline-sentence"]) == len(HEADLINE_OUTCOMES)
     for sel, rects in boxes.items():
@@ -362,6 +375,7 @@ def test_projector_exports_reload_and_accessibility(new_page, axe):
     marks = page.locator('.slsim-headline line.slsim-mark[data-kind="intervention"]')
     assert marks.count() >= len(HEADLINE_OUTCOMES), "interventions marked on the headline charts"
     assert page.locator(".slsim-headline-legend li").count() == 3, "each mark numbered in the legend"
+    assert page.eval_on_selector(".slsim-headline-sentence", "e => parseFloat(getComputedStyle(e).fontSize)") >= 18
     assert not axe(page), axe(page)
     shot(page, "projector-1280x720")
     page.locator(".slsim-drawer-btn").click()

@@ -4,6 +4,7 @@ the run layer, comparison sentences, chart and network markup, and the ``slsim a
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -263,8 +264,8 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
         assert ceding != Params().ceding
         assert sliders[parameter_label("ceding")] == ceding, "the scenario's own value, on a slider"
         assert fields[f"{parameter_label('ceding')}, exact: a number from 0 to 1 (share)"] == str(ceding)
-        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1500", \
-            "the set-up value, under the browser's limit"
+        assert fields[f"{parameter_label('n_citizens')}: a whole number from 100 to 50,000 (people)"] == "1,500", \
+            "the set-up value, under the browser's limit, thousands separated as people write it"
         assert switches[f"{parameter_label('pooled_budget')} (yes or no)"] is False, "a switch for yes/no"
         counts.clear()
         session.set_param("ceding", "0,6")  # one Params checks the value, one is the model's own
@@ -438,3 +439,56 @@ def test_browser_comparison_can_carry_a_calibrations_parameter_uncertainty(tmp_p
     pd.testing.assert_frame_equal(cmp_.frame, want.frame)
     plain = run_comparison("blame_culture", "systems_leadership", 6, 3, 1, processes=1)
     assert "posterior" not in plain.meta
+
+
+def test_png_title_naming_many_interventions_stays_inside_the_figure():
+    """A long title wraps: the header's right-hand edge stays white (it used to run off the figure)."""
+    import io
+
+    import matplotlib.image as mpimg
+
+    from slsim.app import charts
+    from slsim.metrics import LEVEL_TITLES, columns_by_level
+    made = [(w, f"Trainer: decisions handed to the front line set to 0.{w % 9 + 1} after a long talk")
+            for w in range(2, 40, 4)]
+    title = charts.png_title("Blame culture under pressure", 3, 40, made)
+    png = charts.run_png(None, columns_by_level(), LEVEL_TITLES, title=title)
+    img = mpimg.imread(io.BytesIO(png))
+    rows = int(img.shape[0] * 0.06)  # the header: the title's lines and the caption
+    edge = img[:rows, -12:, :3]
+    assert edge.min() > 0.95, "the title reaches the figure's right edge"
+    assert img[:rows, : img.shape[1] // 2, :3].min() < 0.3, "the title is drawn"
+
+
+def test_negative_ticks_keep_their_sign_inside_the_margin():
+    from slsim import present
+    from slsim.app import charts
+    assert [present.tick_text(v) for v in (-600_000, -1_250_000, 25_000, 2_500, 0.25, 0)] == \
+        ["-600k", "-1.25M", "25k", "2,500", "0.25", "0"]
+    svg = charts.line_chart("cumulative_deficit", "cumulative deficit", present.unit_text("cumulative_deficit"), "",
+                            np.arange(30), -np.linspace(0, 640_000, 30))
+    ticks = re.findall(r'class="slsim-ytick"[^>]*>([^<]*)<', svg)
+    assert any(t.startswith("-") for t in ticks) and max(len(t) for t in ticks) <= 6, ticks
+
+
+def test_cues_units_and_words_a_room_reads():
+    from slsim import present
+    from slsim.app.state import Session
+    assert present.better("experiments_started") == "higher" and present.better("bed_occupancy") == "lower"
+    assert present.unit_text("defensiveness") == "score 0 to 1" and "0-1" not in present.outcome_help("wellbeing")
+    assert present.input_text(2500) == "2,500" and present.input_text(0.5) == "0.5" and present.input_text(True) == "yes"
+    s = Session()
+    assert s.reproduce() == "", "no call at week 0: weeks=1 would give a week the screen does not show"
+    s.step(2)
+    assert "weeks=2" in s.reproduce()
+    assert present.trend_sentence("blame_events", 2.0, 3.0, 30, averaged_weeks=4) == \
+        "Blame events: 3.00 events per week (4-week average) at week 30, 50% higher than at week 0 (lower is better)."
+
+
+def test_a_smoothed_chart_writes_the_mean_its_line_ends_on():
+    values = np.array([0, 0, 4, 0, 8, 0], float)
+    svg = charts.line_chart("blame_events", "blame events", "events per week", "", np.arange(6), values, smooth=True)
+    assert re.search(r'class="slsim-last"[^>]*>([^<]*)<', svg).group(1) == "3.00"  # (4 + 0 + 8 + 0) / 4
+    assert 'data-value="0.0"' in svg and 'data-smoothed="true"' in svg
+    raw = charts.line_chart("blame_events", "blame events", "events per week", "", np.arange(6), values)
+    assert re.search(r'class="slsim-last"[^>]*>([^<]*)<', raw).group(1) == "0"

@@ -201,18 +201,23 @@ class DaskExecutor(Executor):
             except Exception as err:  # noqa: BLE001
                 # execute never raises, so anything else is the cluster (scheduler gone,
                 # connection lost, task cancelled): stop rather than record every run as failed
-                what = str(err).splitlines()[0][:200] if str(err) else ""
-                raise ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}"
-                                  f"{': ' + what if what else ''}); run the same command to resume once it "
-                                  f"is back") from None
+                raise self._lost(err) from None
             fut.release()  # taken: let the cluster forget it so it is never recomputed
             on_result(res)
             if time.monotonic() - checked > 5:
                 # an adaptive cluster (dask-jobqueue) grows and shrinks: keep every thread fed
                 checked = time.monotonic()
-                window = max(2, self._threads() * IN_FLIGHT_PER_WORKER)
+                try:
+                    window = max(2, self._threads() * IN_FLIGHT_PER_WORKER)
+                except Exception as err:  # noqa: BLE001 - asking a scheduler that is gone
+                    raise self._lost(err) from None
             while len(in_flight) < window and submit():
                 pass
+
+    def _lost(self, err: BaseException) -> ClusterLost:
+        what = str(err).splitlines()[0][:200] if str(err) else ""
+        return ClusterLost(f"lost the Dask cluster at {self.address} ({type(err).__name__}"
+                           f"{': ' + what if what else ''}); run the same command to resume once it is back")
 
     def _fetch(self, fut):
         """A finished future's result. Its data may sit on a worker that has died since: the

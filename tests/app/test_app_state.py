@@ -180,9 +180,11 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig, 
         port = s.getsockname()[1]
     log = (tmp_path / "app.log").open("w")
     # its own session (process group), so whatever it starts can be found, and cleaned up, by that id
+    # A terminal's default for SIGHUP, also when the suite itself runs under nohup (which ignores
+    # SIGHUP for every child, as a trainer's `nohup slsim app &` would want).
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
                              "app", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not _answers(port):

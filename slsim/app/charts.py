@@ -414,11 +414,11 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
 
     import matplotlib
     matplotlib.use("Agg")
+    import textwrap
+
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
-
-    import textwrap
 
     ncols = 4
     numbered = mark_numbers(marks)
@@ -446,8 +446,9 @@ def run_png(results: pd.DataFrame, groups: dict[str, list[str]], titles: dict[st
     fs = 9 * scale
     for k, line_ in enumerate(title_lines):
         fig.text(fx(0.15), fy(0.35 + line_h * k), line_, fontsize=14 * scale, weight="bold", va="center")
-    fig.text(fx(0.15), fy(0.35 + line_h * len(title_lines)), "Numbered lines mark changes (see the list at the bottom); weekly counts "
-             + ("as 4-week means" if smooth else "week by week"), fontsize=fs, color=MUTED, va="center")
+    note = ("Numbered lines mark changes (see the list at the bottom); weekly counts "
+            + ("as 4-week means" if smooth else "week by week"))
+    fig.text(fx(0.15), fy(0.35 + line_h * len(title_lines)), note, fontsize=fs, color=MUTED, va="center")
     top = head_h
     results = results if results is not None else pd.DataFrame()
     weeks = results["week"].to_numpy() if not results.empty else np.array([], int)

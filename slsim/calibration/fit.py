@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -216,9 +215,8 @@ def check_folder(out: Path, cal: Calibration, method: str) -> dict[str, Any] | N
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    from ..output import write_atomic
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
 
 
 def _failures(out: Path) -> int:
@@ -351,7 +349,7 @@ def fit_optuna(cal: Calibration, out: Path, workers: int = 1,
     study = optuna.create_study(study_name=cal.name, storage=storage, load_if_exists=True,
                                 sampler=optuna.samplers.TPESampler(seed=m.seed))
     pool = multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else None
-    t_start, failures = time.time(), 0
+    t_start, failures, evaluated = time.time(), 0, 0
     try:
         while True:
             finished = [t for t in study.trials if t.state.is_finished()]
@@ -376,8 +374,9 @@ def fit_optuna(cal: Calibration, out: Path, workers: int = 1,
                 else:
                     study.tell(trial, d if math.isfinite(d) else 1e12)
             if progress:
+                evaluated += len(batch)
                 n = len(finished) + len(batch)
-                rate = (time.time() - t_start) / max(1, n - len(finished) + len(batch))
+                rate = (time.time() - t_start) / evaluated  # seconds per trial in this session
                 progress(Progress(n, m.trials, n, n, study.best_value if _has_best(study) else math.nan,
                                   time.time() - t_start, rate * (m.trials - n)))
     except KeyboardInterrupt:

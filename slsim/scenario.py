@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import yamlfile
-from .errors import SlsimError, YamlError
+from .errors import SlsimError
 from .limits import MAX_TIMELINE_WEEK
 from .params import ParameterError, Params, describe_validation_error
 
@@ -142,11 +142,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: is a folder; give a scenario file (.yaml) or a built-in name")
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        raw = yamlfile.read_bytes(path)
-        data = yamlfile.parse(raw, path)
-    except YamlError as err:
-        raise ScenarioError(str(err)) from None
+    raw, data = yamlfile.read_as(path, ScenarioError)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping with name, title, narrative, params, timeline")
     sources = {str(path.resolve()): hashlib.sha256(raw).hexdigest()}

@@ -229,3 +229,13 @@ def parse(raw: bytes | str, where: str | Path) -> Any:
 def load(path: str | Path) -> Any:
     """Read and parse one YAML file by the rules above."""
     return parse(read_bytes(path), path)
+
+
+def read_as(path: str | Path, error: type[Exception]) -> tuple[bytes, Any]:
+    """A file's bytes and its data, a refusal raised as ``error`` (the caller's own error class)
+    with the same one-line message, so every kind of file reads the same when broken."""
+    try:
+        raw = read_bytes(path)
+        return raw, parse(raw, path)
+    except YamlError as err:
+        raise error(str(err)) from None

@@ -55,7 +55,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .. import yamlfile
-from ..errors import SlsimError, YamlError
+from ..errors import SlsimError
 from ..metrics import EXTRA, OUTCOMES
 from ..params import FIXED_DURING_RUN, Params, describe_validation_error, field_bounds
 from ..scenario import ScenarioError, resolve_scenario
@@ -318,9 +318,5 @@ def load_calibration(path: str | Path) -> Calibration:
                 break
     if not path.is_file():
         raise CalibrationError(f"{path}: no such calibration file")
-    try:
-        raw = yamlfile.read_bytes(path)
-        data = yamlfile.parse(raw, path)
-    except YamlError as err:
-        raise CalibrationError(str(err)) from None
+    raw, data = yamlfile.read_as(path, CalibrationError)
     return calibration_from_dict(data, path, raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ... import yamlfile
-from ...errors import ExperimentError, YamlError
+from ...errors import ExperimentError
 from .schema import Experiment
 from .validation import experiment_from_dict
 
@@ -28,9 +28,5 @@ def load_experiment(path: str | Path) -> Experiment:
     path = _find(Path(path))
     if not path.is_file():
         raise ExperimentError(f"{path}: no such experiment file")
-    try:
-        raw = yamlfile.read_bytes(path)
-        data = yamlfile.parse(raw, path)
-    except YamlError as err:
-        raise ExperimentError(str(err)) from None
+    raw, data = yamlfile.read_as(path, ExperimentError)
     return experiment_from_dict(data, str(path), raw, path)

@@ -39,7 +39,7 @@ def start_server() -> tuple[subprocess.Popen, str, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.tools.cli import main; sys.exit(main())",
                              "app", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
@@ -82,7 +82,7 @@ def wait_compare(page, n_outcomes: int) -> None:
 def cli_compare_seconds(out: str) -> float:
     """The same comparison from the command line (its own process, as a user runs it)."""
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())", "compare",
+    subprocess.run([sys.executable, "-c", "import sys; from slsim.tools.cli import main; sys.exit(main())", "compare",
                     "blame_culture", "systems_leadership", "--weeks", "104", "--replicates", "10", "--no-figure",
                     "--out", out], check=True, capture_output=True)
     return time.perf_counter() - t0
@@ -95,7 +95,7 @@ def main() -> int:
     ap.add_argument("--compares", type=int, default=2)
     ap.add_argument("--pngs", type=int, default=3)
     args = ap.parse_args()
-    from slsim.metrics import OUTCOMES
+    from slsim.model.metrics import OUTCOMES
     n_outcomes = len(OUTCOMES)  # one chart each
     figures: list[tuple[str, list[float], str, float, tuple[float, float, float]]] = []
 

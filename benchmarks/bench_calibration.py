@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _one(args):
-    from slsim.calibration.simulate import simulate
+    from slsim.tools.calibration.simulate import simulate
     payload, theta, seed = args
     return simulate(payload, theta, seed)
 
@@ -56,7 +56,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--record", type=Path, default=None, help="a finished calibration's folder")
     args = ap.parse_args()
-    from slsim.calibration import load_calibration
+    from slsim.tools.calibration import load_calibration
     cal = load_calibration(args.calibration)
     payload = cal.payload()
     work = [(payload, theta, seed) for theta, seed in candidates(cal, args.candidates)]

@@ -7,7 +7,7 @@ citizen-weeks per second, peak resident memory of a fresh process that builds an
 and, in the same run, Mesa's own Boltzmann wealth example (shipped with Mesa 3.5) with as many
 agents: agent-steps per second, and the ratio. Staff scale with citizens (40 per 1,000). Each
 measurement runs in its own subprocess so that memory and caches do not leak between sizes.
-``--teaching`` also times the place on the one-person-at-a-time rules of :mod:`slsim.teaching`
+``--teaching`` also times the place on the one-person-at-a-time rules of :mod:`slsim.model.teaching`
 (``rules="teaching"``, same numbers) against the fast rules, at each size.
 This is a benchmark, not a test: it prints figures and asserts nothing.
 """
@@ -70,7 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--teaching", action="store_true", help="also time the teaching rules (slsim.teaching)")
+    ap.add_argument("--teaching", action="store_true", help="also time the teaching rules (slsim.model.teaching)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

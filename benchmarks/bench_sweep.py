@@ -54,7 +54,7 @@ def experiment(folder: Path, runs: int, weeks: int, n_citizens: int) -> Path:
 
 def time_direct(exp_path: Path) -> float:
     from slsim.execution import run_one
-    from slsim.sweep import plan
+    from slsim.tools.sweep import plan
     _, _, specs = plan(exp_path)
     t0 = time.perf_counter()
     for s in specs:
@@ -64,7 +64,7 @@ def time_direct(exp_path: Path) -> float:
 
 
 def time_sweep(exp_path: Path, folder: Path, **executor) -> float:
-    from slsim.sweep import run_sweep
+    from slsim.tools.sweep import run_sweep
     out = folder / "out"
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()

@@ -56,7 +56,7 @@ def traced(fn) -> tuple[float, float]:
 
 def refuse(folder: Path, exp: Path) -> None:
     from slsim.errors import ExperimentError
-    from slsim.sweep import plan
+    from slsim.tools.sweep import plan
     try:
         plan(exp)
     except ExperimentError:
@@ -65,14 +65,14 @@ def refuse(folder: Path, exp: Path) -> None:
 
 
 def dry_run(exp: Path) -> None:
-    from slsim.cli import main
+    from slsim.tools.cli import main
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["sweep", str(exp), "--dry-run", "--max-runs", "5000000"]) == 0
 
 
 def ctrl_c(folder: Path, exp: Path) -> tuple[float, int]:
     out = folder / f"out-{time.monotonic_ns()}"
-    proc = subprocess.Popen([sys.executable, "-m", "slsim.cli", "sweep", str(exp), "--out", str(out), "--workers",
+    proc = subprocess.Popen([sys.executable, "-m", "slsim.tools.cli", "sweep", str(exp), "--out", str(out), "--workers",
                              "2"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     while not list((out / "runs").glob("part-*.parquet")) and proc.poll() is None:

@@ -50,13 +50,13 @@ def load() -> str:
 
 
 def bench_rounds(rounds: int, tables: int, weeks: int) -> None:
-    from slsim.workshop.service import Service
-    from slsim.workshop.store import Store
+    from slsim.tools.workshop.service import Service
+    from slsim.tools.workshop.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         sv = Service(Store(Path(tmp) / "bench.db"))
         w = sv.create(sv.facilitator_key, tables=tables, rounds=rounds + 1, weeks_per_round=weeks, seed=1)
         t0 = time.perf_counter()
-        from slsim.workshop.engine import new_model
+        from slsim.tools.workshop.engine import new_model
         new_model(sv.setup_of(w["id"]))  # the burn-in, once, as the first round of a workshop pays it
         burn = time.perf_counter() - t0
         sv.start(sv.facilitator_key, w["id"])
@@ -75,7 +75,7 @@ def _server(db: Path) -> tuple[subprocess.Popen, str, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.tools.cli import main; sys.exit(main())",
                              "workshop", "--port", str(port), "--db", str(db)], stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -93,8 +93,8 @@ def _server(db: Path) -> tuple[subprocess.Popen, str, str]:
 def bench_actions(players: int, tables: int, waves: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from slsim.workshop.service import Service
-    from slsim.workshop.store import Store
+    from slsim.tools.workshop.service import Service
+    from slsim.tools.workshop.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "room.db"
         sv = Service(Store(db))
@@ -148,9 +148,9 @@ def bench_service(players: int, tables: int, actions: int) -> None:
     and reading their seat's screen at once."""
     import threading
 
-    from slsim.workshop import decisions as dec
-    from slsim.workshop.service import Service
-    from slsim.workshop.store import Store
+    from slsim.tools.workshop import decisions as dec
+    from slsim.tools.workshop.service import Service
+    from slsim.tools.workshop.store import Store
     with tempfile.TemporaryDirectory() as tmp:
         sv = Service(Store(Path(tmp) / "svc.db"))
         w = sv.create(sv.facilitator_key, tables=tables, rounds=3, minutes_per_round=60, seed=1,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from slsim import march
+from slsim.model import march
 
 TARGET = {(0.1, 0.9): 0.972, (0.9, 0.9): 0.728, (0.1, 0.5): 0.954, (0.9, 0.5): 0.742,
           (0.1, 0.1): 0.863, (0.9, 0.1): 0.813}

@@ -58,7 +58,7 @@ def model_cases():
 def main() -> int:
     warnings.simplefilter("ignore")
     import slsim
-    from slsim.model import SystemModel
+    from slsim.model.system import SystemModel
 
     lines = []
     for name, scenario, seed, weeks, params, rules in model_cases():
@@ -70,7 +70,7 @@ def main() -> int:
     cmp = slsim.compare(["blame_culture", "systems_leadership"], weeks=52, replicates=3, seed=11,
                         params={"n_citizens": 1500})
     lines.append(f"compare:frame {digest(cmp.frame.reset_index(drop=True))}")
-    from slsim.sweep import load_results, run_sweep
+    from slsim.tools.sweep import load_results, run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         run_sweep(ROOT / "tests" / "sweep" / "tiny.yaml", Path(tmp) / "tiny", processes=1)

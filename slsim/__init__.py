@@ -10,12 +10,12 @@ Quick use::
     slsim.compare(["blame_culture", "systems_leadership"]).plot()
 """
 
-from .agents import Citizen, Organisation, Staff
-from .metrics import OUTCOMES
-from .model import SystemModel
-from .params import ORG_KINDS, ParameterError, Params
-from .runner import Comparison, Results, compare, run
-from .scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from slsim.model.agents import Citizen, Organisation, Staff
+from slsim.model.metrics import OUTCOMES
+from slsim.model.params import ORG_KINDS, ParameterError, Params
+from slsim.model.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+from slsim.model.system import SystemModel
+from slsim.results.runner import Comparison, Results, compare, run
 
 __version__ = "0.1.0"
 

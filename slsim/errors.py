@@ -9,8 +9,8 @@ Rules:
 * ``SlsimError`` is a ``ValueError`` so that code written against the older classes (all
   ``ValueError`` subclasses) and pydantic validators (which turn a ``ValueError`` into a
   validation message) behave as before.
-* The classes of errors that a run can meet (:class:`~slsim.params.ParameterError`,
-  :class:`~slsim.scenario.ScenarioError`) stay defined in their own modules: a failed sweep run
+* The classes of errors that a run can meet (:class:`~slsim.model.params.ParameterError`,
+  :class:`~slsim.model.scenario.ScenarioError`) stay defined in their own modules: a failed sweep run
   records its error with the class's module path, and that record must not change.
 * Exit codes: 0 done, 1 the work started but could not finish (the Dask cluster was lost),
   2 bad input (nothing was run or written) or a sweep's cluster lost (resumable), 130 interrupted by

@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from .errors import YamlError
-from .limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from slsim.errors import YamlError
+from slsim.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 

@@ -20,7 +20,7 @@ import pytest
 os.environ["SLSIM_BURN_IN_WEEKS"] = "0"
 
 import slsim  # noqa: E402
-from slsim.params import BURN_IN_WEEKS  # noqa: E402
+from slsim.model.params import BURN_IN_WEEKS  # noqa: E402
 
 STEADY = {"burn_in_weeks": BURN_IN_WEEKS}
 """Parameters for a model of the place in its steady state (the documented burn-in)."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim.agents import ORG_LABELS
+from slsim.model.agents import ORG_LABELS
 
 
 @pytest.fixture(scope="module")

@@ -135,10 +135,10 @@ def test_a_good_scenario_file_loads_and_runs(tmp_path):
     model = slsim.SystemModel(str(path), rng=1)
     assert model.params.n_citizens == 300
     assert model.params.blame_response == slsim.load_scenario(
-        slsim.scenario.scenario_dir() / "blame_culture.yaml").params["blame_response"]
+        slsim.model.scenario.scenario_dir() / "blame_culture.yaml").params["blame_response"]
     model.step()
     model.step()
-    assert model.params.ceding == slsim.scenario.resolve_scenario("systems_leadership").params["ceding"]
+    assert model.params.ceding == slsim.model.scenario.resolve_scenario("systems_leadership").params["ceding"]
 
 
 def test_timeline_event_changing_the_size_of_the_place_is_refused_at_load(tmp_path):
@@ -160,7 +160,7 @@ def test_extends_cycle_is_a_scenario_error(tmp_path, monkeypatch):
     (lib / "b.yaml").write_text("name: b\ntitle: B\nnarrative: x\nextends: a\n")
     monkeypatch.setenv("SLSIM_SCENARIOS", str(lib))
     with pytest.raises(ScenarioError, match="extends"):
-        slsim.scenario.resolve_scenario("a")
+        slsim.model.scenario.resolve_scenario("a")
 
 
 def test_extends_itself_is_a_scenario_error(tmp_path, monkeypatch):
@@ -169,7 +169,7 @@ def test_extends_itself_is_a_scenario_error(tmp_path, monkeypatch):
     (lib / "c.yaml").write_text("name: c\ntitle: C\nnarrative: x\nextends: c\n")
     monkeypatch.setenv("SLSIM_SCENARIOS", str(lib))
     with pytest.raises(ScenarioError, match="itself"):
-        slsim.scenario.resolve_scenario("c")
+        slsim.model.scenario.resolve_scenario("c")
 
 
 @pytest.mark.parametrize("event,needle", [
@@ -261,7 +261,7 @@ def test_intervention_applies_and_is_logged(running):
 
 def test_a_bed_cut_during_a_run_never_overfills_beds():
     # Capacity may change during a run: cuts close beds as they empty, so occupancy stays a share.
-    from slsim.population import ACUTE, DELAYED, ELECTIVE
+    from slsim.model.population import ACUTE, DELAYED, ELECTIVE
     m = slsim.SystemModel("blame_culture", n_citizens=5000, rng=0, social_care_budget_level=0.5,
                           assessment_hours=40)
     for _ in range(30):
@@ -351,7 +351,7 @@ def test_malformed_yaml_is_one_line_with_where(tmp_path):
 def test_an_edited_copy_may_not_keep_a_built_in_name(tmp_path):
     """A copy of blame_culture.yaml that was edited but not renamed would be labelled 'blame_culture'
     in every table and file: refused, saying what to do. An unedited copy is the same scenario."""
-    original = slsim.scenario.scenario_dir() / "blame_culture.yaml"
+    original = slsim.model.scenario.scenario_dir() / "blame_culture.yaml"
     same = tmp_path / "same.yaml"
     same.write_bytes(original.read_bytes())
     assert slsim.load_scenario(same).name == "blame_culture"

@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from slsim.calibration import calibrate, calibration_from_dict, load_calibration
-from slsim.calibration.fit import fit_abc, fit_optuna
-from slsim.calibration.report import weighted_quantiles
-from slsim.calibration.simulate import observed_stats, simulate
-from slsim.cli import main
+from slsim.tools.calibration import calibrate, calibration_from_dict, load_calibration
+from slsim.tools.calibration.fit import fit_abc, fit_optuna
+from slsim.tools.calibration.report import weighted_quantiles
+from slsim.tools.calibration.simulate import observed_stats, simulate
+from slsim.tools.cli import main
 
 pytest.importorskip("pyabc")
 
@@ -113,7 +113,7 @@ def test_a_killed_calibration_resumes_to_the_uninterrupted_posterior(fitted, tru
     _, uninterrupted = fitted
     path = write(tmp_path, truth_spec)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "slsim.cli", "calibrate", str(path), "--out", str(out), "--workers", "1"]
+    cmd = [sys.executable, "-m", "slsim.tools.cli", "calibrate", str(path), "--out", str(out), "--workers", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 240
     try:
@@ -289,7 +289,7 @@ def test_the_shipped_england_calibration_is_valid_and_its_sources_are_shipped():
 
 
 def test_the_shipped_posterior_loads_and_lies_within_its_priors():
-    from slsim.posterior import shipped_posterior
+    from slsim.results.posterior import shipped_posterior
     post = shipped_posterior()
     assert post is not None, "calibrations/england_dtoc/ should hold the shipped posterior"
     cal = load_calibration("england_dtoc")

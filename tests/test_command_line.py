@@ -1,4 +1,4 @@
-"""The ``slsim`` command: in-process through ``slsim.cli.main`` and as a real process."""
+"""The ``slsim`` command: in-process through ``slsim.tools.cli.main`` and as a real process."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.cli import main
-from slsim.output import write_atomic
-from slsim.params import Params
+from slsim.model.params import Params
+from slsim.results.output import write_atomic
+from slsim.tools.cli import main
 
 SLSIM = Path(sys.executable).parent / "slsim"
 SMALL = ["--set", "n_citizens=300"]
@@ -240,7 +240,7 @@ def test_cli_empty_out_is_refused(capsys):
 
 
 def test_meta_json_is_written_last_with_checksums_of_the_set(capsys, tmp_path):
-    from slsim.output import sha256
+    from slsim.results.output import sha256
     assert main(["compare", "default", "blame_culture", "--weeks", "4", "--replicates", "2",
                  "--out", str(tmp_path)]) == 0
     stem = "default_vs_blame_culture"
@@ -254,7 +254,7 @@ def test_meta_json_is_written_last_with_checksums_of_the_set(capsys, tmp_path):
 
 
 def test_a_new_set_first_removes_the_old_record(tmp_path):
-    from slsim.output import begin_set
+    from slsim.results.output import begin_set
     (tmp_path / "x.meta.json").write_text("{}")
     begin_set(tmp_path, "x")
     assert not (tmp_path / "x.meta.json").exists(), "an interrupted new set must not look vouched for"

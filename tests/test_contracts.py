@@ -1,4 +1,4 @@
-"""The processes keep their contracts (``slsim.processes``): each creates the state it owns in its
+"""The processes keep their contracts (``slsim.model.processes``): each creates the state it owns in its
 ``init``, reads and writes other processes' state only as declared, and reports only outcome
 tallies; below the run layer nothing imports another process or the agents."""
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim.metrics import EXTRA, OUTCOMES
-from slsim.model import SystemModel
-from slsim.processes import PROCESSES, STREAMS
+from slsim.model.metrics import EXTRA, OUTCOMES
+from slsim.model.processes import PROCESSES, STREAMS
+from slsim.model.system import SystemModel
 
 SRC = Path(slsim.__file__).parent
 OUTCOME_NAMES = set(OUTCOMES) | set(EXTRA)
@@ -100,8 +100,8 @@ def test_a_process_reads_other_processes_state_only_as_declared():
 
 
 def test_no_module_below_the_run_layer_imports_a_process_or_the_agents():
-    process_modules = {f"slsim.processes.{p.name}" for p in PROCESSES}
-    for path in [*(SRC / "processes").glob("*.py"), SRC / "metrics.py", SRC / "place.py", SRC / "population.py"]:
+    process_modules = {f"slsim.model.processes.{p.name}" for p in PROCESSES}
+    for path in [*(SRC / "model" / "processes").glob("*.py"), *(SRC / "model" / n for n in ("metrics.py", "place.py", "population.py"))]:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
@@ -110,10 +110,11 @@ def test_no_module_below_the_run_layer_imports_a_process_or_the_agents():
                 resolved = {target} | {f"{target}.{n}" for n in names}
                 resolved = {r.replace("..", "slsim.").lstrip(".") for r in resolved}
                 if node.level == 1 and path.parent.name == "processes":
-                    resolved = {f"slsim.processes.{target}"} | {f"slsim.processes.{n}" for n in names if not target}
+                    pkg = "slsim.model.processes"
+                    resolved = {f"{pkg}.{target}"} | {f"{pkg}.{n}" for n in names if not target}
                 elif node.level == 2 or (node.level == 1 and path.parent.name == "slsim"):
                     resolved = {f"slsim.{target}"} | {f"slsim.{target}.{n}" if target else f"slsim.{n}" for n in names}
-                bad = {r for r in resolved if r in process_modules or r == "slsim.agents"}
+                bad = {r for r in resolved if r in process_modules or r == "slsim.model.agents"}
                 if path.name == "__init__.py" and path.parent.name == "processes":
                     continue  # the registry imports every process, in order
                 assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}"

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim.model import _BURN_IN_CACHE, SystemModel
-from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS, Params
-from slsim.population import ACUTE, DIRECT, HOME
-from slsim.processes import home_care
-from slsim.scenario import resolve_scenario
+from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS, Params
+from slsim.model.population import ACUTE, DIRECT, HOME
+from slsim.model.processes import home_care
+from slsim.model.scenario import resolve_scenario
+from slsim.model.system import _BURN_IN_CACHE, SystemModel
 
 SEEDS = (1, 2, 3)
 
@@ -37,7 +37,7 @@ def _run(scenario, seed, weeks, **params):
 def test_no_leadership_setting_enters_time_use_capacity_or_flow_rules():
     # Leaders change time use, capacity and flow only through people's attitudes, norms, ties and
     # trust: these processes never read the leadership settings (model.style).
-    src = Path(slsim.__file__).parent / "processes"
+    src = Path(slsim.__file__).parent / "model" / "processes"
     for name in ("time_use", "joint_work", "needs", "hospital", "home_care", "money", "voice"):
         tree = ast.parse((src / f"{name}.py").read_text())
         reads = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)

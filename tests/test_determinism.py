@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.runner import replicate_seeds
+from slsim.results.runner import replicate_seeds
 
 
 def _frame(seed, scenario=None, weeks=30, n=800, **params):

@@ -7,29 +7,29 @@ import re
 
 import pytest
 
-from slsim import docgen
-from slsim.model import _PHASE_FUNCTIONS
-from slsim.params import Params
+from slsim.model.params import Params
+from slsim.model.system import _PHASE_FUNCTIONS
+from slsim.tools import docgen
 
 pytestmark = pytest.mark.skipif(not docgen.DOC.is_file(), reason="docs/model.md not in this checkout")
 
 
 def test_generated_sections_are_up_to_date(capsys):
-    assert docgen.main(["--check"]) == 0, "docs/model.md is out of date: run `python -m slsim.docgen`"
+    assert docgen.main(["--check"]) == 0, "docs/model.md is out of date: run `python -m slsim.tools.docgen`"
 
 
 def test_docgen_process_order_is_the_step_order():
-    from slsim.processes import PROCESSES
+    from slsim.model.processes import PROCESSES
     order = [p.name for p in PROCESSES]
     assert [name for name, _ in _PHASE_FUNCTIONS] == ["timeline", *order, "measure"]
-    headings = re.findall(r"^### \d+\. .*?\n\n_Module `slsim/processes/(\w+)\.py`", docgen._processes(), re.M)
+    headings = re.findall(r"^### \d+\. .*?\n\n_Module `slsim/model/processes/(\w+)\.py`", docgen._processes(), re.M)
     assert headings == order, "docs/model.md lists the processes in step order"
 
 
 def test_model_docstring_lists_the_step_order():
-    from slsim import model
+    from slsim.model import system as model
     mentioned = re.findall(r":mod:`~slsim\.processes\.(\w+)`", model.__doc__)
-    from slsim.processes import PROCESSES
+    from slsim.model.processes import PROCESSES
     assert mentioned == [p.name for p in PROCESSES], "the model docstring's story of a week is the step order"
 
 

@@ -24,8 +24,8 @@ from slsim.execution import (
     executor_for,
     run_summary,
 )
-from slsim.params import ParameterError
-from slsim.scenario import resolve_scenario
+from slsim.model.params import ParameterError
+from slsim.model.scenario import resolve_scenario
 
 TINY = Path(__file__).parent / "sweep" / "tiny.yaml"
 
@@ -145,7 +145,7 @@ def streams(monkeypatch):
 def test_run_compare_and_sweep_all_go_through_the_executor(streams, tmp_path):
     import yaml
 
-    from slsim.sweep import run_sweep
+    from slsim.tools.sweep import run_sweep
 
     kw = dict(weeks=5, seed=1, params={"n_citizens": 300})
     slsim.run("blame_culture", replicates=2, processes=1, **kw)
@@ -161,7 +161,7 @@ def test_run_compare_and_sweep_all_go_through_the_executor(streams, tmp_path):
 def test_the_browser_compare_runs_its_replicates_in_worker_processes(monkeypatch, streams):
     import psutil
 
-    from slsim.app.state import run_comparison
+    from slsim.tools.app.state import run_comparison
 
     same = slsim.compare(["blame_culture", "systems_leadership"], weeks=6, replicates=2, seed=3, processes=1)
     streams.clear()
@@ -200,7 +200,7 @@ def test_the_seed_scheme_gives_the_seeds_results_were_made_with():
     word = lambda seq: int(seq.generate_state(1)[0])  # noqa: E731
     seeds = Seeds(11)
     assert seeds.replicates(4) == [word(c) for c in np.random.SeedSequence(11).spawn(4)]
-    assert seeds.replicates(4) == slsim.runner.replicate_seeds(11, 4)
+    assert seeds.replicates(4) == slsim.results.runner.replicate_seeds(11, 4)
     assert seeds.sweep_run(5, 1, False) == word(np.random.SeedSequence([11, 5]))
     assert seeds.sweep_run(5, 1, True) == word(np.random.SeedSequence([11, 1, 0xC0]))
     assert seeds.sampling() == word(np.random.SeedSequence([11, 0x5EED_DE51]))

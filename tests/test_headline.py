@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import slsim
-from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
+from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
 
 STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
 
@@ -65,8 +65,8 @@ def test_differences_are_paired_means_of_the_summaries(headline):
 
 
 def test_headline_scenarios_share_the_place():
-    blame = slsim.load_scenario(slsim.scenario.scenario_dir() / "blame_culture.yaml")
-    systems = slsim.load_scenario(slsim.scenario.scenario_dir() / "systems_leadership.yaml")
+    blame = slsim.load_scenario(slsim.model.scenario.scenario_dir() / "blame_culture.yaml")
+    systems = slsim.load_scenario(slsim.model.scenario.scenario_dir() / "systems_leadership.yaml")
     a, b = blame.params_with().model_dump(), systems.params_with().model_dump()
     differ = sorted(k for k in a if a[k] != b[k])
     assert differ, "the two scenarios must differ in leadership"
@@ -79,9 +79,9 @@ def test_headline_scenarios_share_the_place():
 def test_every_scenario_is_the_default_place_plus_named_changes():
     # Every scenario's place (money, demand, capacity, staff numbers) equals the default's unless the
     # scenario names the change in its own params or timeline: nothing hides in defaults.
-    default = slsim.scenario.resolve_scenario("default").params_with().model_dump()
+    default = slsim.model.scenario.resolve_scenario("default").params_with().model_dump()
     for name in slsim.list_scenarios():
-        sc = slsim.scenario.resolve_scenario(name)
+        sc = slsim.model.scenario.resolve_scenario(name)
         params = sc.params_with().model_dump()
         changed = {k for k in params if params[k] != default[k]}
         assert changed <= set(sc.params), f"{name}: {changed - set(sc.params)} differ from default unannounced"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim.params import NHS_FUNDED
-from slsim.population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN, TIME_USES
+from slsim.model.params import NHS_FUNDED
+from slsim.model.population import ACUTE, CARE_HOME, DELAYED, ELECTIVE, HOME, STEP_DOWN, TIME_USES
 
 WEEKS = 60  # past the timeline events of every scenario (weeks 13, 20, 33, 52)
 N = 1500
@@ -101,7 +101,7 @@ def test_invariants_every_week(scenario):
     assert not neg, f"{scenario}: negative values in {neg}"
     for c in SHARES:
         assert df[c].between(0, 1).all(), f"{scenario}: {c} outside [0, 1]"
-    from slsim.metrics import EXTRA
+    from slsim.model.metrics import EXTRA
     extra_shares = [n for n, (_, unit, _) in EXTRA.items() if unit.endswith("0-1") or unit.startswith("share")]
     for c in extra_shares:
         assert df[c].between(0, 1).all(), f"{scenario}: {c} outside [0, 1]"
@@ -164,7 +164,7 @@ def test_trust_stays_within_one_in_a_small_staff():
 
 
 def _extremes():
-    from slsim.params import parameter_table
+    from slsim.model.params import parameter_table
     cases = []
     for row in parameter_table():
         if row["min"] is None:

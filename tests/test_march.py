@@ -1,5 +1,5 @@
 """March (1991), 'Exploration and exploitation in organizational learning', run on its own through
-``slsim.march.run_march``: the paper's qualitative results, averaged over seeds, for both the
+``slsim.model.march.run_march``: the paper's qualitative results, averaged over seeds, for both the
 paper-text rules and March's original algorithm; and the original algorithm's Figure 1 levels."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slsim import march
-from slsim.march import run_march
-from slsim.processes.learning import run_march as run_march_from_learning
+from slsim.model import march
+from slsim.model.march import run_march
+from slsim.model.processes.learning import run_march as run_march_from_learning
 
 SEEDS = range(12)
 VARIANTS = pytest.mark.parametrize("variant", march.VARIANTS)
@@ -146,7 +146,7 @@ def test_bad_variant_is_refused(bad):
 
 
 def test_learning_still_exports_run_march():
-    assert run_march_from_learning is run_march, "slsim.processes.learning.run_march should be slsim.march's"
+    assert run_march_from_learning is run_march, "learning.run_march should be slsim.model.march's"
 
 
 def test_gradual_socialisation_goes_through_the_neutral_belief():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim.processes.learning import knowledge
+from slsim.model.processes.learning import knowledge
 
 
 def _effect(means, outcome, **change):

@@ -1,4 +1,4 @@
-"""slsim.present: the one way outcomes, numbers, changes and sentences are written."""
+"""slsim.results.present: the one way outcomes, numbers, changes and sentences are written."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from slsim import present
+from slsim.results import present
 
 
 @pytest.mark.parametrize("value,text", [(0.0, "0"), (math.nan, "-"), (math.inf, "-"), (None, "-"), (12345.6, "12,346"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slsim.place import DTOC_TARGET, LINKED
-from slsim.population import (
+from slsim.model.place import DTOC_TARGET, LINKED
+from slsim.model.population import (
     ACUTE,
     CARE_HOME,
     CROSS,
@@ -24,8 +24,8 @@ from slsim.population import (
     SENIOR,
     STEP_DOWN,
 )
-from slsim.processes import culture, failures, home_care, hospital, joint_work, learning, needs, shared, time_use
-from slsim.processes.shared import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
+from slsim.model.processes import culture, failures, home_care, hospital, joint_work, learning, needs, shared, time_use
+from slsim.model.processes.shared import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
 
 # Care needs that fall squarely in each discharge band of hospital.py's rules.
 NEEDS_HOME_CARE = (HOME_CARE_NEED + STEP_DOWN_NEED) / 2
@@ -994,7 +994,7 @@ def test_leavers_ties_go_with_them(make_model):
 
 # ============================================================== voice
 def test_listening_capacity_decides_how_many_are_heard(make_model):
-    from slsim.processes import voice
+    from slsim.model.processes import voice
     m = make_model(n_citizens=2000)
     c = m.citizens
     m.org_hours[:, INVOLVE] = 0.0  # only the formal channels: 3 per 1,000 citizens
@@ -1009,7 +1009,7 @@ def test_listening_capacity_decides_how_many_are_heard(make_model):
 
 
 def test_satisfaction_rises_when_heard_and_falls_when_ignored(make_model):
-    from slsim.processes import voice
+    from slsim.model.processes import voice
     m = make_model(n_citizens=2000)
     c = m.citizens
     c.unmet[:] = False
@@ -1027,8 +1027,8 @@ def test_satisfaction_rises_when_heard_and_falls_when_ignored(make_model):
 
 # ============================================================== money
 def test_budgets_follow_their_trajectory_and_levels(make_model):
-    from slsim.params import NHS_FUNDED
-    from slsim.processes import money
+    from slsim.model.params import NHS_FUNDED
+    from slsim.model.processes import money
     m = make_model(n_citizens=1000, nhs_budget_change_per_year=0.05, social_care_budget_change_per_year=-0.1)
     m.apply_intervention({"social_care_budget_level": 0.85})
     m.orgs.trend[:] = m.orgs.budget0
@@ -1039,7 +1039,7 @@ def test_budgets_follow_their_trajectory_and_levels(make_model):
 
 
 def test_a_new_budget_trend_acts_from_that_week_on(make_model):
-    from slsim.processes import money
+    from slsim.model.processes import money
     m = make_model(n_citizens=1000)
     for _ in range(52):
         money.step(m)
@@ -1051,7 +1051,7 @@ def test_a_new_budget_trend_acts_from_that_week_on(make_model):
 
 
 def test_social_care_keeps_its_care_home_share_and_home_care_gets_the_rest(make_model):
-    from slsim.processes import money
+    from slsim.model.processes import money
     m = make_model(n_citizens=1000)
     p = m.params
     money.step(m)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.runner import replicate_seeds
+from slsim.results.runner import replicate_seeds
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_meta_records_what_made_the_results(results):
     assert meta["replicate_seeds"] == replicate_seeds(5, 4)
     assert meta["slsim_version"] == slsim.__version__
     assert meta["scenario_params"]["early_involvement"]["citizen_involvement"] == \
-        slsim.scenario.resolve_scenario("early_involvement").params["citizen_involvement"]
+        slsim.model.scenario.resolve_scenario("early_involvement").params["citizen_involvement"]
     assert meta["scenario_params"]["early_involvement"]["n_citizens"] == 400
 
 

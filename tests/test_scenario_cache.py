@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from slsim.scenario import ScenarioError, resolve_scenario, resolve_scenario_cached
+from slsim.model.scenario import ScenarioError, resolve_scenario, resolve_scenario_cached
 
 
 def _write(path, title: str) -> None:

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
-from slsim.scenario import resolve_scenario, scenario_dir
+from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
+from slsim.model.scenario import resolve_scenario, scenario_dir
 
 STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import slsim
-from slsim import teaching
-from slsim.params import ParameterError
-from slsim.processes import learning
+from slsim.model import teaching
+from slsim.model.params import ParameterError
+from slsim.model.processes import learning
 
 
 def _beliefs(rng, people, dims):
@@ -94,7 +94,7 @@ def test_unknown_rule_book_is_refused_with_the_choices(bad):
 def test_discharge_one_by_one_equals_the_array_version_when_places_run_short(seed, headroom):
     """A crowded discharge week: more patients than assessments, places and spare home-care hours,
     so every line runs out (the home-care line stops at the first package that does not fit)."""
-    from slsim.population import DELAYED, HOME
+    from slsim.model.population import DELAYED, HOME
 
     def crowded():
         model = slsim.SystemModel("austerity_cut", rng=seed, n_citizens=3000)

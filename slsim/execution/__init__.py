@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from ..params import ParameterError
-from .cluster import ClusterLost, DaskExecutor, check_scheduler_address
-from .local import Executor, InProcessExecutor, LocalProcessExecutor, stop_pool
-from .request import DEFAULT_WEEKS, MAX_WEEKS, RunRequest, RunResult, execute, run_one
-from .seeds import Seeds, replicate_seeds
-from .summary import ID_COLUMNS, START_WEEKS, SUMMARY_WEEKS, run_summary, summary
+from slsim.execution.cluster import ClusterLost, DaskExecutor, check_scheduler_address
+from slsim.execution.local import Executor, InProcessExecutor, LocalProcessExecutor, stop_pool
+from slsim.execution.request import DEFAULT_WEEKS, MAX_WEEKS, RunRequest, RunResult, execute, run_one
+from slsim.execution.seeds import Seeds, replicate_seeds
+from slsim.execution.summary import ID_COLUMNS, START_WEEKS, SUMMARY_WEEKS, run_summary, summary
+from slsim.model.params import ParameterError
 
 # A pool costs start-up and copying: only worth it for real work (several runs of some size).
 POOL_MIN_WORK = 3_000_000  # runs x weeks x citizens

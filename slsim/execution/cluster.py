@@ -26,8 +26,8 @@ import socket
 import time
 from pathlib import Path
 
-from .local import IN_FLIGHT_PER_WORKER, Executor
-from .request import RunRequest, RunResult, execute
+from slsim.execution.local import IN_FLIGHT_PER_WORKER, Executor
+from slsim.execution.request import RunRequest, RunResult, execute
 
 
 class ClusterLost(RuntimeError):

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from .request import RunRequest, RunResult, execute
+from slsim.execution.request import RunRequest, RunResult, execute
 
 OnResult = Callable[[RunResult], None]
 IN_FLIGHT_PER_WORKER = 3
@@ -136,7 +136,7 @@ def pool_context():
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["slsim.execution", "slsim.model"])  # used only when it starts
+        ctx.set_forkserver_preload(["slsim.execution", "slsim.model.system"])  # used only when it starts
         return ctx
     return mp.get_context("spawn")
 

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..limits import MAX_WEEKS
-from ..params import ParameterError
-from ..scenario import Scenario
-from .summary import run_summary
+from slsim.execution.summary import run_summary
+from slsim.limits import MAX_WEEKS
+from slsim.model.params import ParameterError
+from slsim.model.scenario import Scenario
 
 DEFAULT_WEEKS = 104
 
@@ -43,7 +43,7 @@ def run_one(scenario: str | Path | Scenario | None = None, weeks: int = DEFAULT_
     Silent about the timeline (it runs in workers, once per replicate): :func:`slsim.run` and
     :func:`slsim.compare` say once, as a ``TimelineWarning``, what ``timeline_notes`` finds.
     """
-    from ..model import SystemModel  # imported here so a worker imports the model only when it runs one
+    from slsim.model.system import SystemModel  # imported here so a worker imports the model only when it runs one
 
     if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not 1 <= weeks <= MAX_WEEKS:
         raise ParameterError(f"weeks: {weeks!r}; allowed: a whole number from 1 to {MAX_WEEKS}")

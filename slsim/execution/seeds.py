@@ -4,7 +4,7 @@ Rule: a run's seed is the first 32-bit word of a :class:`numpy.random.SeedSequen
 seed the user gave and the run's position in its set of runs, and of nothing else: never the
 worker, the process, the machine, the order in which runs finish or the clock. A run therefore
 gives the same numbers on one core, on a process pool or on a Dask cluster. Inside a run the model
-splits its seed into one stream per process (see :mod:`slsim.model`).
+splits its seed into one stream per process (see :mod:`slsim.model.system`).
 
 The position is written into the SeedSequence in one of two ways, and both are kept because each
 is already the seed of published results (changing either would change every stored number):
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..params import ParameterError
+from slsim.model.params import ParameterError
 
 COMMON_TAG = 0xC0  # appended to a sweep's common-random-numbers key
 SAMPLING_TAG = 0x5EED_DE51  # appended to the key of a sampled design's points

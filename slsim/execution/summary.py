@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..metrics import OUTCOMES
+from slsim.model.metrics import OUTCOMES
 
 ID_COLUMNS = ("scenario", "replicate", "seed", "week")
 SUMMARY_WEEKS = 26  # outcomes are summarised over the last half-year of a run

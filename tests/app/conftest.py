@@ -51,7 +51,7 @@ def start_server(log: Path, port: int | None = None, timeout: float = 60.0) -> A
     """Start ``slsim app`` on 127.0.0.1 and wait until it answers; its own process group."""
     port = port or free_port()
     out = log.open("w")
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.tools.cli import main; sys.exit(main())",
                              "app", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

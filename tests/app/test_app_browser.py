@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import slsim
-from slsim.present import HEADLINE_OUTCOMES, parameter_label, summary_sentences
+from slsim.results.present import HEADLINE_OUTCOMES, parameter_label, summary_sentences
 
 pytestmark = pytest.mark.browser
 

@@ -16,10 +16,12 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.app import charts
-from slsim.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, first_scenario, parse_value
-from slsim.params import ParameterError, Params
-from slsim.present import difference_sentence
+from slsim.model.params import ParameterError, Params
+from slsim.results.present import difference_sentence
+from slsim.tools.app import charts
+from slsim.tools.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, first_scenario, parse_value
+
+CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
 
 SMALL = {"n_citizens": 1500}
 
@@ -138,7 +140,7 @@ def test_network_counts_ties_between_organisations():
 
 # ---------------------------------------------------------------------------- the command
 def _slsim(*args, timeout=30):
-    return subprocess.run([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())", *args],
+    return subprocess.run([sys.executable, "-c", CLI, *args],
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -182,7 +184,7 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig, 
     # its own session (process group), so whatever it starts can be found, and cleaned up, by that id
     # A terminal's default for SIGHUP, also when the suite itself runs under nohup (which ignores
     # SIGHUP for every child, as a trainer's `nohup slsim app &` would want).
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+    proc = subprocess.Popen([sys.executable, "-c", CLI,
                              "app", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     try:
@@ -207,8 +209,8 @@ def test_app_stops_its_server_when_killed_or_its_terminal_closes(tmp_path, sig, 
 
 
 def test_interventions_offer_only_what_the_model_accepts_mid_run():
-    from slsim.app.state import INTERVENTION_PARAMS
-    from slsim.params import FIXED_DURING_RUN
+    from slsim.model.params import FIXED_DURING_RUN
+    from slsim.tools.app.state import INTERVENTION_PARAMS
     assert not set(INTERVENTION_PARAMS) & set(FIXED_DURING_RUN)
     s = Session("default", seed=1)
     s.step(2)
@@ -242,15 +244,15 @@ def counts(monkeypatch):
 def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(counts):
     import solara
 
-    from slsim.app.explore import SetupPanel
-    from slsim.app.widgets import use_ui
+    from slsim.tools.app.explore import SetupPanel
+    from slsim.tools.app.widgets import use_ui
     session = Session("systems_leadership", overrides=dict(SMALL))
 
     @solara.component
     def Setup():
         SetupPanel(session, use_ui())
 
-    from slsim.app.widgets import scenario_names, scenario_titles
+    from slsim.tools.app.widgets import scenario_names, scenario_titles
     scenario_titles(scenario_names())  # the menus' titles: every scenario read once, into the cache
     counts.clear()
     _, rc = solara.render(Setup(), handle_error=False)
@@ -260,7 +262,7 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
         fields = {w.label: w.v_model for w in rc.find(ipyvuetify.TextField).widgets}
         sliders = {w.label: w.v_model for w in rc.find(ipyvuetify.Slider).widgets}
         switches = {w.label: w.v_model for w in rc.find(ipyvuetify.Switch).widgets}
-        from slsim.present import parameter_label
+        from slsim.results.present import parameter_label
         # the slider, the box beside it and the range in words all say the same
         ceding = session.spec.params["ceding"]  # the scenario's own value, not the default's
         assert ceding != Params().ceding
@@ -283,7 +285,7 @@ def test_drawing_the_setup_controls_reads_no_file_and_builds_no_parameters(count
 
 
 def test_params_decides_what_is_allowed_and_its_words_are_one_line():
-    from slsim.app.state import validated
+    from slsim.tools.app.state import validated
     value, params = validated("n_citizens", "2000.0", {"ceding": 0.3})
     assert value == 2000 and type(value) is int and params.ceding == 0.3
     with pytest.raises(ParameterError) as err:  # a rule across parameters: Params' own sentence
@@ -298,13 +300,13 @@ def test_params_decides_what_is_allowed_and_its_words_are_one_line():
 
 
 def test_command_line_and_browser_write_differences_alike():
-    """Both take labels, numbers, changes and intervals from slsim.present (they used to differ:
+    """Both take labels, numbers, changes and intervals from slsim.results.present (they used to differ:
     "+1 to +5%" against "+1% to +5%", "0.000" against "0")."""
     from rich.console import Console
 
-    from slsim import present
-    from slsim.app.compare import differences_table
-    from slsim.cli import _difference_table
+    from slsim.results import present
+    from slsim.tools.app.compare import differences_table
+    from slsim.tools.cli import _difference_table
     cmp_ = slsim.compare(["blame_culture", "systems_leadership"], weeks=3, replicates=2, seed=1,
                          params={"n_citizens": 300})
     diffs = cmp_.differences()
@@ -325,7 +327,7 @@ def test_command_line_and_browser_write_differences_alike():
 
 
 def test_charts_label_numbers_in_the_one_format():
-    from slsim import present
+    from slsim.results import present
     assert charts.fmt is present.number
 
 
@@ -338,9 +340,9 @@ def _assert_equals_run_layer(s):
 
 
 def test_winter_surge_ends_by_itself_never_compounds_and_undo_takes_back_one_at_a_time():
-    from slsim.app.state import winter_surge_preset
+    from slsim.tools.app.state import winter_surge_preset
     surge, weeks = winter_surge_preset()
-    spec = slsim.scenario.resolve_scenario("winter_surge")
+    spec = slsim.model.scenario.resolve_scenario("winter_surge")
     starts = [ev.week for ev in spec.timeline if ev.set.get("crisis_surge", 1.0) != 1.0]
     assert (surge, weeks) == (spec.timeline[0].set["crisis_surge"], spec.timeline[1].week - starts[0])
     s = Session("blame_culture", seed=3, overrides=dict(SMALL))
@@ -367,7 +369,7 @@ def test_winter_surge_ends_by_itself_never_compounds_and_undo_takes_back_one_at_
 
 
 def test_a_snapshot_rebuilds_the_session_week_for_week():
-    from slsim.app.state import save_snapshot, session_for
+    from slsim.tools.app.state import save_snapshot, session_for
     s = Session("systems_leadership", seed=5, overrides=dict(SMALL))
     s.step(3)
     s.winter_surge()
@@ -387,7 +389,7 @@ def test_a_snapshot_rebuilds_the_session_week_for_week():
 
 
 def test_live_run_compared_with_its_own_baseline():
-    from slsim.app.state import run_live_comparison
+    from slsim.tools.app.state import run_live_comparison
     s = Session("blame_culture", seed=2, overrides=dict(SMALL))
     with pytest.raises(ParameterError, match="nothing to compare"):  # a smaller place is no change
         run_live_comparison(s, 10, 2, 4)
@@ -405,7 +407,7 @@ def test_live_run_compared_with_its_own_baseline():
 
 
 def test_outcome_cues_and_axes_for_a_room():
-    from slsim import present
+    from slsim.results import present
     for name in slsim.OUTCOMES:
         assert present.better(name) in ("lower", "higher", None)
         assert not (name in present.LOWER_IS_BETTER and name in present.HIGHER_IS_BETTER)
@@ -419,8 +421,8 @@ def test_outcome_cues_and_axes_for_a_room():
 def test_browser_comparison_workers_yield_the_cores_to_the_sessions():
     """A comparison's worker processes run at a lower CPU priority than the server (whose sessions
     step and draw), so a comparison in one session does not stall another session's step."""
-    from slsim.app.state import COMPARE_NICE
     from slsim.execution import LocalProcessExecutor
+    from slsim.tools.app.state import COMPARE_NICE
     with LocalProcessExecutor(2, nice=COMPARE_NICE) as ex:
         assert ex._pool().submit(os.nice, 0).result() == min(19, os.nice(0) + COMPARE_NICE)
 
@@ -430,7 +432,7 @@ def test_browser_comparison_can_carry_a_calibrations_parameter_uncertainty(tmp_p
     the same draw for both scenarios, exactly as ``slsim.compare(..., posterior=...)`` does."""
     import json
 
-    from slsim.app.state import run_comparison
+    from slsim.tools.app.state import run_comparison
     (tmp_path / "calibration.json").write_text(json.dumps({"name": "made_up", "sha256": "0" * 64}))
     pd.DataFrame({"crisis_rate": [0.02, 0.04], "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
     cmp_ = run_comparison("blame_culture", "systems_leadership", 6, 3, 1, processes=1, posterior=tmp_path)
@@ -449,8 +451,8 @@ def test_png_title_naming_many_interventions_stays_inside_the_figure():
 
     import matplotlib.image as mpimg
 
-    from slsim.app import charts
-    from slsim.metrics import LEVEL_TITLES, columns_by_level
+    from slsim.model.metrics import LEVEL_TITLES, columns_by_level
+    from slsim.tools.app import charts
     made = [(w, f"Trainer: decisions handed to the front line set to 0.{w % 9 + 1} after a long talk")
             for w in range(2, 40, 4)]
     title = charts.png_title("Blame culture under pressure", 3, 40, made)
@@ -463,8 +465,8 @@ def test_png_title_naming_many_interventions_stays_inside_the_figure():
 
 
 def test_negative_ticks_keep_their_sign_inside_the_margin():
-    from slsim import present
-    from slsim.app import charts
+    from slsim.results import present
+    from slsim.tools.app import charts
     assert [present.tick_text(v) for v in (-600_000, -1_250_000, 25_000, 2_500, 0.25, 0)] == \
         ["-600k", "-1.25M", "25k", "2,500", "0.25", "0"]
     svg = charts.line_chart("cumulative_deficit", "cumulative deficit", present.unit_text("cumulative_deficit"), "",
@@ -474,8 +476,8 @@ def test_negative_ticks_keep_their_sign_inside_the_margin():
 
 
 def test_cues_units_and_words_a_room_reads():
-    from slsim import present
-    from slsim.app.state import Session
+    from slsim.results import present
+    from slsim.tools.app.state import Session
     assert present.better("experiments_started") == "higher" and present.better("bed_occupancy") == "lower"
     assert present.unit_text("defensiveness") == "score 0 to 1" and "0-1" not in present.outcome_help("wellbeing")
     assert present.input_text(2500) == "2,500" and present.input_text(0.5) == "0.5"

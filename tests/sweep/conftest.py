@@ -39,7 +39,7 @@ def write_experiment(folder: Path, name: str = "tiny", **changes) -> Path:
 def sweep_until_ctrl_c(exp: Path, out: Path, after: int) -> None:
     """Run a sweep in this process and Ctrl-C it once ``after`` runs have finished (as a user would
     in the middle of a batch); the sweep must stop with a KeyboardInterrupt."""
-    from slsim.sweep import run_sweep
+    from slsim.tools.sweep import run_sweep
 
     seen = []
 

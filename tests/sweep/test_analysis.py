@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from slsim.sweep import load_results, run_sweep
-from slsim.sweep.analysis import analyse, recovery
+from slsim.tools.sweep import load_results, run_sweep
+from slsim.tools.sweep.analysis import analyse, recovery
 
 from .conftest import sweep_until_ctrl_c, write_experiment
 

@@ -10,7 +10,7 @@ import yaml
 
 pytest.importorskip("pyabc")
 
-from slsim.cli import main  # noqa: E402
+from slsim.tools.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.dask
 

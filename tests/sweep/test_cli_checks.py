@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from slsim.cli import main
-from slsim.sweep import ExperimentError, load_experiment, load_results, run_sweep
-from slsim.sweep.store import check_writable_folder, write_atomic_bytes
+from slsim.tools.cli import main
+from slsim.tools.sweep import ExperimentError, load_experiment, load_results, run_sweep
+from slsim.tools.sweep.store import check_writable_folder, write_atomic_bytes
 
 from .conftest import write_experiment
 

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from slsim.sweep import ExperimentError, load_experiment, make_design, plan
-from slsim.sweep.analysis import box_sentence, discover, morris_indices, prim_boxes, sobol_indices, spiral_flags
-from slsim.sweep.design import design_seed, salib_problem
-from slsim.sweep.experiment import Factor
+from slsim.tools.sweep import ExperimentError, load_experiment, make_design, plan
+from slsim.tools.sweep.analysis import box_sentence, discover, morris_indices, prim_boxes, sobol_indices, spiral_flags
+from slsim.tools.sweep.design import design_seed, salib_problem
+from slsim.tools.sweep.experiment import Factor
 
 from .conftest import write_experiment
 

@@ -68,7 +68,7 @@ def _splice(text: str, where: float, junk: str) -> str:
 
 
 def _refused(tmp_path: Path, capsys, experiment: Path) -> None:
-    from slsim.cli import main
+    from slsim.tools.cli import main
     out = experiment.parent / "out"
     start = time.perf_counter()
     code = main(["sweep", str(experiment), "--out", str(out), "--max-runs", "1", "--processes", "1"])

@@ -21,10 +21,10 @@ import pytest
 
 from slsim.errors import ExperimentError
 from slsim.execution import ClusterLost
-from slsim.params import Params
-from slsim.scenario import scenario_dir
-from slsim.sweep import load_results, plan, read_manifest, run_sweep
-from slsim.sweep.store import LOCK, RUNNING, FolderLock, StoreWriteError, SweepLocked
+from slsim.model.params import Params
+from slsim.model.scenario import scenario_dir
+from slsim.tools.sweep import load_results, plan, read_manifest, run_sweep
+from slsim.tools.sweep.store import LOCK, RUNNING, FolderLock, StoreWriteError, SweepLocked
 
 from .conftest import sweep_until_ctrl_c, write_experiment
 
@@ -43,7 +43,7 @@ params:
 
 def slsim(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "slsim.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "slsim.tools.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, **kw)
 
 
@@ -55,7 +55,7 @@ def one_line(text: str) -> str:
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     """The whole command line, in this process (fast): exit code, stdout, stderr."""
-    from slsim.cli import main
+    from slsim.tools.cli import main
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -175,7 +175,7 @@ def test_more_workers_than_cores_is_refused_at_once(tmp_path, capsys, option):
 HOLD = """
 import sys, time
 from pathlib import Path
-from slsim.sweep.store import FolderLock
+from slsim.tools.sweep.store import FolderLock
 lock = FolderLock(Path(sys.argv[1]))
 lock.acquire("tiny")
 print("held", flush=True)
@@ -248,7 +248,7 @@ def test_a_session_killed_outright_is_marked_interrupted_by_the_next(tmp_path):
 def test_sigterm_saves_finished_runs_and_says_so(tmp_path):
     exp = write_experiment(tmp_path, replicates=6)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "slsim.cli", "sweep", str(exp), "--out", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "slsim.tools.cli", "sweep", str(exp), "--out", str(out),
                              "--processes", "1"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 120
@@ -272,7 +272,7 @@ def test_a_corrupt_part_is_skipped_by_analyse_and_quarantined_and_rerun_on_resum
     part.write_bytes(part.read_bytes()[:200])  # truncated, as by a full disk or a copy cut short
     with pytest.warns(UserWarning, match=f"skipped 1 unreadable part \\({part.name}\\)"):
         assert len(load_results(out)) == 9
-    from slsim.sweep.analysis import analyse
+    from slsim.tools.sweep.analysis import analyse
     rep = analyse(out)
     assert any(f"skipped 1 unreadable part** (runs/{part.name})" in line for line in rep.lines), rep.lines
     summary = run_sweep(exp, out, processes=1)
@@ -368,7 +368,7 @@ def test_a_server_that_is_not_dask_is_one_line(tmp_path, reply):
 
 
 def test_a_lost_cluster_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
-    import slsim.sweep.core as core
+    import slsim.tools.sweep.core as core
 
     def lost(*a, **k):
         raise ClusterLost("lost the Dask cluster at tcp://127.0.0.1:1 (CommClosedError); run the same command "
@@ -448,7 +448,7 @@ def test_a_field_error_names_file_line_and_key_in_one_line(tmp_path, capsys):
 
 # ------------------------------------------------------------------ 6 words that are true
 def test_most_means_a_strict_majority():
-    from slsim.sweep.analysis.report import _tipping_lines
+    from slsim.tools.sweep.analysis.report import _tipping_lines
     tab = pd.DataFrame({0.1: [0.5, 0.0], 0.9: [1.0, 0.5]}, index=[0.2, 0.8])
     lines = _tipping_lines(tab, "blame_response", "ceding")
     assert lines[1].endswith("blame response 0.9 or more") or "0.9 or more" in lines[1]
@@ -458,7 +458,7 @@ def test_most_means_a_strict_majority():
 def test_bands_of_a_range_start_at_its_start():
     import numpy as np
 
-    from slsim.sweep.analysis.compute import band_table, factor_levels
+    from slsim.tools.sweep.analysis.compute import band_table, factor_levels
     x = np.linspace(0.0, 1.0, 50)
     runs = pd.DataFrame({"ceding": x, "y": x})
     info = {"kind": "range", "low": 0.0, "high": 1.0}
@@ -469,7 +469,7 @@ def test_bands_of_a_range_start_at_its_start():
 
 
 def test_counts_are_singular_for_one():
-    from slsim.present import plural
+    from slsim.results.present import plural
     assert [plural(1, "replicate"), plural(2, "replicate"), plural(1_000, "run")] == ["1 replicate", "2 replicates",
                                                                                    "1,000 runs"]
 
@@ -488,7 +488,7 @@ def test_ctrl_c_with_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path):
     sweep saves, ends its local workers and says one line (the issue asks for 2 s; the bound
     here is generous for a loaded 2-core CI machine, the measured figure is in the report)."""
     exp, out = write_experiment(tmp_path, replicates=6), tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "slsim.cli", "sweep", str(exp), "--out", str(out), "--workers",
+    proc = subprocess.Popen([sys.executable, "-m", "slsim.tools.cli", "sweep", str(exp), "--out", str(out), "--workers",
                              "2"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slsim.metrics import OUTCOMES
-from slsim.sweep import load_results, read_manifest, run_sweep
+from slsim.model.metrics import OUTCOMES
+from slsim.tools.sweep import load_results, read_manifest, run_sweep
 
 from .conftest import sweep_until_ctrl_c, write_experiment
 
@@ -89,7 +89,7 @@ def test_interrupted_sweep_resumes_without_loss_or_duplicates(reference, tmp_pat
 def test_ctrl_c_while_a_batch_is_written_keeps_count_and_disk_equal(reference, tmp_path, monkeypatch, part):
     """A real SIGINT arriving while a part file is written (the race CI once caught): the batch is
     finished and counted, the count in the interrupt equals what loads, and a resume completes."""
-    import slsim.sweep.store as store
+    import slsim.tools.sweep.store as store
 
     out = tmp_path / "out"
     real = store.write_atomic_bytes
@@ -116,7 +116,7 @@ def test_ctrl_c_while_a_batch_is_written_keeps_count_and_disk_equal(reference, t
 def test_ctrl_c_twice_while_saving_stops_at_once_and_keeps_the_record_true(reference, tmp_path, monkeypatch):
     """Ctrl-C, then Ctrl-C twice more while the last batch is being saved: the second of those stops
     the write at once; the batch is neither kept nor counted, and the manifest still says so."""
-    import slsim.sweep.store as store
+    import slsim.tools.sweep.store as store
 
     out = tmp_path / "out"
     real = store.write_atomic_bytes
@@ -180,7 +180,7 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monke
 
 # ------------------------------------------------------------------ command line
 def _slsim(*args, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "slsim.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "slsim.tools.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=120, **kw)
 
 
@@ -247,7 +247,7 @@ def test_cli_interrupt_and_resume(reference, tmp_path, how):
     out = tmp_path / "out"
     log = tmp_path / "sweep.log"
     with open(log, "w") as log_file:  # a file, not a pipe: nothing can block on an unread pipe
-        proc = subprocess.Popen([sys.executable, "-m", "slsim.cli", "sweep", str(exp), "--out", str(out),
+        proc = subprocess.Popen([sys.executable, "-m", "slsim.tools.cli", "sweep", str(exp), "--out", str(out),
                                  "--processes", "2"], stdout=log_file, stderr=subprocess.STDOUT)
     try:
         _wait_for_parts(out, proc)
@@ -397,7 +397,7 @@ def test_losing_the_scheduler_stops_the_sweep_and_it_resumes(dask_cluster, tmp_p
 def test_a_dying_pool_worker_loses_nothing(reference):
     """A local worker process killed mid-sweep: the pool is restarted and its runs run again."""
     from slsim.execution import LocalProcessExecutor
-    from slsim.sweep import plan
+    from slsim.tools.sweep import plan
     _, _, specs = plan(reference["exp"])
     ex = LocalProcessExecutor(2)
     got = []

@@ -4,7 +4,7 @@ browser contexts run a three-round workshop to the debrief.
 On the way: a name with markup shows as text; a request reaches its seat; a player reloads
 mid-round and keeps their seat; a player asking to decide for another seat is refused; the
 server is killed (SIGKILL) mid-round and started again on the same database, and the workshop
-continues; the debrief's curves equal ``slsim.workshop.replay(...)`` at full precision. A
+continues; the debrief's curves equal ``slsim.tools.workshop.replay(...)`` at full precision. A
 screenshot of each screen goes to ``test-artifacts/workshop/``.
 """
 
@@ -26,9 +26,11 @@ import pytest
 pytest.importorskip("playwright")
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from slsim.workshop import replay  # noqa: E402
-from slsim.workshop.debrief import SCORECARD  # noqa: E402
-from slsim.workshop.store import Store  # noqa: E402
+from slsim.tools.workshop import replay  # noqa: E402
+from slsim.tools.workshop.debrief import SCORECARD  # noqa: E402
+from slsim.tools.workshop.store import Store  # noqa: E402
+
+CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -55,7 +57,7 @@ class Server:
 
     def start(self, timeout: float = 90) -> str:
         out = self.log.open("a")
-        self.proc = subprocess.Popen([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())",
+        self.proc = subprocess.Popen([sys.executable, "-c", CLI,
                                       "workshop", "--port", str(self.port), "--db", str(self.db)],
                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -10,12 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slsim import model as model_module
-from slsim.workshop import decisions as dec
-from slsim.workshop import replay
-from slsim.workshop.engine import Setup, reference_run, replay_table
-from slsim.workshop.service import BadInput, Refused, Service
-from slsim.workshop.store import Store
+from slsim.model import system as model_module
+from slsim.tools.workshop import decisions as dec
+from slsim.tools.workshop import replay
+from slsim.tools.workshop.engine import Setup, reference_run, replay_table
+from slsim.tools.workshop.service import BadInput, Refused, Service
+from slsim.tools.workshop.store import Store
+
+CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
 
 SMALL = dict(tables=2, rounds=3, weeks_per_round=4, n_citizens=1000, burn_in_weeks=0, seed=11,
              seats_played=["acute", "social_care", "primary_care"])
@@ -310,7 +312,7 @@ def test_the_last_round_is_shown_only_after_the_predictions_and_the_reveal(tmp_p
 
 # ------------------------------------------------------------------ the command line
 def _slsim(*args, cwd=None):
-    return subprocess.run([sys.executable, "-c", "import sys; from slsim.cli import main; sys.exit(main())", *args],
+    return subprocess.run([sys.executable, "-c", CLI, *args],
                           capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
@@ -334,7 +336,7 @@ def test_export_writes_decisions_and_outcomes_without_names(tmp_path):
 
 
 def test_export_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path, capsys):
-    from slsim.cli import main
+    from slsim.tools.cli import main
 
     (tmp_path / "junk.db").write_text("not a database")
     sv, w, _ = _run_workshop(tmp_path / "w.db", stop_after=0)
@@ -358,8 +360,8 @@ def test_the_server_command_prints_both_addresses_and_warns_about_the_network(tm
     import os
     import socket
 
-    from slsim.cli import main
-    from slsim.workshop import cli
+    from slsim.tools.cli import main
+    from slsim.tools.workshop import cli
     calls = []
 
     class Became(Exception):
@@ -448,7 +450,7 @@ def test_the_failure_question_is_a_standing_policy_unless_the_seat_had_a_failure
 
 
 def test_the_guide_names_todays_choice_truthfully():
-    from slsim.params import Params
+    from slsim.model.params import Params
     text = (Path(__file__).parents[2] / "docs" / "workshop.md").read_text()
     assert "the middle choice of each is today's value" not in text
     values = {v["blame_response"] for _, v in dec.CHOICES["failure_response"].values()}
@@ -459,7 +461,7 @@ def test_the_guide_names_todays_choice_truthfully():
 def test_scorecard_and_sentences_read_as_a_manager_would(tmp_path):
     import re
 
-    from slsim.workshop.debrief import reference_sentences, scorecard_text
+    from slsim.tools.workshop.debrief import reference_sentences, scorecard_text
     sv, w, _ = _run_workshop(tmp_path / "w.db")
     res = sv.store.round_results(w["id"], 1)
     rows = [row for r in sorted(res) for row in res[r]["weeks"]]
@@ -474,7 +476,7 @@ def test_scorecard_and_sentences_read_as_a_manager_would(tmp_path):
 
 
 def test_the_facilitators_debrief_is_not_worded_for_a_player():
-    from slsim.workshop.debrief import headings
+    from slsim.tools.workshop.debrief import headings
     for words in headings(2, facilitator=True).values():
         assert "you" not in words.lower().split() and "your" not in words.lower()
         assert "Table 2" in words
@@ -482,7 +484,7 @@ def test_the_facilitators_debrief_is_not_worded_for_a_player():
 
 
 def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path):
-    from slsim.workshop.service import workshop_label
+    from slsim.tools.workshop.service import workshop_label
     sv = _service(tmp_path / "w.db")
     a = sv.create(sv.facilitator_key, **(SMALL | {"scenario": "austerity_cut"}))
     b = sv.create(sv.facilitator_key, **SMALL)
@@ -509,7 +511,7 @@ def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
 
 
 def test_a_new_player_starts_from_todays_settings_and_must_choose_the_rest():
-    from slsim.params import Params
+    from slsim.model.params import Params
     start = dec.todays_choices("acute")
     assert start["failure_response"] is None, "no failure choice is today's: the player must choose"
     assert dec.unanswered("acute", start) == ["failure_response"]

@@ -1,0 +1,78 @@
+"""The weekly processes of a place, in the order they run, each with its contract.
+
+Each process is one module with ``init(model)`` (creates the state it owns, called once when the
+place is built) and ``step(model)`` (one whole-array pass over the columns, its rules in words in
+the module docstring). Its contract is four module-level tuples:
+
+* ``OWNS``: model attributes it creates in ``init`` and keeps from week to week;
+* ``READS``: attributes owned by other processes that it reads;
+* ``WRITES``: attributes owned by other processes that it changes (few, each with its reason);
+* ``TALLIES``: this week's outcome tallies it reports in ``model.w`` (all of them outcome columns,
+  see :mod:`slsim.model.metrics`; ``model.w`` carries nothing from one process to another).
+
+The place's own state (parameters, the column tables, the organisations' table, capacity, the
+random streams) belongs to :class:`~slsim.model.system.SystemModel` and every process may use it.
+:data:`PROCESSES` gives the step order, the random streams (one per process that draws) and the
+order of the rules in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+from slsim.model.processes import (
+    culture,
+    failures,
+    home_care,
+    hospital,
+    joint_work,
+    learning,
+    money,
+    needs,
+    time_use,
+    voice,
+)
+
+
+@dataclass(frozen=True)
+class Process:
+    """One weekly process and its contract (see the module docstring)."""
+
+    name: str
+    module: ModuleType
+    init: Callable
+    step: Callable
+    owns: tuple[str, ...]
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    tallies: tuple[str, ...]
+    draws: bool  # has a random stream of its own
+
+    @classmethod
+    def of(cls, module: ModuleType, draws: bool = True) -> "Process":
+        name = module.__name__.rsplit(".", 1)[-1]
+        return cls(name, module, module.init, module.step, tuple(module.OWNS), tuple(module.READS),
+                   tuple(module.WRITES), tuple(module.TALLIES), draws)
+
+
+PROCESSES: tuple[Process, ...] = (
+    Process.of(time_use),
+    Process.of(joint_work),
+    Process.of(needs),
+    Process.of(hospital),
+    Process.of(home_care),
+    Process.of(voice),
+    Process.of(failures),
+    Process.of(learning),
+    Process.of(culture),
+    Process.of(money, draws=False),  # money is arithmetic: no random stream
+)
+"""The weekly processes in step order."""
+
+# Streams for building the place, drawn before any process runs.
+BUILD_STREAMS = ("population", "staff")
+# Named random streams, all derived from the one seed, in this order: two scenarios run with the
+# same seed see the same random draws in each process (common random numbers).
+STREAMS: tuple[str, ...] = BUILD_STREAMS + tuple(p.name for p in PROCESSES if p.draws)

@@ -1,0 +1,148 @@
+"""The workshop's deterministic core, without a web page: a table's decisions -> the model.
+
+Rules:
+
+* A table is one :class:`~slsim.model.system.SystemModel` of the workshop's scenario, built with the
+  workshop's seed, place size and burn-in. Every table of a workshop uses the same seed (common
+  random numbers): tables start from the same state, and differences between them come from
+  their decisions, not from luck.
+* A round: the table's decisions (one set per organisation seat, see
+  :mod:`slsim.tools.workshop.decisions`) are applied between weeks with
+  ``SystemModel.apply_intervention`` (leadership overrides of all five organisations and the
+  pooled budget), then the model steps ``weeks_per_round`` weeks.
+* A round's result (:func:`run_round`) holds the weekly outcome rows of its weeks (every column
+  of ``model.results()``), each organisation's state at the end of the round (pressure, budget,
+  balance, staff stress, vacancies) and the round's event log in words.
+* :func:`replay_table` recomputes a table from its stored decisions, round by round; the same
+  decisions give the same results to the last bit, which is how a restarted server continues and
+  how :func:`slsim.tools.workshop.replay` reproduces a table for research.
+* The reference runs (:func:`reference_run`) are ``blame_culture`` and ``systems_leadership``'s
+  leadership on the workshop's place, from the same start and seed: what the table's random
+  events would have led to under those cultures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from slsim.model.params import LEADERSHIP_FIELDS
+from slsim.model.place import ORG_KINDS
+from slsim.model.scenario import resolve_scenario
+from slsim.model.system import SystemModel
+from slsim.tools.workshop.decisions import changes_for
+
+REFERENCE_STYLES: tuple[str, ...] = ("blame_culture", "systems_leadership")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a workshop's model runs depend on (and nothing else): same Setup and same decisions,
+    same numbers."""
+
+    scenario: str
+    seed: int
+    rounds: int
+    weeks_per_round: int
+    n_citizens: int
+    burn_in_weeks: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def weeks(self) -> int:
+        return self.rounds * self.weeks_per_round
+
+
+def new_model(setup: Setup, **params: Any) -> SystemModel:
+    """A table's model at week 0 (after the burn-in, reused from the burn-in cache)."""
+    return SystemModel(setup.scenario, rng=setup.seed, n_citizens=setup.n_citizens,
+                       burn_in_weeks=setup.burn_in_weeks, **params)
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: (int(v) if k == "week" else float(v)) for k, v in record.items()}
+
+
+def org_state(model: SystemModel) -> dict[str, dict[str, float]]:
+    """Each organisation's state now: pressure (demand over capacity, 1 = full), weekly budget and
+    spend (GBP), running balance (GBP; negative is a deficit), mean stress of staff in post (0-1),
+    share of posts vacant, and trust with each partner (0-1)."""
+    s = model.staff
+    out = {}
+    for i, kind in enumerate(ORG_KINDS):
+        mine = s.org == i
+        filled = mine & s.filled
+        out[kind] = {
+            "pressure": float(model.orgs.pressure[i]),
+            "budget": float(model.orgs.budget[i]),
+            "spend": float(model.orgs.spend[i]),
+            "balance": float(model.orgs.balance[i]),
+            "stress": float(s.stress[filled].mean()) if filled.any() else 0.0,
+            "vacancy": float(1 - filled.sum() / max(1, mine.sum())),
+            **{f"trust_{k}": float(model.trust[i, j]) for j, k in enumerate(ORG_KINDS) if j != i},
+        }
+    return out
+
+
+def run_round(model: SystemModel, round_no: int, table: dict[str, dict[str, str]], weeks: int) -> dict[str, Any]:
+    """Apply one round's decisions of a table (all five organisation seats, validated) and step
+    ``weeks`` weeks. Returns the round's result (see the module docstring)."""
+    changes = changes_for(table)
+    model.apply_intervention(changes, note=f"Round {round_no}: the table's decisions")
+    start = model.week
+    n_events = len(model.events)
+    for _ in range(weeks):
+        model.step()
+    frame = model.results()
+    rows = [_row(r) for r in frame[frame["week"] > start].to_dict("records")]
+    events = [[int(w), str(k), str(o), str(t)] for (w, k, o, t) in model.events[n_events:]]
+    return {"round": round_no, "weeks": rows, "orgs": org_state(model), "events": events,
+            "pooled_budget": bool(changes["pooled_budget"]),
+            "leadership": {kind: {f: changes["leadership_overrides"][kind][f] for f in LEADERSHIP_FIELDS}
+                           for kind in ORG_KINDS}}
+
+
+def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str, str]]],
+                 upto: int | None = None) -> tuple[SystemModel, dict[int, dict[str, Any]]]:
+    """Recompute a table from its decisions (round -> seat -> choices), rounds 1..upto (default:
+    every round given, which must be 1, 2, ... without gaps). Returns the model after the last
+    round and each round's result."""
+    rounds = sorted(decisions_by_round)
+    if upto is not None:
+        rounds = [r for r in rounds if r <= upto]
+    if rounds != list(range(1, len(rounds) + 1)):
+        raise ValueError(f"rounds {rounds} are not 1, 2, ... without gaps")
+    model = new_model(setup)
+    results = {}
+    for r in rounds:
+        results[r] = run_round(model, r, decisions_by_round[r], setup.weeks_per_round)
+    return model, results
+
+
+def reference_run(setup: Setup, style: str) -> list[dict[str, Any]]:
+    """The weekly rows of the workshop's place run for all its weeks under a reference culture's
+    leadership (place-wide, every organisation alike), from the same start and seed."""
+    params = resolve_scenario(style).params_with()
+    leadership = {f: getattr(params, f) for f in LEADERSHIP_FIELDS}
+    model = new_model(setup, leadership_overrides={}, pooled_budget=params.pooled_budget,
+                      pooled_share=params.pooled_share, **leadership)
+    for _ in range(setup.weeks):
+        model.step()
+    return [_row(r) for r in model.results().to_dict("records")]
+
+
+def weekly_frame(results: dict[int, dict[str, Any]]):
+    """A table's weekly rows over its rounds as one DataFrame, with a ``round`` column."""
+    import pandas as pd
+    rows = [{"round": r, **row} for r in sorted(results) for row in results[r]["weeks"]]
+    return pd.DataFrame(rows)
+
+
+def round_means(rows: list[dict[str, Any]], outcome: str) -> float:
+    """Mean of an outcome over a list of weekly rows (NaN if there are none)."""
+    values = [row[outcome] for row in rows]
+    return float(np.mean(values)) if values else float("nan")

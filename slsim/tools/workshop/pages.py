@@ -1,0 +1,614 @@
+"""The workshop's pages (Solara): join, a player's seat, the facilitator's dashboard, the debrief.
+
+Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules the pages keep:
+
+* Addresses: ``/`` the join page; ``/play?token=...`` a player's seat (a reload returns to it);
+  ``/facilitator?key=...`` the facilitator. Every action goes through
+  :class:`~slsim.tools.workshop.service.Service`, which checks on the server who may do it; the pages
+  only show its answers. ``/play?token=...&seat=...`` asks to act for that seat, which the
+  service refuses unless it is the player's own.
+* Names, requests and causes are shown with ``solara.Text`` (text, never HTML). Charts and tables
+  are HTML built in :mod:`slsim.tools.workshop.charts` from seats, outcomes and numbers only, escaped.
+* Pages follow the workshop by polling the database once a second (a cheap signature of phase,
+  round, submissions and messages); the whole page re-renders only when it changes, the clock
+  every second. A timer thread locks rounds whose minutes are up even when no page is open.
+* A refused action or bad value shows its one-line message beside the control; nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import solara
+
+from slsim.model.scenario import list_scenarios
+from slsim.results import present
+from slsim.tools.workshop import charts
+from slsim.tools.workshop import decisions as dec
+from slsim.tools.workshop.debrief import (
+    REFERENCE_TITLES,
+    SCORECARD,
+    SCORECARD_TITLES,
+    headings,
+    reference_sentences,
+    score,
+    scorecard_text,
+)
+from slsim.tools.workshop.service import BadInput, Refused, Service, workshop_label
+from slsim.tools.workshop.store import Store
+
+DB_ENV = "SLSIM_WORKSHOP_DB"
+POLL_S = 1.0
+
+CSS = """
+.ws-root { font-size: 17px; max-width: 1500px; }
+.ws-root h1 { font-size: 28px; margin: 4px 0; }
+.ws-root h2 { font-size: 22px; margin: 10px 0 4px; }
+.ws-card { border: 1px solid #ccd; border-radius: 6px; padding: 10px; background: #fbfbfd; }
+.ws-code { font-size: 44px; font-weight: bold; letter-spacing: 6px; font-family: monospace; }
+.ws-clock { font-size: 30px; font-weight: bold; font-family: monospace; }
+.ws-error { color: #b03a2e; font-weight: bold; }
+.ws-ok { color: #1e8449; font-weight: bold; }
+.ws-choices .v-btn-toggle { display: flex !important; flex-wrap: wrap !important; background: none !important; }
+.ws-choices .v-btn-toggle .v-btn { height: auto !important; min-height: 34px; text-transform: none !important;
+  letter-spacing: normal !important; margin: 2px; border: 1px solid #aab !important; border-radius: 4px !important;
+  font-size: 15px; max-width: 100%; }
+.ws-choices .v-btn-toggle .v-btn--active { background: #1f618d !important; color: white !important; }
+.ws-choices .v-btn__content { white-space: normal !important; text-align: left; padding: 4px 0; }
+.ws-grid { display: flex; flex-wrap: wrap; gap: 12px; }
+.ws-grid > div { flex: 1 1 300px; }
+.ws-table { border-collapse: collapse; font-size: 15px; }
+.ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; }
+.ws-chart { width: 100%; max-width: 520px; }
+"""
+
+_SERVICE: Service | None = None
+_SERVICE_LOCK = threading.Lock()
+
+
+def service() -> Service:
+    """The process's one Service on the database named by SLSIM_WORKSHOP_DB, with its timer."""
+    global _SERVICE
+    with _SERVICE_LOCK:
+        if _SERVICE is None:
+            path = os.environ.get(DB_ENV) or "slsim-workshop.db"
+            _SERVICE = Service(Store(Path(path)))
+            threading.Thread(target=_timer, args=(_SERVICE,), daemon=True, name="workshop-timer").start()
+        return _SERVICE
+
+
+def _timer(sv: Service) -> None:
+    while True:
+        time.sleep(POLL_S)
+        try:
+            sv.tick()
+        except Exception as err:  # the timer must outlive one bad tick; the next page action reports it
+            print(f"slsim workshop: timer: {err!r}", flush=True)
+
+
+def use_signature(read) -> Any:
+    """Re-render when ``read()`` (a cheap signature of what the page shows) changes: polled in a
+    thread once a second."""
+    value = solara.use_reactive(read())
+
+    def loop(cancel):
+        while not cancel.is_set():
+            cancel.wait(POLL_S)
+            try:
+                new = read()
+            except Exception:
+                continue
+            if new != value.value:
+                value.value = new
+
+    solara.use_thread(loop, dependencies=[], intrusive_cancel=False)
+    return value.value
+
+
+def _signature(sv: Service, workshop_id: str) -> tuple:
+    s = sv.status(workshop_id)
+    n = sv.store.one("SELECT (SELECT COUNT(*) FROM requests WHERE workshop = ?) AS r, "
+                     "(SELECT COUNT(*) FROM predictions WHERE workshop = ?) AS p, "
+                     "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j", (workshop_id,) * 3)
+    return (s["phase"], s["round"], repr(sorted((k, sorted(v)) for k, v in s["submitted"].items())),
+            n["r"], n["p"], n["j"])
+
+
+def _seat_signature(sv: Service, me: dict[str, Any]) -> tuple:
+    """What a player's page depends on: the phase and round, and the requests sent to their seat
+    (not other players' submissions: a room's submits must not re-render every page)."""
+    row = sv.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id AND table_no = ? "
+                       "AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
+                       (me["table_no"], me["seat"], me["workshop"]))
+    partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
+    offer = None
+    if partner:  # the other side of the pooled budget: its submission is shown on this seat
+        got = sv.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
+                           "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
+        offer = got["decisions"] if got else None
+    return row["phase"], row["round"], row["n"], offer
+
+
+def clock_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+@solara.component
+def Clock(workshop_id: str):
+    """The round's clock, re-rendered every second on its own."""
+    sv = service()
+    def read():  # one small query a second per page: the room's pages poll this all the time
+        row = sv.store.one("SELECT phase, deadline, paused_remaining FROM workshops WHERE id = ?", (workshop_id,))
+        left = (max(0.0, row["deadline"] - sv.clock()) if row["phase"] == "deciding"
+                else row["paused_remaining"] if row["phase"] == "paused" else None)
+        return row["phase"], clock_text(left)
+
+    phase, text = use_signature(read)
+    words = {"deciding": text, "paused": f"{text} (paused)"}.get(phase, "")
+    solara.Text(words, classes=["ws-clock"])
+
+
+def _query(router) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(router.search or "").items()}
+
+
+@solara.component
+def Plain(children=[]):  # noqa: B006 (Solara's layout signature)
+    """The layout of every page: one column (no app bar)."""
+    return solara.Column(children=children, classes=["ws-root"], style={"padding": "12px"})
+
+
+@solara.component
+def Shell():
+    """The page for the address: join, a player's seat, or the facilitator."""
+    router = solara.use_router()
+    query = _query(router)
+    where = (router.path or "/").strip("/")
+    solara.Style(CSS)
+    if where == "facilitator":
+        solara.Title("slsim workshop: facilitator")
+        FacilitatorPage(query.get("key", ""), query.get("workshop"))
+    elif where == "play":
+        solara.Title("slsim workshop: your seat")
+        PlayerPage(query.get("token", ""), query.get("seat"))
+    else:
+        solara.Title("slsim workshop: join")
+        JoinPage()
+
+
+# ------------------------------------------------------------------ join
+@solara.component
+def JoinPage():
+    sv = service()
+    code, name, error = solara.use_reactive(""), solara.use_reactive(""), solara.use_reactive("")
+    router = solara.use_router()
+
+    def join():
+        try:
+            p = sv.join(code.value, name.value)
+        except (BadInput, Refused) as err:
+            error.value = str(err)
+            return
+        router.push(f"/play?token={p['token']}")
+
+    solara.HTML(tag="h1", unsafe_innerHTML="Join the workshop")
+    with solara.Card(classes=["ws-card"], style={"max-width": "560px"}):
+        solara.InputText("Join code (from your facilitator)", value=code, continuous_update=True,
+                         classes=["ws-join-code"])
+        solara.InputText(f"Your name as others will see it (1-{40} characters)", value=name,
+                         continuous_update=True, classes=["ws-join-name"])
+        solara.Button("Join", on_click=join, color="primary", classes=["ws-join"])
+        if error.value:
+            solara.Text(error.value, classes=["ws-error", "ws-join-error"])
+
+
+# ------------------------------------------------------------------ a player's seat
+@solara.component
+def PlayerPage(token: str, asked_seat: str | None):
+    sv = service()
+    router = solara.use_router()
+    try:
+        me = sv.player(token)
+    except Refused as err:
+        solara.Text(str(err), classes=["ws-error", "ws-refused"])
+        solara.Button("Go to the join page", on_click=lambda: router.push("/"))
+        return
+    use_signature(lambda: _seat_signature(sv, me))
+    view = sv.seat_view(token)
+    status = view["status"]
+    seat = me["seat"]
+    with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
+        solara.Text(f"Table {me['table_no']} · {dec.SEAT_LABELS[seat]} · ", classes=["ws-seat"])
+        solara.Text(me["name"], classes=["ws-name"])
+        solara.Text(f" · round {max(1, status['round'])} of {status['rounds']}", classes=["ws-round"])
+        Clock(me["workshop"])
+    phase = status["phase"]
+    if phase == "lobby":
+        solara.Text("You are seated. The facilitator will start the first round soon.", classes=["ws-waiting"])
+        SeatSituation(view)
+        return
+    if phase == "debrief":
+        Debrief(me["workshop"], [me["table_no"]], names=None)
+        return
+    if phase == "predicting":
+        Prediction(token, view)
+        return
+    if phase not in ("deciding", "paused"):
+        return
+    with solara.Columns([5, 7]):
+        with solara.Column():
+            SeatSituation(view)
+            Requests(token, view)
+        with solara.Column():
+            if phase == "paused":
+                solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
+                            "The round does not lock until the clock runs again.", classes=["ws-paused"])
+            Decide(token, view, asked_seat or seat).key(f"decide-{status['round']}")
+
+
+@solara.component
+def SeatSituation(view: dict[str, Any]):
+    """The seat's organisation after the last round: pressures, money, staff; the round in words."""
+    seat, last = view["me"]["seat"], view["last"]
+    with solara.Card(classes=["ws-card", "ws-situation"]):
+        if last is None:
+            solara.HTML(tag="h2", unsafe_innerHTML="Your organisation")
+            solara.Text("No round has run yet: the place is as it is today. Your first decisions take effect "
+                        "in round 1.")
+            return
+        solara.HTML(tag="h2", unsafe_innerHTML=f"After round {last['round']}")
+        if seat in last["orgs"]:
+            o = last["orgs"][seat]
+            lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
+                     f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
+                     f"running balance {present.money(o['balance'])}",
+                     f"Staff stress {present.amount('stress', o['stress'])}; "
+                     f"posts vacant {present.share(o['vacancy'])}"]
+            for line in lines:
+                solara.Text(line, classes=["ws-fact"], style={"display": "block"})
+        card = scorecard_text(last["weeks"])
+        solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()}: {t}" for g, t in card.items()),
+                    style={"display": "block"}, classes=["ws-place"])
+        mine = [e for e in last["events"] if e[2] in (seat, "place")] if seat != dec.CITIZENS else last["events"]
+        solara.HTML(tag="h2", unsafe_innerHTML="What happened")
+        for week, _, _, text in (mine or last["events"])[-8:]:
+            solara.Text(f"Week {week}: {text}", style={"display": "block"}, classes=["ws-event"])
+        if last.get("pooled_budget"):
+            solara.Text("A pooled budget between the hospital and social care was in place.",
+                        style={"display": "block"})
+
+
+@solara.component
+def Requests(token: str, view: dict[str, Any]):
+    sv = service()
+    seats = {dec.SEAT_LABELS[s]: s for s in view["status"]["seats"] if s != view["me"]["seat"]}
+    to, text, message = solara.use_reactive(next(iter(seats))), solara.use_reactive(""), solara.use_reactive("")
+
+    def send():
+        try:
+            sv.send_request(token, seats.get(to.value, to.value), text.value)
+        except (BadInput, Refused) as err:
+            message.value = str(err)
+            return
+        message.value = "Sent."
+        text.value = ""
+
+    with solara.Card(classes=["ws-card", "ws-requests"]):
+        solara.HTML(tag="h2", unsafe_innerHTML="Asked of you by partners")
+        if not view["requests"]:
+            solara.Text("No requests yet.")
+        for r in view["requests"]:
+            solara.Text(f"Round {r['round']}, {dec.SEAT_LABELS[r['from_seat']]}: ", style={"font-weight": "bold"})
+            solara.Text(r["text"], classes=["ws-request-text"], style={"display": "block"})
+        solara.HTML(tag="h2", unsafe_innerHTML="Ask a partner")
+        solara.Select("To", value=to, values=list(seats), classes=["ws-request-to"])
+        solara.InputText("Your request (1-200 characters)", value=text, continuous_update=True,
+                         classes=["ws-request-input"])
+        solara.Button("Send request", on_click=send, classes=["ws-request-send"])
+        if message.value:
+            solara.Text(message.value, classes=["ws-error" if message.value != "Sent." else "ws-ok",
+                                                "ws-request-message"])
+
+
+@solara.component
+def Decide(token: str, view: dict[str, Any], seat: str):
+    """The seat's decisions for this round, one choice each, and Submit."""
+    sv = service()
+    own = view["me"]["seat"]
+    start = view["decisions"] or dec.todays_choices(own)
+    values = {name: solara.use_reactive(start.get(name)) for name in dec.decisions_for(own)}  # noqa: SH103
+    message = solara.use_reactive("")
+
+    def submit():
+        missing = dec.unanswered(own, {k: v.value for k, v in values.items()})
+        if missing:
+            message.value = "Choose an answer first: " + "; ".join(dec.DECISION_TITLES[m] for m in missing)
+            return
+        try:
+            sv.submit(token, seat, {k: v.value for k, v in values.items()}, round_no=view["status"]["round"])
+        except (BadInput, Refused) as err:
+            message.value = str(err)
+            return
+        message.value = "Submitted. You can change your decisions until the round locks."
+
+    with solara.Card(classes=["ws-card", "ws-decide", "ws-choices"]):
+        solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
+        for name, value in values.items():
+            solara.Text(dec.decision_title(name, own, view["last"]), style={"font-weight": "bold", "display": "block"},
+                        classes=[f"ws-title-{name}"])
+            if name in ("pool_offer", "pool_answer") and view.get("pool"):
+                solara.Text(dec.pool_sentence(own, view["pool"]), style={"display": "block"},
+                            classes=["ws-pool-partner"])
+            # Not mandatory while unanswered: Vuetify would then pick the first choice for the player.
+            with solara.ToggleButtonsSingle(value=value, mandatory=value.value is not None,
+                                            classes=[f"ws-decision-{name}"]):
+                for key, words in dec.options(name).items():
+                    solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
+        solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])
+        if message.value:
+            solara.Text(message.value, classes=["ws-ok" if message.value.startswith("Submitted") else "ws-error",
+                                                "ws-submit-message"])
+        elif view["submitted"]:
+            solara.Text("Submitted. You can change your decisions until the round locks.", classes=["ws-ok"])
+
+
+@solara.component
+def Prediction(token: str, view: dict[str, Any]):
+    sv = service()
+    made = view["prediction"]
+    value = solara.use_reactive("" if made is None else present.value_text(made["delayed_transfers"]))
+    cause = solara.use_reactive("" if made is None else made["cause"])
+    message = solara.use_reactive("")
+
+    def send():
+        try:
+            sv.predict(token, value.value, cause.value)
+        except (BadInput, Refused) as err:
+            message.value = str(err)
+            return
+        message.value = "Prediction saved. The facilitator reveals the last round when the room is ready."
+
+    with solara.Card(classes=["ws-card", "ws-predict"]):
+        solara.HTML(tag="h2", unsafe_innerHTML="Predict, then see")
+        solara.Text("The last round has run. Before you see it: how many patients a day, medically fit to "
+                    "leave, will be waiting in your table's hospital (delayed transfers, the round's mean)? "
+                    "And who or what caused them?", style={"display": "block"})
+        solara.InputText("Delayed transfers (patients per day)", value=value, continuous_update=True,
+                         classes=["ws-predict-value"])
+        solara.InputText("Who or what caused them? (1-200 characters)", value=cause, continuous_update=True,
+                         classes=["ws-predict-cause"])
+        solara.Button("Save prediction", on_click=send, color="primary", classes=["ws-predict-send"])
+        if message.value:
+            solara.Text(message.value, classes=["ws-ok" if message.value.startswith("Prediction") else "ws-error",
+                                                "ws-predict-message"])
+
+
+# ------------------------------------------------------------------ the facilitator
+@solara.component
+def FacilitatorPage(key: str, chosen: str | None):
+    sv = service()
+    try:
+        sv.check_facilitator(key)
+    except Refused as err:
+        solara.Text(str(err), classes=["ws-error", "ws-refused"])
+        return
+    workshops = sv.workshops(key)
+    current = solara.use_reactive(chosen or (workshops[-1]["id"] if workshops else None))
+    creating = solara.use_reactive(not workshops)
+    with solara.Row(style={"align-items": "center"}):
+        solara.HTML(tag="h1", unsafe_innerHTML="Workshop: facilitator")
+        if workshops:
+            by_label = {workshop_label(w): w["id"] for w in workshops}
+            label_of = {v: k for k, v in by_label.items()}
+            solara.Select("Workshop", value=label_of.get(current.value), values=list(by_label),
+                          on_value=lambda label: current.set(by_label[label]), classes=["ws-pick"])
+        solara.Button("New workshop", on_click=lambda: creating.set(True), classes=["ws-new"])
+    if creating.value or current.value is None:
+        SetUp(key, lambda wid: (current.set(wid), creating.set(False)))
+        return
+    Dashboard(key, current.value)
+
+
+@solara.component
+def SetUp(key: str, on_created):
+    sv = service()
+    names = list_scenarios()
+    f = {k: solara.use_reactive(v) for k, v in dict(  # noqa: SH103
+        scenario="default", tables="2", rounds="8", weeks="13", minutes="10", style="default", seed="",
+        citizens="5000").items()}
+    seats = {s: solara.use_reactive(s != dec.CITIZENS) for s in dec.SEATS}  # noqa: SH103
+    message = solara.use_reactive("")
+
+    def create():
+        try:
+            w = sv.create(key, scenario=f["scenario"].value, tables=f["tables"].value, rounds=f["rounds"].value,
+                          weeks_per_round=f["weeks"].value, minutes_per_round=f["minutes"].value,
+                          seats_played=[s for s, v in seats.items() if v.value], computer_style=f["style"].value,
+                          seed=f["seed"].value or None, n_citizens=f["citizens"].value)
+        except (BadInput, Refused) as err:
+            message.value = str(err)
+            return
+        on_created(w["id"])
+
+    with solara.Card(classes=["ws-card", "ws-setup"], style={"max-width": "760px"}):
+        solara.HTML(tag="h2", unsafe_innerHTML="Set up a workshop")
+        solara.Select("The place (scenario)", value=f["scenario"], values=names, classes=["ws-scenario"])
+        for k, words in (("tables", "Tables (1-12)"), ("rounds", "Rounds (1-20)"),
+                         ("weeks", "Weeks per round (1-52)"), ("minutes", "Minutes per round (0.5-60)"),
+                         ("citizens", "Citizens in the place (500-50,000)"),
+                         ("seed", "Seed (empty: a random one, recorded)")):
+            solara.InputText(words, value=f[k], continuous_update=True, classes=[f"ws-setup-{k}"])
+        solara.Text("Seats people play (the computer plays the others):", style={"display": "block"})
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for s, v in seats.items():
+                with solara.Div(classes=[f"ws-seat-{s}"]):
+                    solara.Checkbox(label=dec.SEAT_LABELS[s], value=v)
+        solara.Select("The computer plays empty seats in the style of", value=f["style"], values=names,
+                      classes=["ws-style"])
+        solara.Button("Create workshop", on_click=create, color="primary", classes=["ws-create"])
+        if message.value:
+            solara.Text(message.value, classes=["ws-error", "ws-setup-message"])
+
+
+@solara.component
+def Dashboard(key: str, workshop_id: str):
+    sv = service()
+    use_signature(lambda: _signature(sv, workshop_id))
+    w = sv.store.workshop(workshop_id)
+    status = sv.status(workshop_id)
+    message = solara.use_reactive(("", True))  # (words, whether the action succeeded)
+    names = sv.names(key, workshop_id)
+
+    def act(fn, *args):
+        def go():
+            try:
+                fn(key, workshop_id, *args)
+            except (BadInput, Refused) as err:
+                message.value = (str(err), False)
+                return
+            message.value = ("", True)
+        return go
+
+    def export():
+        from slsim.tools.workshop.export import export as write
+        out = Path(sv.store.path).with_name(f"workshop-{workshop_id}-export")
+        try:
+            sv.check_facilitator(key)
+            files = write(sv.store, out, workshop_id)
+        except (OSError, ValueError) as err:
+            message.value = (f"export failed: {err}", False)
+            return
+        message.value = (f"Exported {len(files)} files to {out}", True)
+
+    phase = status["phase"]
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text("Join code", style={"font-size": "20px"})
+        solara.Text(w["join_code"], classes=["ws-code"])
+        solara.Text(f"· {present.scenario_label(w['scenario'])} · seed {w['seed']} · {w['tables']} tables · "
+                    f"{phase} · round {max(1, status['round'])} of {w['rounds']} ({w['weeks_per_round']} weeks each)",
+                    classes=["ws-phase"])
+        Clock(workshop_id)
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        label_next = {"lobby": "Start round 1", "deciding": "Lock the round now", "paused": "Lock the round now",
+                      "predicting": "Reveal the last round"}.get(phase)
+        if label_next:
+            solara.Button(label_next, on_click=act(sv.advance), color="primary", classes=["ws-advance"])
+        if phase in ("deciding", "paused"):
+            solara.Button("Resume" if phase == "paused" else "Pause", on_click=act(sv.pause), classes=["ws-pause"])
+            solara.Button("+1 minute", on_click=act(sv.extend), classes=["ws-extend"])
+        solara.Button("Export for research", on_click=export, classes=["ws-export"])
+    words, ok = message.value
+    if words:
+        solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])
+    if phase == "debrief":
+        Debrief(workshop_id, list(range(1, w["tables"] + 1)), names=names)
+        return
+    if phase == "predicting":
+        n = len(sv.predictions(workshop_id))
+        solara.Text(f"Predictions made: {n} of {len(names)} players. Reveal when the room is ready.",
+                    classes=["ws-predictions-count"])
+    Tables(workshop_id, status, names)
+
+
+@solara.component
+def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]):
+    """Every table side by side: who sits where, who has submitted, the scorecard after the last
+    round shown."""
+    sv = service()
+    with solara.Div(classes=["ws-grid"]):
+        for t in range(1, status["tables"] + 1):
+            results = sv.visible_results(workshop_id, t)
+            last = results[max(results)]["weeks"] if results else None
+            with solara.Card(classes=["ws-card", f"ws-table-{t}"]):
+                solara.HTML(tag="h2", unsafe_innerHTML=f"Table {t}")
+                for seat in status["seats"]:
+                    who = next((n["name"] for n in names if n["table"] == t and n["seat"] == seat), None)
+                    done = seat in status["submitted"].get(t, [])
+                    mark = "submitted" if done else ("deciding" if who else "computer")
+                    with solara.Row(style={"gap": "6px"}):
+                        solara.Text(f"{dec.SEAT_LABELS[seat]}:", style={"font-weight": "bold"})
+                        solara.Text(who or "(computer)", classes=["ws-player-name"])
+                        solara.Text(mark, classes=["ws-ok" if done else "ws-mark", f"ws-mark-{seat}"])
+                if last:
+                    card = scorecard_text(last)
+                    for group, text in card.items():
+                        solara.Text(f"{SCORECARD_TITLES[group]}: {text}",
+                                    style={"display": "block"}, classes=[f"ws-score-{group}"])
+
+
+# ------------------------------------------------------------------ debrief
+@solara.component
+def Debrief(workshop_id: str, tables: list[int], names):
+    """Per table: decisions by round, outcome curves against the reference cultures, one sentence
+    per outcome group; the room's predictions; the tables compared."""
+    sv = service()
+    w = sv.store.workshop(workshop_id)
+    refs = solara.use_memo(lambda: sv.references(workshop_id), dependencies=[workshop_id])
+    predictions = sv.predictions(workshop_id)
+    solara.HTML(tag="h1", unsafe_innerHTML="Debrief")
+    compared = []
+    for t in tables:
+        results = sv.visible_results(workshop_id, t)
+        rows = [row for r in sorted(results) for row in results[r]["weeks"]]
+        decisions = sv.store.decisions(workshop_id, t)
+        with solara.Card(classes=["ws-card", f"ws-debrief-{t}"]):
+            heads = headings(t, facilitator=names is not None)
+            solara.HTML(tag="h2", unsafe_innerHTML=heads["table"])
+            headers = ["Seat", *[f"Round {r}" for r in sorted(decisions)]]
+            body = []
+            for seat in sv.status(workshop_id)["seats"]:
+                cells = [(dec.SEAT_LABELS[seat], {})]
+                for r in sorted(decisions):
+                    d = decisions[r].get(seat)
+                    text = "" if d is None else dec.short_text(d["decisions"]) + (
+                        " (computer)" if d["source"] == "computer" else "")
+                    cells.append((text, {"seat": seat, "round": str(r)}))
+                body.append(cells)
+            solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"))
+            svgs = []
+            for group, outcome in SCORECARD.items():
+                series = [("table", f"table {t}", [row[outcome] for row in rows])]
+                series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
+                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)} "
+                                                   f"({present.unit(outcome)})", series, w["weeks_per_round"], t))
+            solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
+            for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
+                solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])
+            last = rows[-w["weeks_per_round"]:]
+            actual = score(last, "delayed_transfers")
+            mine = [p for p in predictions if p["table_no"] == t]
+            if mine:
+                solara.HTML(tag="h2", unsafe_innerHTML=heads["predictions"])
+                solara.Text(f"Delayed transfers in the last round: {present.number(actual)} patients per day.",
+                            classes=["ws-actual"], style={"display": "block"})
+                for p in mine:
+                    solara.Text(f"{dec.SEAT_LABELS[p['seat']]} predicted {present.number(p['delayed_transfers'])}, "
+                                "caused by: ", style={"font-weight": "bold"})
+                    solara.Text(p["cause"], classes=["ws-cause"], style={"display": "block"})
+            compared.append([(f"Table {t}", {})] + [
+                (present.number(score(last, o)), {"table": str(t), "outcome": o, "value": repr(score(last, o))})
+                for o in SCORECARD.values()])
+    if len(tables) > 1:
+        weeks = w["rounds"] * w["weeks_per_round"]
+        first = weeks - w["weeks_per_round"] + 1
+        for s, title in REFERENCE_TITLES.items():
+            ref_last = [r for r in refs[s] if r["week"] >= first]
+            compared.append([(title, {})] + [(present.number(score(ref_last, o)), {"reference": s, "outcome": o})
+                                             for o in SCORECARD.values()])
+        solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
+        solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
+            ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
+            "ws-table ws-compared"))
+
+
+routes = [solara.Route(path="/", component=Shell, layout=Plain),
+          solara.Route(path="play", component=Shell),
+          solara.Route(path="facilitator", component=Shell)]

@@ -6,10 +6,11 @@
   model's per-organisation leadership behaviours;
 * :mod:`~slsim.tools.workshop.engine`: decisions -> ``SystemModel`` runs, deterministic, no web;
 * :mod:`~slsim.tools.workshop.store`: the SQLite database every action is written to at once;
-* :mod:`~slsim.tools.workshop.service`: who may do what and when, on the server;
+* :mod:`~slsim.tools.workshop.service`: who may do what and when, on the server; every action and
+  read of the pages, the server's one Service and its timer;
 * :mod:`~slsim.tools.workshop.debrief` and :mod:`~slsim.tools.workshop.export`: the debrief's numbers and
   the research export;
-* :mod:`~slsim.tools.workshop.pages`: the Solara pages (needs the ``app`` extra).
+* :mod:`~slsim.tools.workshop.pages`: the Solara pages, views only (needs the ``app`` extra).
 
 :func:`replay` recomputes any table of a stored workshop from its decisions.
 """

@@ -19,10 +19,9 @@ from pathlib import Path
 
 from slsim.errors import EXIT_BAD_INPUT, EXIT_OK
 from slsim.tools.serve import become_server, check_port
+from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
 
 DEFAULT_PORT = 8766
-DEFAULT_DB = "slsim-workshop.db"
-DB_ENV = "SLSIM_WORKSHOP_DB"
 
 
 def register(subparsers) -> None:
@@ -50,7 +49,6 @@ def _fail(message: str) -> int:
 
 def open_database(text: str, create: bool):
     """The Store of a database path, or a message saying why it cannot be used."""
-    from slsim.tools.workshop.store import Store
     path = Path(text).expanduser()
     if path.is_dir():
         return f"--db {text}: is a folder; give a file name such as {DEFAULT_DB}"

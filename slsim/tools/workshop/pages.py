@@ -9,18 +9,19 @@ Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules 
   service refuses unless it is the player's own.
 * Names, requests and causes are shown with ``solara.Text`` (text, never HTML). Charts and tables
   are HTML built in :mod:`slsim.tools.workshop.charts` from seats, outcomes and numbers only, escaped.
-* Pages follow the workshop by polling the database once a second (a cheap signature of phase,
+* Views only: the pages render and call the service; they hold no state of the workshop, read no
+  database and manage no thread but Solara's own polling hook (``tests/workshop/test_workshop_engine.py``
+  checks).
+  The process's one Service and its timer (which locks rounds whose minutes are up even when no
+  page is open) come from :func:`slsim.tools.workshop.service.shared`.
+* Pages follow the workshop by polling the service once a second (a cheap signature of phase,
   round, submissions and messages); the whole page re-renders only when it changes, the clock
-  every second. A timer thread locks rounds whose minutes are up even when no page is open.
+  every second.
 * A refused action or bad value shows its one-line message beside the control; nothing changes.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,11 +40,10 @@ from slsim.tools.workshop.debrief import (
     score,
     scorecard_text,
 )
-from slsim.tools.workshop.service import BadInput, Refused, Service, workshop_label
-from slsim.tools.workshop.store import Store
+from slsim.tools.workshop.service import BadInput, Refused, workshop_label
+from slsim.tools.workshop.service import shared as service
 
-DB_ENV = "SLSIM_WORKSHOP_DB"
-POLL_S = 1.0
+POLL_S = 1.0  # seconds between a page's checks for a change worth re-rendering
 
 CSS = """
 .ws-root { font-size: 17px; max-width: 1500px; }
@@ -67,30 +67,6 @@ CSS = """
 .ws-chart { width: 100%; max-width: 520px; }
 """
 
-_SERVICE: Service | None = None
-_SERVICE_LOCK = threading.Lock()
-
-
-def service() -> Service:
-    """The process's one Service on the database named by SLSIM_WORKSHOP_DB, with its timer."""
-    global _SERVICE
-    with _SERVICE_LOCK:
-        if _SERVICE is None:
-            path = os.environ.get(DB_ENV) or "slsim-workshop.db"
-            _SERVICE = Service(Store(Path(path)))
-            threading.Thread(target=_timer, args=(_SERVICE,), daemon=True, name="workshop-timer").start()
-        return _SERVICE
-
-
-def _timer(sv: Service) -> None:
-    while True:
-        time.sleep(POLL_S)
-        try:
-            sv.tick()
-        except Exception as err:  # the timer must outlive one bad tick; the next page action reports it
-            print(f"slsim workshop: timer: {err!r}", flush=True)
-
-
 def use_signature(read) -> Any:
     """Re-render when ``read()`` (a cheap signature of what the page shows) changes: polled in a
     thread once a second."""
@@ -110,30 +86,6 @@ def use_signature(read) -> Any:
     return value.value
 
 
-def _signature(sv: Service, workshop_id: str) -> tuple:
-    s = sv.status(workshop_id)
-    n = sv.store.one("SELECT (SELECT COUNT(*) FROM requests WHERE workshop = ?) AS r, "
-                     "(SELECT COUNT(*) FROM predictions WHERE workshop = ?) AS p, "
-                     "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j", (workshop_id,) * 3)
-    return (s["phase"], s["round"], repr(sorted((k, sorted(v)) for k, v in s["submitted"].items())),
-            n["r"], n["p"], n["j"])
-
-
-def _seat_signature(sv: Service, me: dict[str, Any]) -> tuple:
-    """What a player's page depends on: the phase and round, and the requests sent to their seat
-    (not other players' submissions: a room's submits must not re-render every page)."""
-    row = sv.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id AND table_no = ? "
-                       "AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
-                       (me["table_no"], me["seat"], me["workshop"]))
-    partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
-    offer = None
-    if partner:  # the other side of the pooled budget: its submission is shown on this seat
-        got = sv.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
-                           "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
-        offer = got["decisions"] if got else None
-    return row["phase"], row["round"], row["n"], offer
-
-
 def clock_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -145,11 +97,10 @@ def clock_text(seconds: float | None) -> str:
 def Clock(workshop_id: str):
     """The round's clock, re-rendered every second on its own."""
     sv = service()
-    def read():  # one small query a second per page: the room's pages poll this all the time
-        row = sv.store.one("SELECT phase, deadline, paused_remaining FROM workshops WHERE id = ?", (workshop_id,))
-        left = (max(0.0, row["deadline"] - sv.clock()) if row["phase"] == "deciding"
-                else row["paused_remaining"] if row["phase"] == "paused" else None)
-        return row["phase"], clock_text(left)
+
+    def read():
+        phase, left = sv.clock_reading(workshop_id)
+        return phase, clock_text(left)
 
     phase, text = use_signature(read)
     words = {"deciding": text, "paused": f"{text} (paused)"}.get(phase, "")
@@ -221,7 +172,7 @@ def PlayerPage(token: str, asked_seat: str | None):
         solara.Text(str(err), classes=["ws-error", "ws-refused"])
         solara.Button("Go to the join page", on_click=lambda: router.push("/"))
         return
-    use_signature(lambda: _seat_signature(sv, me))
+    use_signature(lambda: sv.seat_signature(token))
     view = sv.seat_view(token)
     status = view["status"]
     seat = me["seat"]
@@ -461,8 +412,8 @@ def SetUp(key: str, on_created):
 @solara.component
 def Dashboard(key: str, workshop_id: str):
     sv = service()
-    use_signature(lambda: _signature(sv, workshop_id))
-    w = sv.store.workshop(workshop_id)
+    use_signature(lambda: sv.room_signature(workshop_id))
+    w = sv.workshop(workshop_id)
     status = sv.status(workshop_id)
     message = solara.use_reactive(("", True))  # (words, whether the action succeeded)
     names = sv.names(key, workshop_id)
@@ -478,11 +429,8 @@ def Dashboard(key: str, workshop_id: str):
         return go
 
     def export():
-        from slsim.tools.workshop.export import export as write
-        out = Path(sv.store.path).with_name(f"workshop-{workshop_id}-export")
         try:
-            sv.check_facilitator(key)
-            files = write(sv.store, out, workshop_id)
+            out, files = sv.export(key, workshop_id)
         except (OSError, ValueError) as err:
             message.value = (f"export failed: {err}", False)
             return
@@ -550,7 +498,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
     """Per table: decisions by round, outcome curves against the reference cultures, one sentence
     per outcome group; the room's predictions; the tables compared."""
     sv = service()
-    w = sv.store.workshop(workshop_id)
+    w = sv.workshop(workshop_id)
     refs = solara.use_memo(lambda: sv.references(workshop_id), dependencies=[workshop_id])
     predictions = sv.predictions(workshop_id)
     solara.HTML(tag="h1", unsafe_innerHTML="Debrief")
@@ -558,7 +506,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
     for t in tables:
         results = sv.visible_results(workshop_id, t)
         rows = [row for r in sorted(results) for row in results[r]["weeks"]]
-        decisions = sv.store.decisions(workshop_id, t)
+        decisions = sv.decisions(workshop_id, t)
         with solara.Card(classes=["ws-card", f"ws-debrief-{t}"]):
             heads = headings(t, facilitator=names is not None)
             solara.HTML(tag="h2", unsafe_innerHTML=heads["table"])

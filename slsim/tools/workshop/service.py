@@ -24,6 +24,13 @@ Every page calls these methods; none trusts the browser. Rules:
 * **The last round** is computed when it locks, but its results are shown only after the
   players have predicted the delayed transfers and the facilitator reveals them (predict, then
   reveal).
+* **Reading for the pages.** The pages poll cheap signatures (:meth:`Service.room_signature`,
+  :meth:`Service.seat_signature`, :meth:`Service.clock_reading`) once a second and re-render only
+  when one changes; they never read the database themselves.
+* **One service a server.** :func:`shared` gives the server process its one Service, on the
+  database ``slsim workshop`` names in ``SLSIM_WORKSHOP_DB``, with its timer running: a thread
+  that calls :meth:`Service.tick` every :data:`TICK_S` seconds, so rounds lock on time even when
+  no page is open.
 * **Nothing lost.** Every action is committed to the database at once. Table models are kept in
   memory between rounds only to save time; after a restart they are rebuilt from the stored
   decisions (:func:`~slsim.tools.workshop.engine.replay_table`), giving identical results.
@@ -33,11 +40,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import threading
 import time
 import unicodedata
 from collections import deque
+from pathlib import Path
 from typing import Any, Callable
 
 from slsim import __version__
@@ -49,7 +58,7 @@ from slsim.results import present
 from slsim.tools.workshop import decisions as dec
 from slsim.tools.workshop.engine import REFERENCE_STYLES, Setup, new_model, reference_run, replay_table, run_round
 from slsim.tools.workshop.replay import setup_of
-from slsim.tools.workshop.store import Store
+from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
 
 NAME_MAX = 40
 TEXT_MAX = 200
@@ -64,6 +73,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 CODE_LENGTH = 8
 EXTEND_SECONDS = 60.0
 PHASES = ("lobby", "deciding", "paused", "predicting", "debrief")
+TICK_S = 1.0  # seconds between the timer's checks for rounds whose minutes are up
 
 
 class Refused(SlsimError):
@@ -130,6 +140,7 @@ class Service:
         self.lock = threading.RLock()  # one action at a time changes a workshop
         self._models: dict[tuple[str, int], tuple[int, Any]] = {}  # (workshop, table) -> (rounds done, model)
         self._bad_codes: deque[float] = deque()
+        self._stop = threading.Event()
         self.store.write("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = self.store.one("SELECT value FROM settings WHERE key = 'facilitator_key'")
         if row is None:
@@ -207,9 +218,10 @@ class Service:
         return [self.store.workshop(w) for w in self.store.workshop_ids()]
 
     def setup_of(self, workshop_id: str) -> Setup:
-        return setup_of(self._workshop(workshop_id))
+        return setup_of(self.workshop(workshop_id))
 
-    def _workshop(self, workshop_id: str) -> dict[str, Any]:
+    def workshop(self, workshop_id: str) -> dict[str, Any]:
+        """A workshop's record (its settings, phase and round). Raises Refused if there is none."""
         w = self.store.workshop(workshop_id)
         if w is None:
             raise Refused(f"no workshop {workshop_id!r}")
@@ -231,7 +243,7 @@ class Service:
             if row is None:
                 self._bad_codes.append(now)
                 raise BadInput("no workshop has this code; check it with your facilitator (8 letters and digits)")
-            w = self._workshop(row["id"])
+            w = self.workshop(row["id"])
             if w["phase"] in ("predicting", "debrief"):
                 raise Refused("this workshop has finished its rounds; it takes no new players")
             taken = {(p["table_no"], p["seat"]) for p in self.store.players(w["id"])}
@@ -262,7 +274,7 @@ class Service:
             raise BadInput(str(err)) from None
         with self.lock:
             self.tick()
-            w = self._workshop(me["workshop"])
+            w = self.workshop(me["workshop"])
             if w["phase"] not in ("deciding", "paused"):
                 raise Refused(f"decisions are locked (the workshop is {w['phase']})")
             if round_no is not None and round_no != w["round"]:
@@ -276,7 +288,7 @@ class Service:
     def send_request(self, token: Any, to_seat: Any, text: Any) -> None:
         """A short request from a player's seat to another seat of their table."""
         me = self.player(token)
-        w = self._workshop(me["workshop"])
+        w = self.workshop(me["workshop"])
         seats = self._table_seats(w)
         if to_seat not in seats or to_seat == me["seat"]:
             allowed = [s for s in seats if s != me["seat"]]
@@ -295,7 +307,7 @@ class Service:
         value = _float(delayed_transfers, "delayed transfers", 0.0, MAX_PREDICTION)
         cause = clean_text(cause, "cause", TEXT_MAX)
         with self.lock:
-            w = self._workshop(me["workshop"])
+            w = self.workshop(me["workshop"])
             if w["phase"] != "predicting":
                 raise Refused("predictions are taken only after the last round's decisions lock")
             self.store.write("INSERT OR REPLACE INTO predictions VALUES (?,?,?,?,?,?)",
@@ -305,7 +317,7 @@ class Service:
     def start(self, key: str, workshop_id: str) -> None:
         self.check_facilitator(key)
         with self.lock:
-            w = self._workshop(workshop_id)
+            w = self.workshop(workshop_id)
             if w["phase"] != "lobby":
                 raise Refused(f"the workshop has started already (it is {w['phase']})")
             self._open_round(w, 1)
@@ -313,7 +325,7 @@ class Service:
     def extend(self, key: str, workshop_id: str, seconds: float = EXTEND_SECONDS) -> None:
         self.check_facilitator(key)
         with self.lock:
-            w = self._workshop(workshop_id)
+            w = self.workshop(workshop_id)
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET deadline = deadline + ? WHERE id = ?", (seconds, w["id"]))
             elif w["phase"] == "paused":
@@ -326,7 +338,7 @@ class Service:
         """Pause a deciding round's clock, or resume a paused one."""
         self.check_facilitator(key)
         with self.lock:
-            w = self._workshop(workshop_id)
+            w = self.workshop(workshop_id)
             now = self.clock()
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET phase = 'paused', paused_remaining = ?, deadline = NULL "
@@ -335,7 +347,7 @@ class Service:
                 self.store.write("UPDATE workshops SET phase = 'deciding', deadline = ?, paused_remaining = NULL "
                                  "WHERE id = ?", (now + w["paused_remaining"], w["id"]))
                 if self._all_submitted(w):  # everyone submitted during the pause
-                    self._lock_round(self._workshop(w["id"]))
+                    self._lock_round(self.workshop(w["id"]))
             else:
                 raise Refused(f"there is no round clock to pause (the workshop is {w['phase']})")
 
@@ -343,7 +355,7 @@ class Service:
         """Lock the round now (lobby: start round 1; predicting: reveal the last round)."""
         self.check_facilitator(key)
         with self.lock:
-            w = self._workshop(workshop_id)
+            w = self.workshop(workshop_id)
             if w["phase"] == "lobby":
                 self._open_round(w, 1)
             elif w["phase"] in ("deciding", "paused"):
@@ -358,7 +370,35 @@ class Service:
         with self.lock:
             now = self.clock()
             for r in self.store.all("SELECT id FROM workshops WHERE phase = 'deciding' AND deadline <= ?", (now,)):
-                self._lock_round(self._workshop(r["id"]))
+                self._lock_round(self.workshop(r["id"]))
+
+    def start_timer(self, every: float = TICK_S) -> threading.Thread:
+        """Call :meth:`tick` every ``every`` seconds in a daemon thread until :meth:`close`. A tick
+        that fails is printed and the timer goes on: the next page action reports the error."""
+        def run() -> None:
+            while not self._stop.wait(every):
+                try:
+                    self.tick()
+                except Exception as err:  # the timer must outlive one bad tick
+                    print(f"slsim workshop: timer: {err!r}", flush=True)
+
+        thread = threading.Thread(target=run, daemon=True, name="workshop-timer")
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        """Stop the timer (the database stays as it is: every action was committed)."""
+        self._stop.set()
+
+    def export(self, key: str, workshop_id: str) -> tuple[Path, list[Path]]:
+        """Write the workshop's research export (:mod:`~slsim.tools.workshop.export`) into
+        ``workshop-<id>-export`` beside the database; returns the folder and the files written.
+        Facilitator only. Raises OSError if the folder cannot be written."""
+        from slsim.tools.workshop.export import export as write
+        self.check_facilitator(key)
+        self.workshop(workshop_id)
+        out = Path(self.store.path).with_name(f"workshop-{workshop_id}-export")
+        return out, write(self.store, out, workshop_id)
 
     # ------------------------------------------------------------------ rounds
     def _table_seats(self, w: dict[str, Any]) -> list[str]:
@@ -427,7 +467,7 @@ class Service:
     # ------------------------------------------------------------------ reading
     def status(self, workshop_id: str) -> dict[str, Any]:
         """What everyone may see: phase, round, seconds left, who has submitted (by seat)."""
-        w = self._workshop(workshop_id)
+        w = self.workshop(workshop_id)
         now = self.clock()
         left = (max(0.0, w["deadline"] - now) if w["phase"] == "deciding"
                 else w["paused_remaining"] if w["phase"] == "paused" else None)
@@ -443,9 +483,50 @@ class Service:
                 "submitted": submitted, "played": played, "scenario": w["scenario"],
                 "seats": self._table_seats(w)}
 
+    def room_signature(self, workshop_id: str) -> tuple:
+        """What the facilitator's page depends on, cheap to compare: phase, round, who has
+        submitted, and the counts of requests, predictions and players."""
+        s = self.status(workshop_id)
+        n = self.store.one("SELECT (SELECT COUNT(*) FROM requests WHERE workshop = ?) AS r, "
+                           "(SELECT COUNT(*) FROM predictions WHERE workshop = ?) AS p, "
+                           "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j", (workshop_id,) * 3)
+        return (s["phase"], s["round"], repr(sorted((k, sorted(v)) for k, v in s["submitted"].items())),
+                n["r"], n["p"], n["j"])
+
+    def seat_signature(self, token: Any) -> tuple:
+        """What a player's page depends on: the phase and round, the number of requests sent to
+        their seat, and, for the hospital and social care, the other side's submitted pooled-budget
+        decisions (not other players' submissions: a room's submits must not re-render every page)."""
+        me = self.player(token)
+        row = self.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id "
+                             "AND table_no = ? AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
+                             (me["table_no"], me["seat"], me["workshop"]))
+        partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
+        offer = None
+        if partner:
+            got = self.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
+                                 "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
+            offer = got["decisions"] if got else None
+        return row["phase"], row["round"], row["n"], offer
+
+    def clock_reading(self, workshop_id: str) -> tuple[str, float | None]:
+        """(phase, seconds left) in one small query: every open page reads it once a second.
+        Seconds left are None unless a round is deciding or paused."""
+        row = self.store.one("SELECT phase, deadline, paused_remaining FROM workshops WHERE id = ?", (workshop_id,))
+        if row is None:
+            raise Refused(f"no workshop {workshop_id!r}")
+        left = (max(0.0, row["deadline"] - self.clock()) if row["phase"] == "deciding"
+                else row["paused_remaining"] if row["phase"] == "paused" else None)
+        return row["phase"], left
+
+    def decisions(self, workshop_id: str, table: int) -> dict[int, dict[str, dict[str, Any]]]:
+        """A table's decisions: round -> seat -> {"decisions", "source", "submitted_at"}; shown in
+        the debrief."""
+        return self.store.decisions(self.workshop(workshop_id)["id"], table)
+
     def visible_results(self, workshop_id: str, table: int) -> dict[int, dict[str, Any]]:
         """A table's round results that may be shown now (the last round only after the reveal)."""
-        w = self._workshop(workshop_id)
+        w = self.workshop(workshop_id)
         results = self.store.round_results(w["id"], table)
         if w["phase"] != "debrief":
             results.pop(w["rounds"], None)
@@ -480,7 +561,7 @@ class Service:
         still change until the lock), ``"computer"`` (nobody plays the seat: the computer's
         choice), or ``"undecided"`` (the player has not submitted; the value is ``None``). The
         server-side rule is unchanged: the pool exists only if both are in the round that locks."""
-        w = self._workshop(workshop_id)
+        w = self.workshop(workshop_id)
         now = self.store.decisions(w["id"], table).get(w["round"], {})
         played = {p["seat"] for p in self.store.players(w["id"]) if p["table_no"] == table}
         out: dict[str, Any] = {}
@@ -519,3 +600,20 @@ class Service:
             else:
                 out[style] = json.loads(row["result"])
         return out
+
+
+_SHARED: Service | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Service:
+    """The server process's one Service, on the database named by ``SLSIM_WORKSHOP_DB`` (set by
+    ``slsim workshop`` before it becomes the Solara server; else ``./slsim-workshop.db``), with
+    its timer started on first use. Every page of every session uses this one, so its lock
+    orders the whole room's actions."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Service(Store(Path(os.environ.get(DB_ENV) or DEFAULT_DB)))
+            _SHARED.start_timer()
+        return _SHARED

@@ -20,6 +20,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+DEFAULT_DB = "slsim-workshop.db"
+DB_ENV = "SLSIM_WORKSHOP_DB"  # how ``slsim workshop`` tells the Solara server it becomes which database to open
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workshops (
     id TEXT PRIMARY KEY,

@@ -18,7 +18,7 @@ import pytest
 import slsim
 from slsim.model.params import ParameterError, Params
 from slsim.results.present import difference_sentence
-from slsim.tools.app import charts
+from slsim.tools import charts
 from slsim.tools.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, first_scenario, parse_value
 
 CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
@@ -452,7 +452,7 @@ def test_png_title_naming_many_interventions_stays_inside_the_figure():
     import matplotlib.image as mpimg
 
     from slsim.model.metrics import LEVEL_TITLES, columns_by_level
-    from slsim.tools.app import charts
+    from slsim.tools import charts
     made = [(w, f"Trainer: decisions handed to the front line set to 0.{w % 9 + 1} after a long talk")
             for w in range(2, 40, 4)]
     title = charts.png_title("Blame culture under pressure", 3, 40, made)
@@ -466,7 +466,7 @@ def test_png_title_naming_many_interventions_stays_inside_the_figure():
 
 def test_negative_ticks_keep_their_sign_inside_the_margin():
     from slsim.results import present
-    from slsim.tools.app import charts
+    from slsim.tools import charts
     assert [present.tick_text(v) for v in (-600_000, -1_250_000, 25_000, 2_500, 0.25, 0)] == \
         ["-600k", "-1.25M", "25k", "2,500", "0.25", "0"]
     svg = charts.line_chart("cumulative_deficit", "cumulative deficit", present.unit_text("cumulative_deficit"), "",

@@ -5,6 +5,8 @@ through :class:`~slsim.tools.workshop.service.Service`, and behaves as it did.""
 from __future__ import annotations
 
 import ast
+import html
+import json
 import re
 import threading
 import time
@@ -161,3 +163,19 @@ def test_the_server_has_one_service_on_the_database_the_command_names_with_its_t
         assert timers, "the shared service runs its timer"
     finally:
         first.close()
+
+
+# ------------------------------------------------------------------ the debrief's charts come from the one kit
+def test_the_debriefs_curves_carry_their_numbers_and_keep_the_kits_axis_rules():
+    from slsim.tools import charts
+    table = [0.1 + 1e-13 * i for i in range(12)]
+    series = [("table", "table 1", table), ("blame_culture", "<b>blame</b>", [0.3] * 12)]
+    svg = charts.curves("stress", "Staff: staff stress", "score 0 to 1", series, round_weeks=4, table=1)
+    drawn = re.search(r'class="ws-line" data-series="table"[^>]*data-values="([^"]*)"', svg).group(1)
+    assert [float(v) for v in json.loads(html.unescape(drawn))] == table, "full precision, not rounded"
+    assert svg.count('class="ws-round-end"') == 2, "12 weeks in rounds of 4: two round ends"
+    ticks = [float(t) for t in re.findall(r'class="slsim-ytick"[^>]*>([^<]*)<', svg)]
+    assert 0.0 <= min(ticks) <= 0.1 and 0.3 <= max(ticks) < 0.5, "zoomed in on 0.1-0.3, inside 0-1"
+    assert charts.ticks(min(ticks), max(ticks)) == ticks, "round ticks, as in the browser view"
+    assert "<b>" not in svg and "&lt;b&gt;blame" in svg
+    assert 'data-better="lower"' in svg

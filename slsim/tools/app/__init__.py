@@ -3,5 +3,5 @@
 The page's rooms are :mod:`~slsim.tools.app.explore`, :mod:`~slsim.tools.app.compare` and
 :mod:`~slsim.tools.app.learn`; their texts live in :mod:`~slsim.tools.app.content`, the style sheet in
 :mod:`~slsim.tools.app.styles`, what they share in :mod:`~slsim.tools.app.widgets`. Importing this package
-does not import Solara; :mod:`slsim.tools.app.state` and :mod:`slsim.tools.app.charts` work without it.
+does not import Solara; :mod:`slsim.tools.app.state` and the chart kit :mod:`slsim.tools.charts` work without it.
 """

@@ -19,7 +19,7 @@ from slsim.model.params import ParameterError
 from slsim.results import present
 from slsim.results.posterior import shipped_posterior
 from slsim.results.present import label
-from slsim.tools.app import charts
+from slsim.tools import charts
 from slsim.tools.app.state import MAX_WEEKS, Session, run_comparison, run_live_comparison
 from slsim.tools.app.widgets import Ui, Words, grid, scenario_names, scenario_titles
 

@@ -21,7 +21,7 @@ from slsim.model.params import LEADERSHIP_FIELDS, ParameterError, Params
 from slsim.model.scenario import ScenarioError
 from slsim.results import present
 from slsim.results.present import label, parameter_label, value_text
-from slsim.tools.app import charts
+from slsim.tools import charts
 from slsim.tools.app.learn import TourCard
 from slsim.tools.app.state import APP_MAX, INTERVENTION_PARAMS, MAIN_PARAMS, MAX_WEEKS, PARAM_INFO, Session
 from slsim.tools.app.widgets import Ui, Words, esc, grid, scenario_names, scenario_titles

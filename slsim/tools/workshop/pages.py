@@ -8,12 +8,12 @@ Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules 
   only show its answers. ``/play?token=...&seat=...`` asks to act for that seat, which the
   service refuses unless it is the player's own.
 * Names, requests and causes are shown with ``solara.Text`` (text, never HTML). Charts and tables
-  are HTML built in :mod:`slsim.tools.workshop.charts` from seats, outcomes and numbers only, escaped.
+  are HTML built by the tools' one chart kit, :mod:`slsim.tools.charts`, from seats, outcomes and
+  numbers only, escaped.
 * Views only: the pages render and call the service; they hold no state of the workshop, read no
-  database and manage no thread but Solara's own polling hook (``tests/workshop/test_workshop_engine.py``
-  checks).
-  The process's one Service and its timer (which locks rounds whose minutes are up even when no
-  page is open) come from :func:`slsim.tools.workshop.service.shared`.
+  database and manage no thread but Solara's own polling hook (``tests/workshop/test_workshop_pages.py``
+  checks). The process's one Service and its timer (which locks rounds whose minutes are up even
+  when no page is open) come from :func:`slsim.tools.workshop.service.shared`.
 * Pages follow the workshop by polling the service once a second (a cheap signature of phase,
   round, submissions and messages); the whole page re-renders only when it changes, the clock
   every second.
@@ -29,7 +29,7 @@ import solara
 
 from slsim.model.scenario import list_scenarios
 from slsim.results import present
-from slsim.tools.workshop import charts
+from slsim.tools import charts
 from slsim.tools.workshop import decisions as dec
 from slsim.tools.workshop.debrief import (
     REFERENCE_TITLES,
@@ -525,8 +525,8 @@ def Debrief(workshop_id: str, tables: list[int], names):
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
                 series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
-                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)} "
-                                                   f"({present.unit(outcome)})", series, w["weeks_per_round"], t))
+                svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)}",
+                                          present.unit_text(outcome), series, w["weeks_per_round"], t))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
                 solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])

@@ -1,16 +1,23 @@
-"""Charts for the browser view as inline SVG, and PNG figures for export (matplotlib).
+"""The one chart kit of slsim's tools: inline SVG charts and HTML tables for the browser view
+(:mod:`slsim.tools.app`) and the workshop (:mod:`slsim.tools.workshop`), and the browser view's
+PNG figures for export (matplotlib).
 
-Why SVG strings for the live view: a week's step must update the page within 200 ms. Rendering
+Why SVG strings for the live pages: a week's step must update the page within 200 ms. Rendering
 two dozen matplotlib charts takes longer than that; building SVG text takes about a millisecond
 per chart and the browser draws it at any size (presentation mode simply scales it).
 
-Every live chart carries its numbers as ``data-`` attributes (outcome, week, full-precision last
-value) so tests can check that what is drawn is what the run layer computes.
+Rules every chart keeps: round y ticks (1, 2, 2.5 or 5 times a power of ten) with grid lines,
+week ticks, the title and unit above, the better-is cue where
+one way is better; text at least :data:`FONT` - 1 SVG units. Every word is passed through
+``html.escape`` (the workshop puts only seats, outcomes and numbers in, never a player's name or
+message). Every chart carries its numbers as ``data-`` attributes (outcome, week, values at full
+precision as ``repr``) so tests can check that what is drawn is what the run layer computes.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 
@@ -39,11 +46,21 @@ def _scale(lo: float, hi: float) -> tuple[float, float]:
     return (max(0.0, lo - pad) if lo >= 0 else lo - pad), hi + pad
 
 
-def _frame(title: str, tooltip: str, w: int, h: int, body: list[str], attrs: str) -> str:
-    return (f'<svg class="slsim-chart" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
+def _frame(title: str, tooltip: str, w: int, h: int, body: list[str], attrs: str, cls: str = "slsim-chart") -> str:
+    return (f'<svg class="{cls}" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
             f'role="img" aria-label="{html.escape(title)}" {attrs} xmlns="http://www.w3.org/2000/svg">'
             f'<title>{html.escape(tooltip)}</title>'
             f'<rect x="0" y="0" width="{w}" height="{h}" fill="white"/>' + "".join(body) + "</svg>")
+
+
+def _header(title: str, unit: str, w: int, cue: str | None = None, arrow: str | None = None) -> str:
+    """The chart's title (bold) and unit above the plot; with ``arrow``, the better-is cue at the right."""
+    out = (f'<text x="4" y="14" font-size="{FONT + 1}" font-weight="bold" fill="{TEXT}">{html.escape(title)}</text>'
+           f'<text x="4" y="30" font-size="{FONT - 1}" fill="{MUTED}">{html.escape(unit)}</text>')
+    if arrow is not None:
+        out += (f'<text class="slsim-cue" data-better="{cue or ""}" x="{w - 6}" y="30" font-size="{FONT - 1}" '
+                f'text-anchor="end" fill="{MUTED}">{arrow}</text>')
+    return out
 
 
 def _step(span: float, n: int, integer: bool) -> float:
@@ -200,12 +217,7 @@ def line_chart(outcome: str, title: str, unit: str, tooltip: str, weeks: np.ndar
     # narrow charts (the projector's headline) say it with the arrow; their sentence has the words
     arrow = (f"\u2193 {'lower is better' if w >= 250 else 'better'}" if cue == "lower" else
              f"\u2191 {'higher is better' if w >= 250 else 'better'}" if cue == "higher" else "")
-    sub = unit
-    parts.insert(0, f'<text x="4" y="14" font-size="{FONT + 1}" font-weight="bold" fill="{TEXT}">'
-                    f'{html.escape(title)}</text>'
-                    f'<text x="4" y="30" font-size="{FONT - 1}" fill="{MUTED}">{html.escape(sub)}</text>'
-                    f'<text class="slsim-cue" data-better="{cue or ""}" x="{w - 6}" y="30" font-size="{FONT - 1}" '
-                    f'text-anchor="end" fill="{MUTED}">{arrow}</text>'
+    parts.insert(0, _header(title, unit, w, cue, arrow) +
                     f'<text class="slsim-last" x="{w - 6}" y="14" font-size="{FONT + 2}" text-anchor="end" '
                     f'font-weight="bold" fill="#1b4f72">{fmt(shown)}</text>')
     attrs = (f'data-outcome="{outcome}" data-week="{last_week}" data-smoothed="{str(do_smooth).lower()}" '
@@ -234,10 +246,73 @@ def band_chart(outcome: str, title: str, unit: str, tooltip: str, band: pd.DataF
                      f'opacity="0.2" stroke="none"/>')
         parts.append(f'<polyline points="{_path(xs, y(g["median"].to_numpy()))}" fill="none" stroke="{line}" '
                      f'stroke-width="1.6"/>')
-    parts.insert(0, f'<text x="4" y="14" font-size="{FONT + 1}" font-weight="bold" fill="{TEXT}">'
-                    f'{html.escape(title)}</text>'
-                    f'<text x="4" y="30" font-size="{FONT - 1}" fill="{MUTED}">{html.escape(unit)}</text>')
+    parts.insert(0, _header(title, unit, w))
     return _frame(title, tooltip, w, h, parts, f'data-outcome="{outcome}"')
+
+
+ROUND_END = "#bbbbbb"  # the dotted lines between a workshop's rounds
+FIRST_LINE = "#1b2631"  # the workshop table's own line, drawn over the references
+REFERENCE_STROKE = 'stroke-width="1.8" stroke-dasharray="6,3"'
+
+
+def curves(outcome: str, title: str, unit: str, series: Sequence[tuple[str, str, Sequence[float]]],
+           round_weeks: int, table: int, w: int = 420, h: int = 230) -> str:
+    """Several runs of one outcome over the same weeks (the workshop's debrief: a table against
+    the reference cultures). ``series`` is (key, legend, values for weeks 1..n); the first is drawn
+    thick in dark ink over the others, which are thinner, dashed, in the scenario colours, each named in the
+    legend under the title. Dotted vertical lines mark the ends of rounds (every ``round_weeks``
+    weeks). Unlike :func:`line_chart`, the y axis spans the values drawn (round ticks, inside 0-1
+    for shares) rather than all of 0-1: the debrief compares runs that differ by a few hundredths,
+    and that difference is the point. Each line is a ``polyline.ws-line`` with ``data-series``, ``data-outcome``,
+    ``data-table`` and ``data-values`` (the values as ``repr``, full precision)."""
+    styles = [(FIRST_LINE, 'stroke-width="3"') if i == 0 else (colour(i - 1), REFERENCE_STROKE)
+              for i in range(len(series))]
+    legend, lx, ly = [], 4.0, 48
+    for (_, words, _), (line, style) in zip(series, styles):
+        width = 24 + 0.55 * (FONT - 1) * len(words)  # the swatch and the words, in SVG units
+        if lx > 4 and lx + width > w:  # no room left on this row: the legend wraps
+            lx, ly = 4.0, ly + FONT + 2
+        legend.append(f'<line x1="{lx:.1f}" y1="{ly - 4}" x2="{lx + 18:.1f}" y2="{ly - 4}" stroke="{line}" {style}/>'
+                      f'<text x="{lx + 22:.1f}" y="{ly}" font-size="{FONT - 1}" fill="{TEXT}">'
+                      f'{html.escape(words)}</text>')
+        lx += width + 12
+    left, top, bottom, right = 44, ly + 14, 20, 10
+    n = max((len(v) for _, _, v in series), default=0)
+    values = [float(v) for _, _, vals in series for v in vals if v is not None and math.isfinite(v)]
+    ylo, yhi = _nice_scale(min(values, default=math.nan), max(values, default=math.nan), None)
+    if unit_range(outcome) is not None:  # zoomed in, but a share's axis stays inside 0-1
+        ylo, yhi = max(ylo, unit_range(outcome)[0]), min(yhi, unit_range(outcome)[1])
+    parts, x, y = _axes(1, max(n, 2), ylo, yhi, w, h, left, top, bottom, right, (), None)
+    parts.append(f'<text x="{left - 3}" y="{h - 3}" font-size="{FONT - 1}" text-anchor="end" '
+                 f'fill="{MUTED}">week</text>')
+    for end in range(round_weeks, n, round_weeks):
+        xx = float(x(end + 0.5))
+        parts.append(f'<line class="ws-round-end" x1="{xx:.1f}" y1="{top}" x2="{xx:.1f}" y2="{h - bottom}" '
+                     f'stroke="{ROUND_END}" stroke-dasharray="2,3"/>')
+    for (key, _, vals), (line, style) in reversed(list(zip(series, styles))):  # the first on top
+        ys = np.array([math.nan if v is None else float(v) for v in vals])
+        drawn = html.escape(json.dumps([repr(float(v)) for v in vals]))
+        parts.append(f'<polyline class="ws-line" data-series="{html.escape(key)}" '
+                     f'data-outcome="{html.escape(outcome)}" data-table="{table}" data-values="{drawn}" '
+                     f'points="{_path(x(np.arange(1, len(vals) + 1)), y(ys))}" fill="none" stroke="{line}" {style}/>')
+    parts.extend(legend)
+    cue = better(outcome)
+    arrow = f"\u2193 {cue} is better" if cue == "lower" else f"\u2191 {cue} is better" if cue else ""
+    parts.insert(0, _header(title, unit, w, cue, arrow))
+    attrs = f'data-outcome="{html.escape(outcome)}" data-table="{table}"'
+    return _frame(title, f"{title} ({unit})", w, h, parts, attrs, cls="ws-chart")
+
+
+def table_html(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, dict[str, str]]]], classes: str) -> str:
+    """An HTML table; each cell is (text, data attributes). All text is escaped."""
+    def e(text) -> str:
+        return html.escape(str(text), quote=True)
+
+    head = "".join(f"<th>{e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(
+        "<td" + "".join(f' data-{e(k)}="{e(v)}"' for k, v in attrs.items()) + f">{e(text)}</td>"
+        for text, attrs in row) + "</tr>" for row in rows)
+    return f'<table class="{e(classes)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 # Colour-blind-safe ramps (they differ in lightness as well as hue, so they survive deuteranopia

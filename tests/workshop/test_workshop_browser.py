@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("playwright")
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from slsim.tools.workshop import replay  # noqa: E402
 from slsim.tools.workshop.debrief import SCORECARD  # noqa: E402
@@ -33,8 +33,6 @@ from slsim.tools.workshop.store import Store  # noqa: E402
 CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workshop"
 MARKUP_NAME = '<img src=x onerror="alert(1)">Ann'
 T = 30_000  # ms: a page's answer on a loaded 2-core machine
@@ -121,132 +119,133 @@ PLAN = {  # seat -> choices in every round (the rest stay as today; failures hav
 }
 
 
-def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path):
+def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
+    # pytest-playwright's browser: one per test process, shared with the app's browser tests (a second
+    # sync_playwright in a process that already runs one fails).
     key = server.start()
     base = f"http://127.0.0.1:{server.port}"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        contexts = [browser.new_context(viewport={"width": 1500, "height": 1000}) for _ in range(6)]
-        fac = contexts[0].new_page()
-        fac.goto(f"{base}/facilitator?key={key}")
-        fac.locator(".ws-create").wait_for(timeout=T)
-        fac.locator(".ws-setup-tables input").fill("1")
-        fac.locator(".ws-setup-rounds input").fill("3")
-        fac.locator(".ws-setup-weeks input").fill("4")
-        fac.locator(".ws-setup-citizens input").fill("1000")
-        fac.locator(".ws-setup-seed input").fill("17")
-        _shot(fac, "1-facilitator-setup")
-        fac.locator(".ws-create").click()
-        code = fac.locator(".ws-code")
-        code.wait_for(timeout=T)
-        join_code = code.inner_text().strip()
-        assert re.fullmatch(r"[A-Z2-9]{8}", join_code)
+    contexts = [browser.new_context(viewport={"width": 1500, "height": 1000}) for _ in range(6)]
+    fac = contexts[0].new_page()
+    fac.goto(f"{base}/facilitator?key={key}")
+    fac.locator(".ws-create").wait_for(timeout=T)
+    fac.locator(".ws-setup-tables input").fill("1")
+    fac.locator(".ws-setup-rounds input").fill("3")
+    fac.locator(".ws-setup-weeks input").fill("4")
+    fac.locator(".ws-setup-citizens input").fill("1000")
+    fac.locator(".ws-setup-seed input").fill("17")
+    _shot(fac, "1-facilitator-setup")
+    fac.locator(".ws-create").click()
+    code = fac.locator(".ws-code")
+    code.wait_for(timeout=T)
+    join_code = code.inner_text().strip()
+    assert re.fullmatch(r"[A-Z2-9]{8}", join_code)
 
-        # A wrong key sees nothing of the workshop.
-        intruder = contexts[5].new_page()
-        intruder.goto(f"{base}/facilitator?key=wrong")
-        expect(intruder.locator(".ws-refused")).to_contain_text("only the facilitator", timeout=T)
-        assert intruder.locator(".ws-code").count() == 0
-        intruder.close()
+    # A wrong key sees nothing of the workshop.
+    intruder = contexts[5].new_page()
+    intruder.goto(f"{base}/facilitator?key=wrong")
+    expect(intruder.locator(".ws-refused")).to_contain_text("only the facilitator", timeout=T)
+    assert intruder.locator(".ws-code").count() == 0
+    intruder.close()
 
-        players = {}
-        for i, name in enumerate([MARKUP_NAME, "Bo", "Cy", "Di", "Ed"]):
-            page = contexts[i + 1].new_page()
-            page.goto(f"{base}/")
-            page.locator(".ws-join-code input").fill(join_code.lower())
-            page.locator(".ws-join-name input").fill(name)
-            page.locator(".ws-join").click()
-            expect(page.locator(".ws-seat")).to_be_visible(timeout=T)
-            seat_text = page.locator(".ws-seat").inner_text()
-            seat = next(s for s, label in (("acute", "acute hospital"), ("community", "community health"),
-                                           ("social_care", "adult social care"), ("primary_care", "primary care"),
-                                           ("voluntary", "voluntary")) if label in seat_text)
-            players[seat] = page
-            if i == 0:
-                _shot(page, "2-player-joined")
-        assert set(players) == set(PLAN)
-        # The markup name is text: shown as typed, and no element made from it.
-        ann = players["acute"]
-        expect(ann.locator(".ws-name")).to_have_text(MARKUP_NAME)
-        assert ann.locator("img[src=x]").count() == 0
-        expect(fac.locator(".ws-player-name").first).to_have_text(MARKUP_NAME, timeout=T)
-        assert fac.locator("img[src=x]").count() == 0
+    players = {}
+    for i, name in enumerate([MARKUP_NAME, "Bo", "Cy", "Di", "Ed"]):
+        page = contexts[i + 1].new_page()
+        page.goto(f"{base}/")
+        page.locator(".ws-join-code input").fill(join_code.lower())
+        page.locator(".ws-join-name input").fill(name)
+        page.locator(".ws-join").click()
+        expect(page.locator(".ws-seat")).to_be_visible(timeout=T)
+        seat_text = page.locator(".ws-seat").inner_text()
+        seat = next(s for s, label in (("acute", "acute hospital"), ("community", "community health"),
+                                       ("social_care", "adult social care"), ("primary_care", "primary care"),
+                                       ("voluntary", "voluntary")) if label in seat_text)
+        players[seat] = page
+        if i == 0:
+            _shot(page, "2-player-joined")
+    assert set(players) == set(PLAN)
+    # The markup name is text: shown as typed, and no element made from it.
+    ann = players["acute"]
+    expect(ann.locator(".ws-name")).to_have_text(MARKUP_NAME)
+    assert ann.locator("img[src=x]").count() == 0
+    expect(fac.locator(".ws-player-name").first).to_have_text(MARKUP_NAME, timeout=T)
+    assert fac.locator("img[src=x]").count() == 0
 
-        fac.locator(".ws-advance").click()  # start round 1
-        expect(fac.locator(".ws-phase")).to_contain_text("round 1 of 3", timeout=T)
-        _shot(fac, "3-facilitator-dashboard")
+    fac.locator(".ws-advance").click()  # start round 1
+    expect(fac.locator(".ws-phase")).to_contain_text("round 1 of 3", timeout=T)
+    _shot(fac, "3-facilitator-dashboard")
 
-        # Round 1: a request across the boundary, then everyone decides.
-        ann.locator(".ws-decide").wait_for(timeout=T)
-        ann.locator(".ws-request-to").click()
-        ann.get_by_role("option", name="Director, adult social care").click()
-        ann.locator(".ws-request-input input").fill("Please <b>assess</b> our delayed patients by Friday")
-        ann.locator(".ws-request-send").click()
-        expect(ann.locator(".ws-request-message")).to_have_text("Sent.", timeout=T)
-        social = players["social_care"]
-        expect(social.locator(".ws-request-text").first).to_have_text(
-            "Please <b>assess</b> our delayed patients by Friday", timeout=T)
-        _shot(players["acute"], "4-player-seat")
-        for seat, page in players.items():
-            _decide(page, PLAN[seat], 1)
-        for page in players.values():
-            expect(page.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
-        _shot(social, "5-player-after-round-1")
+    # Round 1: a request across the boundary, then everyone decides.
+    ann.locator(".ws-decide").wait_for(timeout=T)
+    ann.locator(".ws-request-to").click()
+    ann.get_by_role("option", name="Director, adult social care").click()
+    ann.locator(".ws-request-input input").fill("Please <b>assess</b> our delayed patients by Friday")
+    ann.locator(".ws-request-send").click()
+    expect(ann.locator(".ws-request-message")).to_have_text("Sent.", timeout=T)
+    social = players["social_care"]
+    expect(social.locator(".ws-request-text").first).to_have_text(
+        "Please <b>assess</b> our delayed patients by Friday", timeout=T)
+    _shot(players["acute"], "4-player-seat")
+    for seat, page in players.items():
+        _decide(page, PLAN[seat], 1)
+    for page in players.values():
+        expect(page.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
+    _shot(social, "5-player-after-round-1")
 
-        # Round 2: a reload keeps the seat; asking to decide for another seat is refused.
-        bo = players["community"]
-        bo.reload()
-        expect(bo.locator(".ws-seat")).to_contain_text("community health", timeout=T)
-        expect(bo.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
-        cy = players["social_care"]
-        own = cy.url
-        cy.goto(own + "&seat=acute")
-        cy.locator(".ws-submit").click()
-        expect(cy.locator(".ws-submit-message")).to_contain_text("cannot decide for another seat", timeout=T)
-        _shot(cy, "6-player-refused-another-seat")
-        cy.goto(own)
-        for seat, page in players.items():
-            _decide(page, PLAN[seat], 2)
-        for page in players.values():
-            expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
+    # Round 2: a reload keeps the seat; asking to decide for another seat is refused.
+    bo = players["community"]
+    bo.reload()
+    expect(bo.locator(".ws-seat")).to_contain_text("community health", timeout=T)
+    expect(bo.locator(".ws-round")).to_contain_text("round 2 of 3", timeout=T)
+    cy = players["social_care"]
+    own = cy.url
+    cy.goto(own + "&seat=acute")
+    cy.locator(".ws-submit").click()
+    expect(cy.locator(".ws-submit-message")).to_contain_text("cannot decide for another seat", timeout=T)
+    _shot(cy, "6-player-refused-another-seat")
+    cy.goto(own)
+    for seat, page in players.items():
+        _decide(page, PLAN[seat], 2)
+    for page in players.values():
+        expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
 
-        # Round 3: two seats submit, then the server is killed and started again.
-        for seat in ("acute", "community"):
-            _decide(players[seat], PLAN[seat], 3)
-            expect(players[seat].locator(".ws-submit-message")).to_contain_text("Submitted", timeout=T)
-        before = Store(server.db).round_results(Store(server.db).workshop_ids()[0], 1)
-        server.kill()
-        assert server.start() == key, "the facilitator's address survives a restart"
-        for seat, page in players.items():
-            page.goto(page.url.split("&")[0])
-            expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
-        expect(players["acute"].locator(".ws-ok").first).to_contain_text("Submitted", timeout=T)
-        for seat in ("social_care", "primary_care", "voluntary"):
-            _decide(players[seat], PLAN[seat], 3)
+    # Round 3: two seats submit, then the server is killed and started again.
+    for seat in ("acute", "community"):
+        _decide(players[seat], PLAN[seat], 3)
+        expect(players[seat].locator(".ws-submit-message")).to_contain_text("Submitted", timeout=T)
+    before = Store(server.db).round_results(Store(server.db).workshop_ids()[0], 1)
+    server.kill()
+    assert server.start() == key, "the facilitator's address survives a restart"
+    for seat, page in players.items():
+        page.goto(page.url.split("&")[0])
+        expect(page.locator(".ws-round")).to_contain_text("round 3 of 3", timeout=T)
+    expect(players["acute"].locator(".ws-ok").first).to_contain_text("Submitted", timeout=T)
+    for seat in ("social_care", "primary_care", "voluntary"):
+        _decide(players[seat], PLAN[seat], 3)
 
-        # Predict, then reveal.
-        for i, (seat, page) in enumerate(players.items()):
-            page.locator(".ws-predict").wait_for(timeout=T)
-            page.locator(".ws-predict-value input").fill(str(2 + i))
-            page.locator(".ws-predict-cause input").fill(f"{seat} <i>waited</i> for the others")
-            page.locator(".ws-predict-send").click()
-            expect(page.locator(".ws-predict-message")).to_contain_text("Prediction saved", timeout=T)
-        _shot(players["voluntary"], "7-player-prediction")
-        fac.goto(f"{base}/facilitator?key={key}")
-        expect(fac.locator(".ws-predictions-count")).to_contain_text("5 of 5", timeout=T)
-        fac.locator(".ws-advance").click()
-        fac.locator(".ws-debrief-1").wait_for(timeout=T)
-        fac.locator(".ws-line").first.wait_for(state="attached", timeout=T)
-        _shot(fac, "8-facilitator-debrief")
-        expect(ann.locator(".ws-debrief-1")).to_be_visible(timeout=T)
-        _shot(ann, "9-player-debrief")
-        assert fac.locator(".ws-cause").first.inner_text().endswith("<i>waited</i> for the others")
+    # Predict, then reveal.
+    for i, (seat, page) in enumerate(players.items()):
+        page.locator(".ws-predict").wait_for(timeout=T)
+        page.locator(".ws-predict-value input").fill(str(2 + i))
+        page.locator(".ws-predict-cause input").fill(f"{seat} <i>waited</i> for the others")
+        page.locator(".ws-predict-send").click()
+        expect(page.locator(".ws-predict-message")).to_contain_text("Prediction saved", timeout=T)
+    _shot(players["voluntary"], "7-player-prediction")
+    fac.goto(f"{base}/facilitator?key={key}")
+    expect(fac.locator(".ws-predictions-count")).to_contain_text("5 of 5", timeout=T)
+    fac.locator(".ws-advance").click()
+    fac.locator(".ws-debrief-1").wait_for(timeout=T)
+    fac.locator(".ws-line").first.wait_for(state="attached", timeout=T)
+    _shot(fac, "8-facilitator-debrief")
+    expect(ann.locator(".ws-debrief-1")).to_be_visible(timeout=T)
+    _shot(ann, "9-player-debrief")
+    assert fac.locator(".ws-cause").first.inner_text().endswith("<i>waited</i> for the others")
 
-        drawn = {}
-        for outcome in SCORECARD.values():
-            line = fac.locator(f'.ws-line[data-series="table"][data-outcome="{outcome}"]')
-            drawn[outcome] = [float(v) for v in json.loads(line.get_attribute("data-values"))]
-        browser.close()
+    drawn = {}
+    for outcome in SCORECARD.values():
+        line = fac.locator(f'.ws-line[data-series="table"][data-outcome="{outcome}"]')
+        drawn[outcome] = [float(v) for v in json.loads(line.get_attribute("data-values"))]
+    for context in contexts:
+        context.close()
 
     again = replay(server.db, 1)
     assert list(again.frame["week"]) == list(range(1, 13))

@@ -49,7 +49,7 @@ from slsim.model.agents import Citizen, Organisation, Staff
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
 from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
-from slsim.model.processes import PROCESSES, STREAMS
+from slsim.model.processes import PROCESSES, STREAMS, Coefficients
 from slsim.model.scenario import Scenario, resolve_scenario
 from slsim.model.teaching import RULES
 
@@ -103,6 +103,7 @@ class SystemModel(mesa.Model):
         self.rules = RULES[rules]
         self.scenario_spec = resolve_scenario(scenario)
         self.params: Params = self.scenario_spec.params_with(params)
+        self._coef_for = None
         self.timeline = self.scenario_spec.timeline_with(timeline)
         self.streams = {name: np.random.default_rng(s) for name, s in
                         zip(STREAMS, np.random.SeedSequence(self.seed).spawn(len(STREAMS)))}
@@ -117,6 +118,15 @@ class SystemModel(mesa.Model):
         self._build()
         self._burn_in()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
+
+    @property
+    def coef(self) -> Coefficients:
+        """This run's coefficients of the rules, one attribute per block (``self.coef.hospital``):
+        the defaults with the parameters' ``coefficients`` applied, remade whenever the parameters
+        are replaced (an intervention, the burn-in's own leadership)."""
+        if self._coef_for is not self.params:
+            self._coef, self._coef_for = Coefficients(self.params.coefficients), self.params
+        return self._coef
 
     # ------------------------------------------------------------------ building the place
     def _build(self) -> None:

@@ -45,7 +45,6 @@ import numpy as np
 
 from slsim.model.place import Org
 from slsim.model.population import CARE_HOME, DIRECT, HOME
-from slsim.model.processes.shared import CARE_HOME_NEED, DIRECT_PLANNED, ELIGIBILITY_START
 
 OWNS = ("elig_threshold", "home_care_headroom", "home_care_delivered", "visit_minutes", "short_visits",
         "care_hours_per_direct_hour")
@@ -68,7 +67,7 @@ DISCHARGE_RESERVE = 0.05
 
 def init(model) -> None:
     """The council opens at its starting eligibility line with no spare hours yet."""
-    model.elig_threshold = ELIGIBILITY_START  # care need above which the council funds home care
+    model.elig_threshold = model.coef.pathway.eligibility_start  # care need above which the council funds home care
     model.home_care_headroom = 0.0  # spare hours at the visit floor for next week's discharges
     model.home_care_delivered = 0.0  # hours delivered this week (paid for by money)
     model.visit_minutes = None  # last week's minutes per visit (None before the first week)
@@ -76,7 +75,7 @@ def init(model) -> None:
     p = model.params
     c = model.citizens
     opening_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()
-    direct = model.orgs.posts[Org.SOCIAL_CARE] * p.hours_per_week * DIRECT_PLANNED
+    direct = model.orgs.posts[Org.SOCIAL_CARE] * p.hours_per_week * model.coef.pathway.direct_planned
     model.care_hours_per_direct_hour = WORKFORCE_SLACK * opening_hours / max(direct, 1e-9)
 
 
@@ -110,7 +109,7 @@ def step(model) -> None:
     c.care_need[involved] = np.maximum(0, c.care_need[involved] - 0.003)
     free_ch = max(0, min(model.care_home_places, model.care_home_affordable) - int((c.place == CARE_HOME).sum()))
     if free_ch:
-        cand = np.flatnonzero(home & (c.care_need >= CARE_HOME_NEED))
+        cand = np.flatnonzero(home & (c.care_need >= model.coef.pathway.care_home_need))
         move = cand[np.argsort(-c.care_need[cand], kind="stable")][:free_ch]
         c.place[move] = CARE_HOME
         c.home_care[move] = False

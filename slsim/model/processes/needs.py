@@ -48,7 +48,7 @@ import numpy as np
 
 from slsim.model.place import COMMUNITY_FACING, Org
 from slsim.model.population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE
-from slsim.model.processes.shared import ELIGIBILITY_START, NEED_THRESHOLD, access_weight, weighted_pick
+from slsim.model.processes.shared import access_weight, weighted_pick
 
 OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises")
 READS = ("org_hours", "joint_case_capacity")
@@ -90,7 +90,7 @@ def initial_placement(model) -> None:
         c.place[in_bed] = ACUTE
         # Spread, so the first week is not a wave of discharges.
         c.fit_week[in_bed] = model.week + rng.integers(1, 5, n_bed)
-    c.home_care[:] = (c.place == HOME) & (c.care_need > ELIGIBILITY_START)
+    c.home_care[:] = (c.place == HOME) & (c.care_need > model.coef.pathway.eligibility_start)
     # An elective waiting list already exists: 0.6% of those at home (about five weeks of
     # referrals), waiting up to 10 weeks so far.
     at_home = np.flatnonzero(c.place == HOME)
@@ -135,7 +135,7 @@ def step(model) -> None:
     home = c.place == HOME
     # 3. prevention
     need = np.maximum(c.health_need, c.care_need)
-    needy = np.flatnonzero(home & (need > NEED_THRESHOLD))
+    needy = np.flatnonzero(home & (need > model.coef.pathway.need_threshold))
     dh = model.org_hours[:, DIRECT]
     imp = model.orgs.improvement
     contacts = (dh[Org.PRIMARY_CARE] * (1 + imp[Org.PRIMARY_CARE]) + 0.5 * dh[Org.COMMUNITY] * (1 + imp[Org.COMMUNITY])

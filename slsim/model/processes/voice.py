@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from slsim.model.population import DELAYED, INVOLVE
-from slsim.model.processes.shared import NEED_THRESHOLD, access_weight, weighted_pick
+from slsim.model.processes.shared import access_weight, weighted_pick
 
 OWNS = ("last_voice",)
 READS = ("org_hours",)
@@ -39,7 +39,7 @@ def step(model) -> None:
     rng = model.streams["voice"]
     n = c.n
     delayed = c.place == DELAYED
-    eligible = delayed | (np.maximum(c.health_need, c.care_need) > NEED_THRESHOLD)
+    eligible = delayed | (np.maximum(c.health_need, c.care_need) > model.coef.pathway.need_threshold)
     raised = eligible & (rng.random(n) < 0.02 + 0.08 * (1 - c.satisfaction))
     raisers = np.flatnonzero(raised)
     listen = int(0.5 * model.org_hours[:, INVOLVE].sum() / p.involvement_hours + 0.003 * n)

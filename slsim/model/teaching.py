@@ -1,7 +1,7 @@
 """Teaching versions of three rules: one person, one dimension, one patient at a time.
 
 The model runs every weekly rule as one pass over whole columns ("thin agents, fat columns"). That
-is what lets a place of 100,000 citizens run a week in milliseconds, but it hides the story of one
+is what lets a place of a hundred thousand citizens run a week in milliseconds, but it hides the story of one
 person. This module tells three of the rules the way a trainer would: a loop over people, one
 decision at a time, with the same random numbers drawn in the same order.
 

@@ -293,7 +293,7 @@ class Params(BaseModel):
         description="Leadership behaviours for some organisation kinds, e.g. {social_care: {ceding: 0.8}}.",
         json_schema_extra={"unit": "", "group": "leadership"})
 
-    coefficients: dict[str, float] = Field(
+    coefficients: dict[str, int | float] = Field(
         default_factory=dict,
         description="Coefficients of the rules changed from their defaults, by full name (e.g. "
                     "{'hospital.crowding_start': 0.8}); given at the top level as 'hospital.crowding_start: 0.8'.",

@@ -434,7 +434,7 @@ def test_new_clients_admitted_only_while_planned_visits_fit(make_model):
     assert admitted.tolist() == [True, True, True, False, False, False], "highest need first, while it fits"
     np.testing.assert_allclose(c.visit_minutes[rows], p.visit_minutes_planned)
     new_plans = c.visit_plan[extra[:3]]
-    assert ((new_plans >= p.visit_minutes_floor) & (new_plans <= home_care.LONGEST_VISIT)).all(), \
+    assert ((new_plans >= p.visit_minutes_floor) & (new_plans <= m.coef.home_care.longest_visit)).all(), \
         "a new package's planned visits lie between the floor and an hour"
 
 
@@ -1107,7 +1107,7 @@ def test_frailty_rises_with_age_and_faster_when_unmet(make_model):
     odd, even = stay.copy(), stay.copy()
     odd[::2] = False
     even[1::2] = False
-    weekly = (needs.AGEING + 0.052) / 52
+    weekly = (needs.COEFFICIENTS.defaults.ageing + 0.052) / 52
     np.testing.assert_allclose(c.frailty_h[odd], 0.4 + weekly,
                                err_msg="ageing plus demand growth: (0.004 + need_growth_per_year) / 52 a week")
     np.testing.assert_allclose(c.frailty_h[even], 0.4 + weekly + 0.2 * 0.01,

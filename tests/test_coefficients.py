@@ -27,6 +27,7 @@ RULE_FILES = sorted((MODEL / "processes").glob("*.py")) + [MODEL / "teaching.py"
 # published statistics quoted beside the coefficient they informed. Each entry is the exact text.
 QUOTED = {
     "culture.py": ("30.8% a year",),
+    "joint_work.py": ("3.5% of beds",),
 }
 NUMBER = re.compile(r"(?<![\w.{/-])\d+(?:\.\d+)?%?(?![\w}/])")
 

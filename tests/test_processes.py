@@ -709,20 +709,21 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     m.orgs.improvement[:] = 0.0
     direct = m.org_hours[[1, 2], DIRECT].sum()
     a = m.params.assessment_hours
+    k = joint_work.COEFFICIENTS.defaults
     m.delayed_trend = 0
     m.trust[0, [1, 2]] = 1.0  # full trust: no hand-off friction
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / a)
-    m.trust[0, [1, 2]] = 0.0  # no trust: every assessment takes 1 + HANDOFF times the hours
+    assert m.discharge_capacity == pytest.approx(k.formal_share * direct / a)
+    m.trust[0, [1, 2]] = 0.0  # no trust: every assessment takes 1 + handoff times the hours
     joint_work.step(m)
-    friction = 1 + joint_work.HANDOFF
-    assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / a / friction), \
+    friction = 1 + k.handoff
+    assert m.discharge_capacity == pytest.approx(k.formal_share * direct / a / friction), \
         "distrust between the hospital and its partners makes each assessment take longer"
     m.trust[0, [1, 2]] = 1.0
     target = DTOC_TARGET * m.beds
     m.delayed_trend = 2 * target
     joint_work.step(m)
-    formal = joint_work.FORMAL_DISCHARGE_SHARE * direct / a
+    formal = k.formal_share * direct / a
     assert m.discharge_capacity == pytest.approx(2 * formal), "delays at twice the target: x2"
     m.delayed_trend = 10 * target
     joint_work.step(m)

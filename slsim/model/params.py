@@ -43,7 +43,6 @@ from slsim.model.place import (  # noqa: E402, F401
     ORG_KINDS,
     ORG_STAFF_SHARE,
     STAFF_WEEK_COST,
-    TURNOVER_FACTOR,
     Org,
 )
 from slsim.model.processes import COEFFICIENTS

@@ -51,8 +51,8 @@ Rules (all staff at once, from this week's pressure and blame):
   recruitment freeze (running deficit over {freeze_weeks} weeks of budget).
 * **Newcomers** take the organisation's current norms (defensiveness, mindset, agency, openness), so
   culture persists through high turnover (Harrison & Carroll 1991); they start with stress
-  {newcomer_stress}, draw their initiative from Normal(0, {initiative_sd}) and bring fresh, random
-  beliefs.
+  {newcomer_stress}, draw their initiative as the opening staff did (``workforce.initiative_sd``)
+  and bring fresh, random beliefs.
 """
 
 from __future__ import annotations
@@ -148,8 +148,6 @@ COEFFICIENTS = Block(
             "Rise of the agency target with ceding, times one less defensiveness."),
     _weight("agency_safety", 0.3, "agency per unit of psychological safety", "people act when it is safe to",
             "Rise of the agency target with psychological safety."),
-    _weight("initiative_sd", 0.15, "agency 0-1", "people differ in initiative, a little either way",
-            "Standard deviation of a newcomer's initiative (a fixed trait, mean 0).", hi=0.5),
     _rate("openness_rate", 0.05, "openness to citizens"),
     _weight("openness_habit", 0.1, "openness 0-1", "by habit services consult citizens late",
             "Openness target of staff (senior leaders follow citizen_involvement instead)."),
@@ -288,7 +286,7 @@ def step(model) -> None:
             norm = _org_norm(col, org, s.filled, senior, k, c.leader_weight)
             col[refill] = norm[org[refill]]
         s.stress[refill] = c.newcomer_stress
-        s.initiative[refill] = rng.normal(0, c.initiative_sd, n_refill)
+        s.initiative[refill] = rng.normal(0, model.coef.workforce.initiative_sd, n_refill)
         s.tenure[refill] = 0
         s.beliefs[refill] = random_beliefs(n_refill, p.knowledge_dims, rng)
         s.filled[refill] = True

@@ -7,10 +7,11 @@ Rules (per organisation, each week):
   primary care) and by ``social_care_budget_change_per_year`` likewise for adult social care and the
   voluntary sector (compounded weekly, so a change of rate acts from that week on), times the
   one-off levels ``nhs_budget_level`` and ``social_care_budget_level`` (cuts). The
-  opening budget is the planned spend of the place as it starts (staff, {planned_bed_occupancy:.0%} of
-  beds, {planned_step_down_occupancy:.0%} of step-down places, the care home residents it has, and its
-  home-care clients at ``home_care_max_hours`` times their care need), for NHS organisations times
-  ``1 + budget_gap`` (councils must set balanced budgets).
+  opening budget is the planned spend of the place as it starts (staff, acute beds at the
+  occupancy they were planned for, ``hospital.occupancy_planned``; {planned_step_down_occupancy:.0%}
+  of step-down places; the care home residents it has; and its home-care clients at
+  ``home_care_max_hours`` times their care need), for NHS organisations times ``1 + budget_gap``
+  (councils must set balanced budgets).
 * **Pooled budget** (``pooled_budget``): ``pooled_share`` of the acute budget moves to social care,
   which spends it on home care; the place's total money is unchanged.
 * **Spending**: filled posts at their sector's weekly cost; the hospital and community health
@@ -55,9 +56,6 @@ COEFFICIENTS = Block(
     Coefficient("no_bed_cost_share", 0.5, "share of bed_week_cost", (0.0, 2.0),
                 f"{ASSUMPTION} corridor care and turning people away cost, but less than a bed",
                 "Cost of an emergency without a bed as a share of an acute bed-week."),
-    Coefficient("planned_bed_occupancy", 0.9, "share of beds", (0.5, 1.0),
-                f"{ASSUMPTION} the hospital's budget was set for its beds mostly full, as they usually are",
-                "Share of acute beds the opening budget pays for.", setup=True),
     Coefficient("planned_step_down_occupancy", 0.6, "share of step-down places", (0.0, 1.0),
                 f"{ASSUMPTION} step-down places were budgeted for part use",
                 "Share of step-down places the opening budget pays for.", setup=True),
@@ -85,7 +83,7 @@ def init(model) -> None:
     c = model.citizens
     k = model.coef.money
     planned = _staff_cost(model)
-    planned[Org.ACUTE] += k.planned_bed_occupancy * model.beds * p.bed_week_cost
+    planned[Org.ACUTE] += model.coef.hospital.occupancy_planned * model.beds * p.bed_week_cost
     planned[Org.COMMUNITY] += k.planned_step_down_occupancy * model.step_down_places * k.step_down_week_cost
     residents = int((c.place == CARE_HOME).sum())
     hc_hours = p.home_care_max_hours * c.care_need[c.home_care].sum()

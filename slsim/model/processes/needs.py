@@ -17,7 +17,7 @@ Rules, in order, each over all citizens at once:
    population is conserved: health need is drawn from a Beta distribution with first shape {newcomer_beta_a} and mean
    ``{newcomer_need_share} * initial_need``, care need is ``{newcomer_care_from_health} *`` that
    health need ``+ {newcomer_care_own} *`` a second such draw, frailty starts at need, wellbeing at
-   {newcomer_wellbeing} and satisfaction at {newcomer_satisfaction}.
+   {newcomer_wellbeing} and satisfaction as the opening population's (``population.satisfaction_start``).
 3. **Prevention.** A citizen at home with need (max of health and care need) above
    ``pathway.need_threshold`` seeks support. Primary care, community health ({community_prevention_share:.0%}
    of its direct time; the rest staffs step-down beds) and the voluntary sector offer
@@ -104,10 +104,6 @@ COEFFICIENTS = Block(
     Coefficient("newcomer_wellbeing", 0.7, "wellbeing 0-1", (0.0, 1.0),
                 f"{ASSUMPTION} newcomers arrive well, with low need",
                 "A newcomer's starting wellbeing."),
-    Coefficient("newcomer_satisfaction", 0.5, "satisfaction 0-1", (0.0, 1.0),
-                f"{ASSUMPTION} newcomers have no experience of local services yet: neither side of neutral",
-                "A newcomer's starting satisfaction with services."),
-    # 3. prevention
     Coefficient("community_prevention_share", 0.5, "share of direct hours", (0.0, 1.0),
                 f"{ASSUMPTION} community health splits its direct time between the community and step-down beds",
                 "Share of community health's direct hours that offers contacts to citizens at home."),
@@ -266,7 +262,7 @@ def step(model) -> None:
         for col in (c.home_care, c.waiting, c.involved, c.unmet, c.assessed):
             col[rows] = False
         c.wellbeing[rows] = k.newcomer_wellbeing
-        c.satisfaction[rows] = k.newcomer_satisfaction
+        c.satisfaction[rows] = model.coef.population.satisfaction_start
     home = c.place == HOME
     # 3. prevention
     need = np.maximum(c.health_need, c.care_need)

@@ -25,7 +25,10 @@ from slsim.model.population import (
     STEP_DOWN,
 )
 from slsim.model.processes import culture, failures, home_care, hospital, joint_work, learning, needs, shared, time_use
-from slsim.model.processes.shared import CARE_HOME_NEED, HOME_CARE_NEED, STEP_DOWN_NEED
+from slsim.model.processes.shared import PATHWAY
+
+HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = (PATHWAY.defaults.home_care_need, PATHWAY.defaults.step_down_need,
+                                                 PATHWAY.defaults.care_home_need)
 
 # Care needs that fall squarely in each discharge band of hospital.py's rules.
 NEEDS_HOME_CARE = (HOME_CARE_NEED + STEP_DOWN_NEED) / 2
@@ -80,7 +83,8 @@ def test_fit_patient_needing_support_is_delayed_until_assessed(ward, need):
     assert not c.assessed[row]
     assert ward.w["delayed_transfers"] == 1 and ward.w["delayed_awaiting_assessment"] == 1
     assert ward.w["delayed_bed_days"] == 7
-    assert c.care_need[row] == pytest.approx(need + hospital.DECONDITIONING), "a delayed patient deconditions"
+    deconditioning = hospital.COEFFICIENTS.defaults.deconditioning
+    assert c.care_need[row] == pytest.approx(need + deconditioning), "a delayed patient deconditions"
 
 
 def test_care_home_discharge_waits_for_a_free_place(ward):
@@ -96,7 +100,7 @@ def test_care_home_discharge_waits_for_a_free_place(ward):
     wellbeing = c.wellbeing[row]
     hospital.step(ward)
     assert c.place[row] == DELAYED, "no free care home place: the patient stays a delayed transfer"
-    assert c.care_need[row] == pytest.approx(NEEDS_CARE_HOME + hospital.DECONDITIONING)
+    assert c.care_need[row] == pytest.approx(NEEDS_CARE_HOME + hospital.COEFFICIENTS.defaults.deconditioning)
     assert c.wellbeing[row] == pytest.approx(max(0, wellbeing - 0.02))
     ward.care_home_places = residents + 1
     hospital.step(ward)
@@ -181,7 +185,8 @@ def _elective_list(m, k):
     c = m.citizens
     rows = _at_home(m, k, start=200)
     c.waiting[rows] = True
-    c.wait_start[rows] = m.week - hospital.PRE_OP_WEEKS - np.arange(k)  # all ready; row 0 waited least
+    pre_op = hospital.COEFFICIENTS.defaults.pre_op_weeks
+    c.wait_start[rows] = m.week - pre_op - np.arange(k)  # all ready; row 0 waited least
     return rows
 
 
@@ -237,7 +242,7 @@ def test_free_beds_beyond_buffer_work_the_list_down(ward):
     hospital.step(ward)
     # 40 free, 20 planned, buffer int(0.08 * 50) = 4: 16 more beds free, but theatres allow at most
     # THEATRE_HEADROOM x 20 = 4 extra: 24 of the 30 on the list.
-    extra = hospital.THEATRE_HEADROOM * 20
+    extra = hospital.COEFFICIENTS.defaults.theatre_headroom * 20
     assert ward.w["electives_done"] == 20 + extra, "free beds work the list down, within theatre capacity"
     assert ward.w["electives_cancelled"] == 0
 
@@ -246,7 +251,7 @@ def test_electives_wait_for_their_pre_operative_weeks(ward):
     c = ward.citizens
     _fill_beds(ward, 50, 10)
     rows = _elective_list(ward, 10)
-    c.wait_start[rows[:5]] = ward.week - hospital.PRE_OP_WEEKS + 1  # referred too recently
+    c.wait_start[rows[:5]] = ward.week - hospital.COEFFICIENTS.defaults.pre_op_weeks + 1  # referred too recently
     ward.elective_slots = 10.0
     hospital.step(ward)
     assert c.waiting[rows[:5]].all(), "patients referred under PRE_OP_WEEKS ago are not yet scheduled"
@@ -429,7 +434,7 @@ def test_new_clients_admitted_only_while_planned_visits_fit(make_model):
     assert admitted.tolist() == [True, True, True, False, False, False], "highest need first, while it fits"
     np.testing.assert_allclose(c.visit_minutes[rows], p.visit_minutes_planned)
     new_plans = c.visit_plan[extra[:3]]
-    assert ((new_plans >= p.visit_minutes_floor) & (new_plans <= home_care.LONGEST_VISIT)).all(), \
+    assert ((new_plans >= p.visit_minutes_floor) & (new_plans <= m.coef.home_care.longest_visit)).all(), \
         "a new package's planned visits lie between the floor and an hour"
 
 
@@ -704,20 +709,21 @@ def test_formal_discharge_capacity_and_escalation(make_model):
     m.orgs.improvement[:] = 0.0
     direct = m.org_hours[[1, 2], DIRECT].sum()
     a = m.params.assessment_hours
+    k = joint_work.COEFFICIENTS.defaults
     m.delayed_trend = 0
     m.trust[0, [1, 2]] = 1.0  # full trust: no hand-off friction
     joint_work.step(m)
-    assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / a)
-    m.trust[0, [1, 2]] = 0.0  # no trust: every assessment takes 1 + HANDOFF times the hours
+    assert m.discharge_capacity == pytest.approx(k.formal_share * direct / a)
+    m.trust[0, [1, 2]] = 0.0  # no trust: every assessment takes 1 + handoff times the hours
     joint_work.step(m)
-    friction = 1 + joint_work.HANDOFF
-    assert m.discharge_capacity == pytest.approx(joint_work.FORMAL_DISCHARGE_SHARE * direct / a / friction), \
+    friction = 1 + k.handoff
+    assert m.discharge_capacity == pytest.approx(k.formal_share * direct / a / friction), \
         "distrust between the hospital and its partners makes each assessment take longer"
     m.trust[0, [1, 2]] = 1.0
     target = DTOC_TARGET * m.beds
     m.delayed_trend = 2 * target
     joint_work.step(m)
-    formal = joint_work.FORMAL_DISCHARGE_SHARE * direct / a
+    formal = k.formal_share * direct / a
     assert m.discharge_capacity == pytest.approx(2 * formal), "delays at twice the target: x2"
     m.delayed_trend = 10 * target
     joint_work.step(m)
@@ -1102,7 +1108,7 @@ def test_frailty_rises_with_age_and_faster_when_unmet(make_model):
     odd, even = stay.copy(), stay.copy()
     odd[::2] = False
     even[1::2] = False
-    weekly = (needs.AGEING + 0.052) / 52
+    weekly = (needs.COEFFICIENTS.defaults.ageing + 0.052) / 52
     np.testing.assert_allclose(c.frailty_h[odd], 0.4 + weekly,
                                err_msg="ageing plus demand growth: (0.004 + need_growth_per_year) / 52 a week")
     np.testing.assert_allclose(c.frailty_h[even], 0.4 + weekly + 0.2 * 0.01,

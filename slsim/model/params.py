@@ -19,11 +19,20 @@ documented in ``docs/model.md`` and explored by the sensitivity experiments.
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from slsim.errors import SlsimError
 
@@ -34,14 +43,15 @@ from slsim.model.place import (  # noqa: E402, F401
     ORG_KINDS,
     ORG_STAFF_SHARE,
     STAFF_WEEK_COST,
-    TURNOVER_FACTOR,
     Org,
 )
+from slsim.model.processes import COEFFICIENTS
 
 # Parameters that set the place up (its size, make-up and opening state): they act only when the
 # place is built, so they cannot change during a run.
 FIXED_DURING_RUN: tuple[str, ...] = ("n_citizens", "staff_per_1000_citizens", "knowledge_dims", "outsider_share",
                                      "initial_need", "budget_gap", "burn_in_weeks")
+FIXED_DURING_RUN += tuple(name for name, c in COEFFICIENTS.items() if c.setup)
 
 LEADERSHIP_FIELDS: tuple[str, ...] = (
     "blame_response",
@@ -282,6 +292,59 @@ class Params(BaseModel):
         description="Leadership behaviours for some organisation kinds, e.g. {social_care: {ceding: 0.8}}.",
         json_schema_extra={"unit": "", "group": "leadership"})
 
+    coefficients: dict[str, int | float] = Field(
+        default_factory=dict,
+        description="Coefficients of the rules changed from their defaults, by full name (e.g. "
+                    "{'hospital.crowding_start': 0.8}); given at the top level as 'hospital.crowding_start: 0.8'.",
+        json_schema_extra={"unit": "", "group": "coefficients"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_coefficients(cls, data: Any) -> Any:
+        """A coefficient may be given at the top level by its full name (``hospital.crowding_start``),
+        as ``--set``, scenario files and sweeps do: it joins ``coefficients``, later values winning."""
+        if not isinstance(data, dict) or not any(isinstance(k, str) and "." in k for k in data):
+            return data
+        data = dict(data)
+        lifted = dict(data.get("coefficients") or {})
+        for key in [k for k in data if isinstance(k, str) and "." in k]:
+            lifted[key] = data.pop(key)
+        data["coefficients"] = lifted
+        return data
+
+    @field_validator("coefficients", mode="before")
+    @classmethod
+    def _known_coefficients(cls, value: Any) -> dict[str, float]:
+        if not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not a mapping of coefficient names to numbers")
+        checked = {}
+        for name, v in value.items():
+            coefficient = COEFFICIENTS.get(name)
+            if coefficient is None:
+                close = difflib.get_close_matches(str(name), COEFFICIENTS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(f"unknown coefficient {name!r}; {hint}`slsim params` lists them all")
+            try:
+                checked[name] = coefficient.check(v)
+            except ValueError as err:
+                raise ValueError(f"{name} = {v!r}: {err}") from None
+        return checked
+
+    @model_serializer(mode="wrap")
+    def _without_empty_coefficients(self, handler):
+        # A run that changes no coefficient records (and hashes) exactly what it did before
+        # coefficients could be changed: the defaults are the code's.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("coefficients"):
+            data.pop("coefficients", None)
+        return data
+
+    def value(self, name: str) -> Any:
+        """A parameter's or a coefficient's value in this run, by its public name."""
+        if name in COEFFICIENTS:
+            return self.coefficients.get(name, COEFFICIENTS[name].default)
+        return getattr(self, name)
+
     @model_validator(mode="after")
     def _floor_below_planned(self) -> "Params":
         if self.visit_minutes_floor > self.visit_minutes_planned:
@@ -322,10 +385,11 @@ def describe_validation_error(err: ValidationError, where: str = "parameters") -
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"])
         if e["type"] == "extra_forbidden":
-            known = ", ".join(sorted(Params.model_fields))
-            lines.append(f"{where}: unknown parameter {field!r}. Known parameters: {known}")
+            known = ", ".join(sorted(n for n in Params.model_fields if n != "coefficients"))
+            lines.append(f"{where}: unknown parameter {field!r}. Known parameters: {known}; and the rules' "
+                         "coefficients by full name (process.name), listed by `slsim params`")
             continue
-        if not field:  # a rule across fields
+        if not field or field.startswith("coefficients"):  # a rule across fields, or a coefficient's own message
             lines.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
             continue
         allowed = _allowed(field)
@@ -356,10 +420,37 @@ def _allowed(field: str) -> str:
     return f"{kind}{rng}" + (f" {unit}" if unit else "")
 
 
+def is_parameter(name: str) -> bool:
+    """Whether a run can set ``name``: a parameter of :class:`Params` or a coefficient's full name."""
+    return (name in Params.model_fields and name != "coefficients") or name in COEFFICIENTS
+
+
+def parameter_names() -> list[str]:
+    """Every name a run can set: the parameters, then the coefficients by full name."""
+    return [n for n in Params.model_fields if n != "coefficients"] + list(COEFFICIENTS)
+
+
+def parameter_bounds(name: str) -> tuple[float | None, float | None]:
+    """A parameter's or a coefficient's inclusive range (None where open)."""
+    if name in COEFFICIENTS:
+        return COEFFICIENTS[name].range
+    return field_bounds(Params.model_fields[name])
+
+
+def parameter_kind(name: str) -> type:
+    """``float``, ``int`` or ``bool`` (or another annotation) for a parameter or coefficient."""
+    if name in COEFFICIENTS:
+        return int if COEFFICIENTS[name].integer else float
+    return Params.model_fields[name].annotation
+
+
 def parameter_table() -> list[dict[str, Any]]:
-    """Every parameter as a row: name, group, default, range, unit, help, source (for docs and the CLI)."""
+    """Every parameter as a row: name, group, default, range, unit, help, source (for docs and the
+    CLI); then every coefficient, grouped by the process (or shared rule) that owns it."""
     rows = []
     for name, info in Params.model_fields.items():
+        if name == "coefficients":
+            continue
         extra = info.json_schema_extra or {}
         lo, hi = field_bounds(info)
         rows.append({"name": name, "group": extra.get("group", "place"),
@@ -367,4 +458,7 @@ def parameter_table() -> list[dict[str, Any]]:
                                  else info.get_default(call_default_factory=True)),
                      "min": lo, "max": hi, "unit": extra.get("unit", ""), "help": info.description or "",
                      "source": extra.get("source", "modelling assumption")})
+    for name, c in COEFFICIENTS.items():
+        rows.append({"name": name, "group": name.split(".")[0], "default": c.default, "min": c.range[0],
+                     "max": c.range[1], "unit": c.unit, "help": c.help, "source": c.source})
     return rows

@@ -43,10 +43,6 @@ ORG_STAFF_SHARE = np.array([0.35, 0.15, 0.25, 0.15, 0.10])
 # Staff cost per filled post and week, GBP, including on-costs: roughly the median pay of each
 # sector plus 30% (NHS Agenda for Change bands 5-6; Skills for Care 2019 for care workers).
 STAFF_WEEK_COST = np.array([900.0, 800.0, 550.0, 850.0, 450.0])
-# Baseline turnover by kind relative to base_turnover_per_year: social care's is the highest
-# (Skills for Care 2019: 30.8% a year; NHS trusts roughly 12-15%); 1.6 brings the default place's
-# social care turnover, with burnout on top, near 30.8% (see docs/model.md, calibration).
-TURNOVER_FACTOR = np.array([1.0, 1.0, 2.3, 0.8, 1.4])
 # Which budget trajectory each kind follows: NHS (True) or local government (False).
 NHS_FUNDED = np.array([True, True, False, True, False])
 

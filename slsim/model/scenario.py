@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slsim import yamlfile
 from slsim.errors import SlsimError
 from slsim.limits import MAX_TIMELINE_WEEK
-from slsim.model.params import ParameterError, Params, describe_validation_error
+from slsim.model.params import ParameterError, Params, describe_validation_error, is_parameter
 
 
 class ScenarioError(SlsimError):
@@ -125,7 +125,7 @@ def _check_timeline_params(ev: TimelineEvent, where: Any) -> None:
     if fixed:
         raise ScenarioError(f"{where}: timeline week {ev.week}: {fixed} set the place up (size, make-up, "
                             f"opening state) and cannot change during a run; set them in params instead")
-    unknown = sorted(set(ev.set) - set(Params.model_fields))
+    unknown = sorted(name for name in ev.set if not is_parameter(name))
     if unknown:
         raise ScenarioError(f"{where}: timeline week {ev.week}: unknown parameter(s) {unknown}; "
                             f"known parameters are listed by `slsim params`")

@@ -49,7 +49,7 @@ from slsim.model.agents import Citizen, Organisation, Staff
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
 from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
-from slsim.model.processes import PROCESSES, STREAMS
+from slsim.model.processes import PROCESSES, STREAMS, Coefficients
 from slsim.model.scenario import Scenario, resolve_scenario
 from slsim.model.teaching import RULES
 
@@ -103,6 +103,7 @@ class SystemModel(mesa.Model):
         self.rules = RULES[rules]
         self.scenario_spec = resolve_scenario(scenario)
         self.params: Params = self.scenario_spec.params_with(params)
+        self._coef_for = None
         self.timeline = self.scenario_spec.timeline_with(timeline)
         self.streams = {name: np.random.default_rng(s) for name, s in
                         zip(STREAMS, np.random.SeedSequence(self.seed).spawn(len(STREAMS)))}
@@ -118,12 +119,22 @@ class SystemModel(mesa.Model):
         self._burn_in()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
 
+    @property
+    def coef(self) -> Coefficients:
+        """This run's coefficients of the rules, one attribute per block (``self.coef.hospital``):
+        the defaults with the parameters' ``coefficients`` applied, remade whenever the parameters
+        are replaced (an intervention, the burn-in's own leadership)."""
+        if self._coef_for is not self.params:
+            self._coef, self._coef_for = Coefficients(self.params.coefficients), self.params
+        return self._coef
+
     # ------------------------------------------------------------------ building the place
     def _build(self) -> None:
         p = self.params
         n = p.n_citizens
         m = p.knowledge_dims
-        self.citizens = make_citizens(n, m, p.initial_need, p.outsider_share, self.streams["population"])
+        self.citizens = make_citizens(n, m, p.initial_need, p.outsider_share, self.streams["population"],
+                                      self.coef.population)
         self.organisations = [Organisation(self, kind, i, p.leadership_for(kind)) for i, kind in enumerate(ORG_KINDS)]
         self._build_staff()
         self._build_orgs()
@@ -139,17 +150,18 @@ class SystemModel(mesa.Model):
 
     def _build_staff(self) -> None:
         p = self.params
+        k = self.coef.workforce
         rng = self.streams["staff"]
         counts = _apportion(p.n_staff, ORG_STAFF_SHARE)
         org = np.repeat(np.arange(len(ORG_KINDS)), counts)
         role = np.full(len(org), FRONTLINE)
         for o in range(len(ORG_KINDS)):
             rows = np.flatnonzero(org == o)
-            n_senior = max(1, round(0.05 * len(rows)))
-            n_manager = round(0.15 * len(rows))
+            n_senior = max(1, round(k.senior_share * len(rows)))
+            n_manager = round(k.manager_share * len(rows))
             role[rows[:n_senior]] = SENIOR
             role[rows[n_senior:n_senior + n_manager]] = MANAGER
-        self.staff = make_staff(org, role, p.knowledge_dims, rng)
+        self.staff = make_staff(org, role, p.knowledge_dims, rng, k)
 
     def _build_orgs(self) -> None:
         k = len(ORG_KINDS)
@@ -157,7 +169,8 @@ class SystemModel(mesa.Model):
         self.orgs = Table(
             k,
             budget0=np.zeros(k), budget=np.zeros(k), spend=np.zeros(k), balance=np.zeros(k),
-            psych_safety=np.full(k, 0.5), practice=np.zeros(k), code=np.zeros((k, m), np.int8),
+            psych_safety=np.full(k, self.coef.workforce.psych_safety_start),
+            practice=np.zeros(k), code=np.zeros((k, m), np.int8),
             improvement=np.zeros(k), blame_climate=np.zeros(k), exposure=np.zeros(k), blame_seen=np.zeros(k),
             trend=np.zeros(k),
             pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float),

@@ -1,7 +1,7 @@
 """Teaching versions of three rules: one person, one dimension, one patient at a time.
 
 The model runs every weekly rule as one pass over whole columns ("thin agents, fat columns"). That
-is what lets a place of 100,000 citizens run a week in milliseconds, but it hides the story of one
+is what lets a place of a hundred thousand citizens run a week in milliseconds, but it hides the story of one
 person. This module tells three of the rules the way a trainer would: a loop over people, one
 decision at a time, with the same random numbers drawn in the same order.
 
@@ -27,7 +27,7 @@ import numpy as np
 from slsim.model import march
 from slsim.model.population import CARE_HOME, DELAYED, HOME, STEP_DOWN
 from slsim.model.processes import hospital
-from slsim.model.processes.shared import CARE_HOME_NEED, PATIENT_CHOICE_DELAY, STEP_DOWN_NEED, stochastic_round
+from slsim.model.processes.shared import PATHWAY, stochastic_round
 
 
 # ---------------------------------------------------------------- March (1991)
@@ -102,13 +102,14 @@ def discharge(model, rng) -> tuple[int, int]:
     number of patients, rounded up or down at random by its fraction) go down the queue: each
     patient not yet assessed takes one while any are left.
 
-    **Families.** Walking down the queue again, each assessed patient rolls a die: one in ten
-    (``PATIENT_CHOICE_DELAY``) waits on a patient or family decision this week.
+    **Families.** Walking down the queue again, each assessed patient rolls a die: with chance
+    {patient_choice_delay} (``pathway.patient_choice_delay``) they wait on a patient or family
+    decision this week.
 
     **Places.** The rest, in queue order, go where their care need sends them, if there is room:
-    a care home (need 0.62 or more) while a place is free and affordable; step-down care (0.55 to
-    0.62) while a place is free, staying a number of weeks drawn at random (mean
-    ``step_down_weeks``); home with a care package (0.47 to 0.55, or step-down patients once
+    a care home (need {care_home_need} or more) while a place is free and affordable; step-down
+    care ({step_down_need} to {care_home_need}) while a place is free, staying a number of weeks drawn at random (mean
+    ``step_down_weeks``); home with a care package ({home_care_need} to {step_down_need}, or step-down patients once
     step-down care is full: discharge to assess at home) while the package's hours at the visit
     floor fit in the council's spare hours (``model.home_care_headroom``, hours a week). The
     first patient whose package does not fit stops that line: nobody behind them jumps ahead.
@@ -117,6 +118,7 @@ def discharge(model, rng) -> tuple[int, int]:
     Returns how many patients left, and how many were ready for step-down care (placed or not).
     """
     c, p = model.citizens, model.params
+    pathway = model.coef.pathway
     delayed = [row for row in range(len(c.place)) if c.place[row] == DELAYED]
     tie_break = {row: rng.random() for row in delayed}
     queue = sorted(delayed, key=lambda row: (c.fit_week[row], tie_break[row]))
@@ -126,7 +128,8 @@ def discharge(model, rng) -> tuple[int, int]:
         if not c.assessed[row] and assessments_left > 0:
             c.assessed[row] = True
             assessments_left -= 1
-    ready = [row for row in queue if c.assessed[row] and rng.random() >= PATIENT_CHOICE_DELAY]
+    ready = [row for row in queue
+             if c.assessed[row] and rng.random() >= pathway.patient_choice_delay]
 
     care_home_free = max(0, min(model.care_home_places, model.care_home_affordable)
                          - int((c.place == CARE_HOME).sum()))
@@ -136,13 +139,13 @@ def discharge(model, rng) -> tuple[int, int]:
     left, ready_for_step_down = [], 0
     for row in ready:
         need = c.care_need[row]
-        if need >= CARE_HOME_NEED:
+        if need >= pathway.care_home_need:
             if care_home_free > 0:
                 care_home_free -= 1
                 c.place[row] = CARE_HOME
                 c.waiting[row] = False  # electives are not done from care homes
                 left.append(row)
-        elif need >= STEP_DOWN_NEED and step_down_free > 0:
+        elif need >= pathway.step_down_need and step_down_free > 0:
             ready_for_step_down += 1
             step_down_free -= 1
             c.place[row] = STEP_DOWN
@@ -150,7 +153,7 @@ def discharge(model, rng) -> tuple[int, int]:
             left.append(row)
         elif home_care_line_open:
             # Home care, or (step-down care being full) discharge to assess at home.
-            ready_for_step_down += need >= STEP_DOWN_NEED
+            ready_for_step_down += need >= pathway.step_down_need
             hours = p.home_care_max_hours * need * p.visit_minutes_floor / p.visit_minutes_planned
             if hours_used + hours <= model.home_care_headroom:
                 hours_used += hours
@@ -160,11 +163,14 @@ def discharge(model, rng) -> tuple[int, int]:
             else:
                 home_care_line_open = False
         else:
-            ready_for_step_down += need >= STEP_DOWN_NEED
+            ready_for_step_down += need >= pathway.step_down_need
     model.home_care_headroom -= hours_used
     for row in left:
         c.assessed[row] = False
     return len(left), ready_for_step_down
+
+
+discharge.__doc__ = PATHWAY.document(discharge.__doc__)
 
 
 # ---------------------------------------------------------------- the two rule books

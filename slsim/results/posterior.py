@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from slsim.errors import SlsimError
-from slsim.model.params import Params
+from slsim.model.params import Params, is_parameter
 
 POSTERIOR_FILE = "posterior.parquet"
 RECORD_FILE = "calibration.json"
@@ -75,7 +75,7 @@ def load_posterior(path: str | Path | Posterior) -> Posterior:
         frame = pd.read_parquet(pfile)
     except Exception as err:  # noqa: BLE001 - pyarrow raises several classes for a damaged file
         raise PosteriorError(f"{pfile}: cannot be read as Parquet ({err.__class__.__name__})") from None
-    unknown = [c for c in frame.columns if c != "weight" and c not in Params.model_fields]
+    unknown = [c for c in frame.columns if c != "weight" and not is_parameter(c)]
     w = frame["weight"].to_numpy(float) if "weight" in frame else np.array([])
     if len(frame) == 0 or unknown or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise PosteriorError(f"{pfile}: needs at least one row, a non-negative 'weight' and only model parameters"

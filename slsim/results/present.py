@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from slsim.model.metrics import LEVEL_TITLES, describe
-from slsim.model.params import Params, parameter_table
+from slsim.model.params import parameter_kind, parameter_table
 
 # Red for the baseline (usually the blame culture), blue for the alternative, then further hues;
 # colour-blind readers can tell the first two apart by lightness as well.
@@ -232,7 +232,7 @@ def allowed_text(name: str, hi: float | None = None) -> str:
     """What a parameter accepts, in words, e.g. ``a number from 0 to 1 (probability)``; ``hi`` is a
     tighter upper limit of the caller (the browser's)."""
     info = _PARAMS[name]
-    annotation = Params.model_fields[name].annotation
+    annotation = parameter_kind(name)
     unit_ = f" ({info['unit']})" if info["unit"] else ""
     if annotation is bool:
         return "yes or no"

@@ -87,14 +87,14 @@ def cmd_params(args) -> int:
 
     from slsim.model.params import parameter_table
     table = Table(title="slsim parameters (pass with --set NAME=VALUE)")
-    for col in ("name", "group", "default", "range", "unit", "help"):
+    for col in ("name", "group", "default", "range", "unit", "help", "source"):
         table.add_column(col, overflow="fold")
     from slsim.results.present import parameter_range
     for row in parameter_table():
         if args.group and row["group"] != args.group:
             continue
         rng = parameter_range(row["name"])
-        table.add_row(row["name"], row["group"], str(row["default"]), rng, row["unit"], row["help"])
+        table.add_row(row["name"], row["group"], str(row["default"]), rng, row["unit"], row["help"], row["source"])
     _console().print(table)
     return 0
 
@@ -292,7 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="also print each narrative")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("params", help="list every parameter with its default, range, unit and help")
-    p.add_argument("--group", choices=("place", "behaviour", "leadership"))
+    from slsim.model.processes import BLOCKS
+    p.add_argument("--group", choices=("place", "behaviour", "leadership", *(b.name for b in BLOCKS)),
+                   help="only one group: the place, behaviour, leadership, or the coefficients of one process or "
+                        "shared rule (e.g. hospital)")
     p.set_defaults(func=cmd_params)
     p = sub.add_parser("run", help="run one scenario (name or path to a YAML file)")
     p.add_argument("scenario")

@@ -17,17 +17,37 @@ import re
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "model.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
+
+
+def _coefficient_table(block) -> str:
+    """A block's coefficients as a table: full name, default, range, unit, meaning, source."""
+    lines = [f"_Coefficients (`{block.name}.*`; change any with `--set {block.name}.NAME=VALUE`):_", "",
+             "| coefficient | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    for c in block:
+        lo, hi = c.range
+        lines.append(f"| `{block.full_name(c.name)}` | {c.default} | {lo} to {hi} | {c.unit} | {c.help} | {c.source} |")
+    return "\n".join(lines) + "\n"
 
 
 def _processes() -> str:
-    from slsim.model.processes import PROCESSES
+    from slsim.model.processes import BLOCKS, PROCESSES, shared
     parts = []
+    owned = set()
     for i, process in enumerate(PROCESSES, start=2):
         name = process.name
         doc = (process.module.__doc__ or "").strip()
         title, _, body = doc.partition("\n")
         parts.append(f"### {i}. {title.rstrip('.')}\n\n_Module `slsim/model/processes/{name}.py`._\n\n{body.strip()}\n")
+        block = getattr(process.module, "COEFFICIENTS", None)
+        if block is not None:
+            parts.append(_coefficient_table(block))
+            owned.add(block.name)
+    title, _, body = (shared.__doc__ or "").strip().partition("\n")
+    parts.append(f"### Shared rules and the place's structure\n\n_Module `slsim/model/processes/shared.py`, "
+                 f"and the place's structure in `slsim/model/place.py`, `population.py` and `march.py`._ "
+                 f"{title}\n\n{body.strip()}\n")
+    parts += [_coefficient_table(b) for b in BLOCKS if b.name not in owned]
     return "\n".join(parts)
 
 

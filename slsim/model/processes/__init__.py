@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
+from slsim.model import march, place, population
+from slsim.model.coefficients import Block, all_coefficients
 from slsim.model.processes import (
     culture,
     failures,
@@ -31,6 +33,7 @@ from slsim.model.processes import (
     learning,
     money,
     needs,
+    shared,
     time_use,
     voice,
 )
@@ -76,3 +79,26 @@ BUILD_STREAMS = ("population", "staff")
 # Named random streams, all derived from the one seed, in this order: two scenarios run with the
 # same seed see the same random draws in each process (common random numbers).
 STREAMS: tuple[str, ...] = BUILD_STREAMS + tuple(p.name for p in PROCESSES if p.draws)
+
+
+def _blocks() -> tuple[Block, ...]:
+    found = []
+    for module in (place, population, march, shared, *(p.module for p in PROCESSES)):
+        blocks = getattr(module, "COEFFICIENTS", ())
+        found += [blocks] if isinstance(blocks, Block) else list(blocks)
+    return tuple(found)
+
+
+BLOCKS: tuple[Block, ...] = _blocks()
+"""Every block of coefficients: the place's structure, the shared rules, then each process in step order."""
+
+COEFFICIENTS = all_coefficients(BLOCKS)
+"""Every coefficient of the rules by its full name (``hospital.crowding_start``)."""
+
+
+class Coefficients:
+    """A run's coefficients, one attribute per block: ``model.coef.hospital.crowding_start``."""
+
+    def __init__(self, overrides: dict[str, float] | None = None) -> None:
+        for block in BLOCKS:
+            setattr(self, block.name, block.values(overrides))

@@ -1,28 +1,75 @@
-"""Rules and draws that several processes use: none of them is a process of its own.
+"""Rules, draws and coefficients that several processes use: none of them is a process of its own.
 
 Keeping them here lets every process import this module and the place, never another process.
+
+**The care pathway** (block ``pathway``). A citizen's care need (0-1) decides what they need to
+leave hospital and to live at home:
+
+* need (the larger of health and care need) above {need_threshold} makes a citizen at home seek
+  support and possibly raise their voice;
+* a medically fit patient with care need from {home_care_need} needs a home-care package to leave,
+  from {step_down_need} step-down care, from {care_home_need} a care home (citizens at home at the
+  care-home level move into one when a place is free);
+* the council funds home care above care need {eligibility_start} when the place opens (the line
+  then moves with rationing and slack, see home care);
+* each week {patient_choice_delay:.0%} of assessed patients with a place waiting still do not
+  leave, for patient or family reasons;
+* services were staffed for {direct_planned:.0%} of staff hours on direct care when the place
+  opened.
+
+**Access** (block ``access``): insiders reach services with weight 1; outsiders with
+``{outsider_floor} + {outsider_outreach} x outreach``, where outreach is the community-facing
+organisations' time spent involving citizens (see time use): only outreach reaches them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Need (the larger of health and care need, 0-1) above which a citizen at home seeks support and
-# may raise their voice.
-NEED_THRESHOLD = 0.4
-# Care need at or above which a medically fit patient needs a package or place to leave hospital:
-# home care from 0.5, step-down care from 0.57, a care home from 0.63; citizens at home at the care
-# home level move into one when a place is free.
-HOME_CARE_NEED, STEP_DOWN_NEED, CARE_HOME_NEED = 0.47, 0.55, 0.62
-# Chance a week that an assessed patient with a place waiting still does not leave, for patient or
-# family reasons: "patient or family choice" was about a tenth of delayed days in NHS England's
-# DToC statistics (2016/17).
-PATIENT_CHOICE_DELAY = 0.1
-# Share of staff hours on direct care that services were staffed for when the place opened.
-DIRECT_PLANNED = 0.88
-# Care need above which the council funds home care when the place opens (the line then moves
-# with rationing and slack, see home care).
-ELIGIBILITY_START = 0.5
+from slsim.model.coefficients import ASSUMPTION, Block, Coefficient, document
+
+PATHWAY = Block(
+    "pathway",
+    Coefficient("need_threshold", 0.4, "need score 0-1", (0.1, 0.9),
+                f"{ASSUMPTION} a citizen seeks support once need is well above the starting mean (0.30)",
+                "Need (the larger of health and care need) above which a citizen at home seeks support."),
+    Coefficient("home_care_need", 0.47, "care need 0-1", (0.2, 0.9),
+                f"{ASSUMPTION} set in the rework of the default place so that delays reach England's magnitude "
+                "(docs/model.md, section 7); not fitted",
+                "Care need from which a medically fit patient needs a home-care package to leave hospital."),
+    Coefficient("step_down_need", 0.55, "care need 0-1", (0.2, 0.95),
+                f"{ASSUMPTION} between the home-care and care-home lines",
+                "Care need from which a medically fit patient needs step-down (intermediate) care."),
+    Coefficient("care_home_need", 0.62, "care need 0-1", (0.3, 1.0),
+                f"{ASSUMPTION} set with the care-home places so that the default place's homes start near full",
+                "Care need from which a patient needs a care home, and a citizen at home moves into one."),
+    Coefficient("eligibility_start", 0.5, "care need 0-1", (0.1, 0.95),
+                f"{ASSUMPTION} councils fund the upper half of care need (most funded only 'substantial' and "
+                "'critical' need under the FACS bands before the Care Act 2014)",
+                "Care need above which the council funds home care when the place opens.", setup=True),
+    Coefficient("patient_choice_delay", 0.1, "probability per week", (0.0, 0.5),
+                "'patient or family choice' was about a tenth of delayed days in NHS England's DToC "
+                "statistics (2016/17)",
+                "Weekly chance that an assessed patient with a place waiting does not leave, for patient or "
+                "family reasons."),
+    Coefficient("direct_planned", 0.88, "share of staff hours", (0.5, 1.0),
+                f"{ASSUMPTION} most hours on direct care, the rest on meetings, training and paperwork",
+                "Share of staff hours on direct care that services were staffed for when the place opened.",
+                setup=True),
+)
+
+ACCESS = Block(
+    "access",
+    Coefficient("outsider_floor", 0.4, "access weight", (0.0, 1.0),
+                f"{ASSUMPTION} outsiders reach services less than half as easily without outreach (Arnstein 1969)",
+                "Weight with which an outsider reaches services when nobody reaches out."),
+    Coefficient("outsider_outreach", 0.6, "access weight at full outreach", (0.0, 1.0),
+                f"{ASSUMPTION} full outreach brings outsiders to insiders' access (floor + this = 1)",
+                "Rise of an outsider's access weight from no outreach to full outreach."),
+)
+
+COEFFICIENTS = (PATHWAY, ACCESS)
+__doc__ = document(__doc__, PATHWAY, ACCESS)
 
 
 def stochastic_round(x: float, rng) -> int:
@@ -44,9 +91,10 @@ def weighted_pick(rng, candidates: np.ndarray, weights: np.ndarray, k: int) -> n
 
 
 def access_weight(model, outsider: np.ndarray) -> np.ndarray:
-    """How easily a citizen reaches services: 1 for insiders; for outsiders 0.4 + 0.6 x outreach
-    (the community-facing organisations' time spent involving citizens, see time use)."""
-    return np.where(outsider, 0.4 + 0.6 * model.outreach, 1.0)
+    """How easily a citizen reaches services (block ``access`` above): 1 for insiders, rising with
+    outreach for outsiders."""
+    k = model.coef.access
+    return np.where(outsider, k.outsider_floor + k.outsider_outreach * model.outreach, 1.0)
 
 
 def build_trust(trust: np.ndarray, rate: float, n: np.ndarray) -> np.ndarray:

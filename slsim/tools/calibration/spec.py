@@ -57,7 +57,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from slsim import yamlfile
 from slsim.errors import SlsimError
 from slsim.model.metrics import EXTRA, OUTCOMES
-from slsim.model.params import FIXED_DURING_RUN, Params, describe_validation_error, field_bounds
+from slsim.model.params import (
+    FIXED_DURING_RUN,
+    Params,
+    describe_validation_error,
+    is_parameter,
+    parameter_bounds,
+    parameter_kind,
+    parameter_names,
+)
 from slsim.model.scenario import ScenarioError, resolve_scenario
 
 __all__ = ["CalibrationError", "Calibration", "load_calibration", "calibration_from_dict"]
@@ -261,14 +269,15 @@ def _check_semantics(spec: _File, where: str, folder: Path) -> None:
         raise CalibrationError(f"{where}: scenario/params: {err}") from None
     if len(set(spec.periods)) != len(spec.periods):
         raise CalibrationError(f"{where}: periods: a period is named twice")
-    numeric = {n for n, f in Params.model_fields.items() if f.annotation in (float, int)}
+    numeric = {n for n in parameter_names() if parameter_kind(n) in (float, int)}
     for name, prior in spec.parameters.items():
         if name not in numeric:
+            shown = sorted(n for n in numeric if "." not in n)
             raise CalibrationError(f"{where}: parameters.{name}: not a number-valued model parameter; allowed: "
-                                   f"{', '.join(sorted(numeric))}")
+                                   f"{', '.join(shown)}, and the rules' coefficients (`slsim params` lists them)")
         if name in spec.params:
             raise CalibrationError(f"{where}: parameters.{name}: also fixed in params; fit it or fix it, not both")
-        lo, hi = field_bounds(Params.model_fields[name])
+        lo, hi = parameter_bounds(name)
         if (lo is not None and prior.low < lo) or (hi is not None and prior.high > hi):
             raise CalibrationError(f"{where}: parameters.{name}: prior [{prior.low}, {prior.high}] leaves the "
                                    f"parameter's allowed range [{lo}, {hi}]")
@@ -282,7 +291,7 @@ def _check_semantics(spec: _File, where: str, folder: Path) -> None:
         raise CalibrationError(f"{where}: targets: a target name is used twice")
     for prefix, periods, inputs, targets in parts:
         for name, path in inputs.items():
-            if name not in Params.model_fields or name in FIXED_DURING_RUN:
+            if not is_parameter(name) or name in FIXED_DURING_RUN:
                 raise CalibrationError(f"{where}: {prefix}inputs.{name}: not a parameter that may change "
                                        "during a run")
             if name in spec.parameters:

@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from slsim.errors import ExperimentError
-from slsim.model.params import ParameterError, Params, describe_validation_error, field_bounds
+from slsim.model.params import (
+    ParameterError,
+    Params,
+    describe_validation_error,
+    is_parameter,
+    parameter_bounds,
+    parameter_kind,
+)
 from slsim.model.scenario import Scenario, ScenarioError, resolve_scenario
 from slsim.tools.sweep.experiment.schema import Experiment, ExperimentFile, Factor, FactorSpec, SwitchSpec
 from slsim.tools.sweep.experiment.spiral import parse_condition
@@ -56,12 +63,13 @@ def _check_switch_week_factor(where: str, f: FactorSpec, spec: ExperimentFile) -
 def _check_parameter_factor(name: str, where: str, f: FactorSpec) -> Factor:
     """A model parameter that is a number or yes/no; a range lies inside its allowed range (and holds
     two whole numbers for a whole-number parameter); each level is a valid value."""
-    if name not in Params.model_fields:
-        known = ", ".join(sorted(Params.model_fields))
+    if not is_parameter(name):
+        known = ", ".join(sorted(n for n in Params.model_fields if n != "coefficients"))
         raise ExperimentError(f"{where}: unknown; a factor is a model parameter, 'scenario' or 'switch_week'. "
-                              f"Known parameters: {known}")
-    lo, hi = field_bounds(Params.model_fields[name])
-    ann = Params.model_fields[name].annotation
+                              f"Known parameters: {known}; and the rules' coefficients (process.name, "
+                              f"`slsim params` lists them)")
+    lo, hi = parameter_bounds(name)
+    ann = parameter_kind(name)
     if ann not in (int, float, bool):
         raise ExperimentError(f"{where}: not a number factor (it is a {getattr(ann, '__name__', ann)} of settings); "
                               f"a factor is a number or yes/no parameter, 'scenario' or 'switch_week'. Set it in "

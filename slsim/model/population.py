@@ -22,6 +22,8 @@ fixed trait drawn from Normal(0, {initiative_sd}). Every organisation's psycholo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient, document
@@ -96,6 +98,15 @@ COEFFICIENTS = (POPULATION, WORKFORCE)
 __doc__ = document(__doc__, POPULATION, WORKFORCE)
 
 
+# The population's opening state, drawn when the place is built: these columns belong to the place
+# (every other column belongs to the process that creates it in its init, see slsim.model.contracts).
+PLACE_COLUMNS = {
+    "citizens": ("health_need", "care_need", "frailty_h", "frailty_c", "outsider", "beliefs", "wellbeing"),
+    "staff": ("org", "team", "role", "tenure", "listened_u", "initiative", "beliefs"),
+    "orgs": ("posts",),
+}
+
+
 class Table:
     """A fixed-size table of named numpy columns (one row per agent).
 
@@ -112,6 +123,33 @@ class Table:
 
     def __len__(self) -> int:
         return self.n
+
+    def add_column(self, name: str, values: np.ndarray) -> None:
+        """Add a column once, before the first week (a process creating the columns it owns)."""
+        if name in self.columns:
+            raise ValueError(f"column {name} exists already: a column has one owner")
+        if len(values) != self.n:
+            raise ValueError(f"column {name} has {len(values)} rows, expected {self.n}")
+        setattr(self, name, values)
+        self.columns = (*self.columns, name)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a process owns: created (filled with ``fill``) before any process's init runs, so
+    every init finds every column; ``width`` makes a 2-D column (a number, or the name of a
+    parameter such as ``knowledge_dims``)."""
+
+    table: str
+    name: str
+    dtype: type = float
+    fill: float = 0
+    width: int | str | None = None
+
+    def make(self, n: int, params) -> np.ndarray:
+        width = getattr(params, self.width) if isinstance(self.width, str) else self.width
+        shape = (n,) if width is None else (n, width)
+        return np.full(shape, self.fill, dtype=self.dtype)
 
 
 def make_citizens(n: int, m: int, initial_need: float, outsider_share: float,

@@ -67,7 +67,7 @@ _SET_BY_BURN_IN = (*LEADERSHIP_FIELDS, "leadership_overrides", "need_growth_per_
 # The place's own state that a burn-in changes, besides what each process owns.
 _PLACE_STATE = ("citizens", "staff", "orgs", "streams", "capacity_pending", "beds", "step_down_places",
                 "care_home_places", "elective_slots", "week", "w")
-_BURNT_IN_STATE = _PLACE_STATE + tuple(name for p in PROCESSES for name in p.owns)
+_BURNT_IN_STATE = _PLACE_STATE + tuple(name for p in PROCESSES for name in p.owns if "." not in name)
 
 
 class SystemModel(mesa.Model):
@@ -139,8 +139,13 @@ class SystemModel(mesa.Model):
         self._build_staff()
         self._build_orgs()
         self._build_capacity()
-        # Each process creates the state it owns (see slsim.model.processes), in step order; together
-        # they start the place lived-in: people on the pathway, clients with packages, budgets.
+        # Each process's columns first, so that every init finds every column; then each process
+        # sets up the state it owns (see slsim.model.processes), in step order: together they start
+        # the place lived-in: people on the pathway, clients with packages, budgets.
+        for process in PROCESSES:
+            for column in process.columns:
+                table = getattr(self, column.table)
+                table.add_column(column.name, column.make(table.n, p))
         for process in PROCESSES:
             process.init(self)
         self.staff_agents = [Staff(self, i) for i in range(self.staff.n)]
@@ -279,8 +284,13 @@ class SystemModel(mesa.Model):
         """Advance the place by one week (see the module docstring for the order)."""
         self._advance_week(measure=True)
 
-    def _advance_week(self, measure: bool) -> None:
-        """One week's phases in order; during the burn-in without the timeline and the measures."""
+    def _advance_week(self, measure: bool, view=None, around=None) -> None:
+        """One week's phases in order; during the burn-in without the timeline and the measures.
+
+        ``view(phase)`` and ``around(phase, run)`` let :func:`slsim.model.contracts.observe` hand each
+        process a recording view of the place and compare the state around it; an ordinary run
+        passes neither.
+        """
         self.week += 1
         self.w = defaultdict(float)
         self._stepping = True
@@ -288,7 +298,9 @@ class SystemModel(mesa.Model):
             for phase, fn in _PHASE_FUNCTIONS:
                 if not measure and phase in ("timeline", "measure"):
                     continue
-                if self.profile:
+                if view is not None and phase not in ("timeline", "measure"):
+                    around(phase, lambda: fn(view(phase)))  # noqa: B023 - called at once
+                elif self.profile:
                     t0 = time.perf_counter()
                     fn(self)
                     self.phase_seconds[phase] += time.perf_counter() - t0

@@ -24,6 +24,7 @@ from typing import Callable
 
 from slsim.model import march, place, population
 from slsim.model.coefficients import Block, all_coefficients
+from slsim.model.population import Column
 from slsim.model.processes import (
     culture,
     failures,
@@ -47,17 +48,20 @@ class Process:
     module: ModuleType
     init: Callable
     step: Callable
-    owns: tuple[str, ...]
+    owns: tuple[str, ...]  # its model attributes, then its columns as table.column
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     tallies: tuple[str, ...]
     draws: bool  # has a random stream of its own
+    columns: tuple[Column, ...]  # the columns it owns, created before any init
 
     @classmethod
     def of(cls, module: ModuleType, draws: bool = True) -> "Process":
         name = module.__name__.rsplit(".", 1)[-1]
-        return cls(name, module, module.init, module.step, tuple(module.OWNS), tuple(module.READS),
-                   tuple(module.WRITES), tuple(module.TALLIES), draws)
+        columns = tuple(getattr(module, "COLUMNS", ()))
+        owns = tuple(module.OWNS) + tuple(f"{c.table}.{c.name}" for c in columns)
+        return cls(name, module, module.init, module.step, owns, tuple(module.READS),
+                   tuple(module.WRITES), tuple(module.TALLIES), draws, columns)
 
 
 PROCESSES: tuple[Process, ...] = (

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import slsim
-from slsim.model.params import Params
+from slsim.model.params import Params, parameter_names
 from slsim.results.output import write_atomic
 from slsim.tools.cli import main
 
@@ -123,8 +123,11 @@ def test_cli_list_and_params_in_process(capsys):
     assert "blame" in out.lower()  # narratives with -v
     assert main(["params"]) == 0
     out = capsys.readouterr().out
-    missing = [name for name in Params.model_fields if name not in out]
-    assert not missing, f"slsim params should list every parameter; missing {missing}"
+    missing = [name for name in parameter_names() if name not in out]
+    assert not missing, f"slsim params should list every parameter and coefficient; missing {missing}"
+    assert main(["params", "--group", "hospital"]) == 0
+    out = capsys.readouterr().out
+    assert "hospital.crowding_start" in out and "blame_response" not in out
     assert main(["params", "--group", "leadership"]) == 0
     out = capsys.readouterr().out
     assert "blame_response" in out and "n_citizens" not in out

@@ -60,6 +60,8 @@ class Coefficient:
     setup: bool = False
 
     def __post_init__(self) -> None:
+        # A number typed as 3 is still a number, not a count: only integer coefficients are whole.
+        object.__setattr__(self, "default", int(self.default) if self.integer else float(self.default))
         lo, hi = self.range
         if not (lo <= self.default <= hi):
             raise ValueError(f"coefficient {self.name}: default {self.default} outside its range {self.range}")

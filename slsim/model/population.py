@@ -98,12 +98,15 @@ COEFFICIENTS = (POPULATION, WORKFORCE)
 __doc__ = document(__doc__, POPULATION, WORKFORCE)
 
 
-# The population's opening state, drawn when the place is built: these columns belong to the place
-# (every other column belongs to the process that creates it in its init, see slsim.model.contracts).
+# The columns that belong to the place: the population's opening state, drawn when the place is
+# built (people's needs, wellbeing and lived knowledge; staff's posts, teams, roles and traits), and
+# each organisation's posts and pressure (combined each week from the processes' parts, see
+# SystemModel.combine_pressure). Every other column belongs to the process that declares it in its
+# COLUMNS (slsim.model.processes); a process changes another's column only as its WRITES says.
 PLACE_COLUMNS = {
     "citizens": ("health_need", "care_need", "frailty_h", "frailty_c", "outsider", "beliefs", "wellbeing"),
     "staff": ("org", "team", "role", "tenure", "listened_u", "initiative", "beliefs"),
-    "orgs": ("posts",),
+    "orgs": ("posts", "pressure"),
 }
 
 
@@ -170,21 +173,7 @@ def make_citizens(n: int, m: int, initial_need: float, outsider_share: float,
         frailty_h=health.copy(),
         frailty_c=care.copy(),
         outsider=rng.random(n) < outsider_share,
-        place=np.zeros(n, np.int8),
-        fit_week=np.zeros(n, np.int32),
-        leave_week=np.zeros(n, np.int32),
-        assessed=np.zeros(n, bool),
-        home_care=np.zeros(n, bool),
-        waiting=np.zeros(n, bool),
-        wait_start=np.zeros(n, np.int32),
-        involved=np.zeros(n, bool),
-        unmet=np.zeros(n, bool),
-        voice_raised=np.zeros(n, bool),
-        voice_heard=np.zeros(n, bool),
-        visit_plan=np.zeros(n),  # planned minutes per home-care visit of the client's package (0: none yet)
-        visit_minutes=np.zeros(n),  # minutes per visit delivered this week (0: no package)
         wellbeing=np.clip(1 - k.wellbeing_need_loss * (health + care) / 2, 0, 1),
-        satisfaction=np.full(n, k.satisfaction_start),
         beliefs=beliefs,
     )
 
@@ -212,19 +201,10 @@ def make_staff(org: np.ndarray, role: np.ndarray, m: int, rng: np.random.Generat
         org=org.astype(np.int16),
         team=((np.arange(n) - first) // team_size).astype(np.int32),
         role=role.astype(np.int8),
-        filled=np.ones(n, bool),
-        vacant_until=np.zeros(n, np.int32),
-        stress=np.full(n, 0.3),
-        defensiveness=np.zeros(n),
-        mindset=np.zeros(n),
-        agency=np.zeros(n),
-        openness=np.zeros(n),
         tenure=rng.integers(0, tenure_weeks, n).astype(np.int32),
         # Fixed per person: whether the official way of working would listen to them at a given
         # learning breadth (u < breadth), so membership of the listened-to group is stable.
         listened_u=rng.random(n),
         initiative=rng.normal(0, k.initiative_sd, n),
-        time=np.zeros((n, len(TIME_USES))),
-        hours=np.zeros(n),
         beliefs=random_beliefs(n, m, rng),
     )

@@ -18,6 +18,8 @@ The story of a week (the step order, a design decision documented in ``docs/mode
     free beds, then elective beds (cancelling electives).
  6. **Care at home** (:mod:`~slsim.model.processes.home_care`). Purchased hours are spread over
     clients: visits shorten to the floor, then eligibility tightens.
+ 6b. **Pressure.** Each organisation's pressure, combined from the parts the hospital, needs and
+    care at home measured (:meth:`SystemModel.combine_pressure`).
  7. **Voice** (:mod:`~slsim.model.processes.voice`). Citizens raise their voice; listening time decides
     who is heard, and outsiders are reached only by outreach.
  8. **Failures and responses** (:mod:`~slsim.model.processes.failures`). Incidents happen, some are
@@ -47,7 +49,7 @@ from pydantic import ValidationError
 from slsim.model import metrics
 from slsim.model.agents import Citizen, Organisation, Staff
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
-from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE
+from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE, Org
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
 from slsim.model.processes import PROCESSES, STREAMS, Coefficients
 from slsim.model.scenario import Scenario, resolve_scenario
@@ -170,16 +172,8 @@ class SystemModel(mesa.Model):
 
     def _build_orgs(self) -> None:
         k = len(ORG_KINDS)
-        m = self.params.knowledge_dims
-        self.orgs = Table(
-            k,
-            budget0=np.zeros(k), budget=np.zeros(k), spend=np.zeros(k), balance=np.zeros(k),
-            psych_safety=np.full(k, self.coef.workforce.psych_safety_start),
-            practice=np.zeros(k), code=np.zeros((k, m), np.int8),
-            improvement=np.zeros(k), blame_climate=np.zeros(k), exposure=np.zeros(k), blame_seen=np.zeros(k),
-            trend=np.zeros(k),
-            pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float),
-        )
+        # Pressure 1 is each organisation's reference level, until the first week's parts arrive.
+        self.orgs = Table(k, pressure=np.ones(k), posts=np.bincount(self.staff.org, minlength=k).astype(float))
         self.refresh_style()
 
     def refresh_style(self) -> None:
@@ -309,6 +303,18 @@ class SystemModel(mesa.Model):
         finally:
             self._stepping = False
 
+    def combine_pressure(self) -> None:
+        """Each organisation's pressure this week, from the part its own process measured: the
+        acute hospital's occupancy (hospital), primary care's and the voluntary sector's demand for
+        support (needs), adult social care's home-care demand and community health's step-down and
+        primary-care load (care at home). Runs once the last of them has run, so every process after
+        it, and next week's time use, reads one pressure per organisation."""
+        pressure = self.orgs.pressure
+        pressure[Org.ACUTE] = self.acute_pressure
+        pressure[[Org.PRIMARY_CARE, Org.VOLUNTARY]] = self.support_pressure
+        pressure[Org.SOCIAL_CARE] = self.social_care_pressure
+        pressure[Org.COMMUNITY] = self.community_pressure
+
     def _apply_timeline(self) -> None:
         due = [ev for ev in self.timeline if ev.week == self.week]
         for ev in due:
@@ -381,7 +387,16 @@ def _apportion(total: int, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-# The phases of a week: scenario events first, then every process in order, then the measures.
-_PHASE_FUNCTIONS = (("timeline", SystemModel._apply_timeline),
-                    *((p.name, p.step) for p in PROCESSES),
-                    ("measure", SystemModel._measure))
+# The phases of a week: scenario events first, then every process in order, with the organisations'
+# pressure combined once care at home (the last process to measure a part of it) has run, then the
+# measures.
+def _phases():
+    yield "timeline", SystemModel._apply_timeline
+    for process in PROCESSES:
+        yield process.name, process.step
+        if process.name == "home_care":
+            yield "pressure", SystemModel.combine_pressure
+    yield "measure", SystemModel._measure
+
+
+_PHASE_FUNCTIONS = tuple(_phases())

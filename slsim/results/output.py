@@ -124,8 +124,13 @@ def check_writable_folder(out: str | Path, flag: str = "--out", error: type[Exce
         created.append(folder)
         folder = folder.parent
     try:
-        for f in reversed(created):
-            f.mkdir()
+        for f in reversed(list(created)):
+            try:
+                f.mkdir()
+            except FileExistsError:
+                if not f.is_dir():
+                    raise
+                created.remove(f)  # another process made it just now (two sweeps started together): not ours
     except OSError as err:
         _remove_created(created)
         raise error(f"{flag} {out}: cannot create this folder ({err.strerror or err})") from None

@@ -2,16 +2,25 @@
 
 Each process is one module with ``init(model)`` (creates the state it owns, called once when the
 place is built) and ``step(model)`` (one whole-array pass over the columns, its rules in words in
-the module docstring). Its contract is four module-level tuples:
+the module docstring). Its contract is five module-level tuples, naming model attributes
+(``delayed_trend``) and columns of the column tables as ``table.column`` (``citizens.care_need``,
+``staff.stress``, ``orgs.pressure``):
 
 * ``OWNS``: model attributes it creates in ``init`` and keeps from week to week;
-* ``READS``: attributes owned by other processes that it reads;
-* ``WRITES``: attributes owned by other processes that it changes (few, each with its reason);
+* ``COLUMNS``: the columns it owns (:class:`~slsim.model.population.Column`), made before any
+  process's ``init`` runs so that every init finds every column;
+* ``READS``: state owned by other processes or by the place that it reads;
+* ``WRITES``: state owned by others that it changes (few, each with its reason beside it);
 * ``TALLIES``: this week's outcome tallies it reports in ``model.w`` (all of them outcome columns,
   see :mod:`slsim.model.metrics`; ``model.w`` carries nothing from one process to another).
 
-The place's own state (parameters, the column tables, the organisations' table, capacity, the
-random streams) belongs to :class:`~slsim.model.system.SystemModel` and every process may use it.
+Every piece of state has one owner: a process, or the place for the population's opening columns
+(:data:`~slsim.model.population.PLACE_COLUMNS`) and each organisation's pressure, which the place
+combines once a week from the part each process measures (``SystemModel.combine_pressure``).
+:mod:`slsim.model.contracts` checks the contracts at run time (``tests/test_contracts.py``): every
+read and write a process makes, through helpers too, must be its own or declared. The place's
+parameters, coefficients, random streams, week, capacity, event log and leadership
+(:data:`~slsim.model.contracts.PLACE_STATE`) are every process's to read.
 :data:`PROCESSES` gives the step order, the random streams (one per process that draws) and the
 order of the rules in ``docs/model.md``.
 """

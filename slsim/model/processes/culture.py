@@ -61,12 +61,23 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import ORG_KINDS, Org
-from slsim.model.population import DEFENSIVE, SENIOR, random_beliefs
+from slsim.model.population import DEFENSIVE, SENIOR, Column, random_beliefs
 from slsim.model.processes.shared import tie_sum
 
 OWNS = ("leavers",)
-READS = ("tie_keys", "tie_w")
-WRITES = ("tie_keys", "tie_w")  # ties decay under blame, and a leaver's ties go with them
+COLUMNS = (Column("staff", "filled", bool, fill=True),  # the post is filled
+           Column("staff", "vacant_until", np.int32),  # week a vacant post is filled again
+           Column("staff", "stress"),  # 0-1
+           Column("staff", "defensiveness"),  # retreat behind the boundary, 0-1
+           Column("staff", "mindset"),  # sees the whole system, 0-1
+           Column("staff", "agency"),  # acts rather than waits for instruction, 0-1
+           Column("staff", "openness"))  # involves citizens early rather than consulting late, 0-1
+READS = ("tie_keys", "tie_w", "staff.org", "staff.role", "staff.time", "orgs.pressure", "orgs.exposure",
+         "orgs.psych_safety", "orgs.posts", "orgs.balance", "orgs.budget")
+WRITES = (
+    "tie_keys", "tie_w",  # ties decay under blame, and a leaver's ties go with them
+    "staff.tenure", "staff.initiative", "staff.beliefs",  # a newcomer in a post brings their own
+)
 TALLIES = ("staff_turnover_rate", "social_care_turnover_rate", "social_care_vacancy_rate",
            "staff_highly_stressed_share", "vacancy_rate", "ties_across_boundaries")
 

@@ -53,11 +53,21 @@ from slsim.model.place import (
     PARTNERS,
     Org,
 )
+from slsim.model.population import Column
 from slsim.model.processes.shared import build_trust
 
 OWNS = ()
-READS = ("delayed_trend", "trust", "reality", "acute_shortfall")
-WRITES = ("trust",)  # blame collapses trust across the boundary; joint reviews build it
+COLUMNS = (Column("orgs", "psych_safety"),  # psychological safety, 0-1 (starts at workforce.psych_safety_start)
+           Column("orgs", "blame_climate"),  # how much blame is in the air, 0-1
+           Column("orgs", "exposure"),  # this week's blame received, per post
+           Column("orgs", "blame_seen"))  # blame seen recently, smoothed
+READS = ("delayed_trend", "trust", "reality", "acute_shortfall", "staff.org", "staff.filled", "orgs.posts",
+         "orgs.practice", "orgs.pressure")
+WRITES = (
+    "trust",  # blame collapses trust across the boundary; joint reviews build it
+    "orgs.code",  # a joint review fixes part of the official way of working
+    "staff.stress",  # a person blamed for a failure is stressed by it
+)
 TALLIES = ("incidents_actual", "incidents_reported", "blame_events", "joint_reviews")
 
 
@@ -124,8 +134,9 @@ __doc__ = COEFFICIENTS.document(__doc__)
 
 
 def init(model) -> None:
-    """Failures keep no state of their own: the blame climate, exposure and psychological safety
-    are columns of the organisations' table."""
+    """Every organisation opens with the same psychological safety (``workforce.psych_safety_start``),
+    no blame in the air and none received."""
+    model.orgs.psych_safety[:] = model.coef.workforce.psych_safety_start
 
 
 def step(model) -> None:
@@ -140,7 +151,7 @@ def step(model) -> None:
     staffing[Org.ACUTE] += model.acute_shortfall
     actual = rng.poisson(p.incident_rate * filled * (c.incident_pressure_base + orgs.pressure)
                         * (c.incident_practice_base - orgs.practice) * staffing)
-    reported = rng.binomial(actual, c.report_base + c.report_safety * orgs.psych_safety)
+    reported = rng.binomial(actual, np.minimum(1.0, c.report_base + c.report_safety * orgs.psych_safety))
     n_dtoc = int(rng.poisson(c.delay_escalation * max(0.0, model.delayed_trend - DTOC_TARGET * model.beds)))
     blame = rng.binomial(reported, model.style["blame_response"])
     boundary = rng.binomial(blame, c.boundary_share)

@@ -52,13 +52,22 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import Org
-from slsim.model.population import CARE_HOME, DIRECT, HOME
+from slsim.model.population import CARE_HOME, DIRECT, HOME, Column
 
 OWNS = ("elig_threshold", "home_care_headroom", "home_care_delivered", "visit_minutes", "short_visits",
-        "care_hours_per_direct_hour")
-READS = ("home_care_budget_hours", "care_home_affordable", "step_down_pressure", "org_hours",
-         "formal_discharge_hours")
-WRITES = ("care_home_affordable",)  # moves into care homes use up the places the council can afford
+        "care_hours_per_direct_hour", "social_care_pressure", "community_pressure")
+COLUMNS = (Column("citizens", "home_care", bool),  # has a home-care package funded by the council
+           Column("citizens", "visit_plan"),  # planned minutes per visit of the client's package (0: none yet)
+           Column("citizens", "visit_minutes"))  # minutes per visit delivered this week (0: no package)
+READS = ("home_care_budget_hours", "care_home_affordable", "step_down_pressure", "org_hours", "formal_discharge_hours",
+         "support_pressure", "citizens.involved", "citizens.unmet", "orgs.budget",
+         "orgs.budget0")
+WRITES = (
+    "care_home_affordable",  # moves into care homes use up the places the council can afford
+    "citizens.place",  # citizens at the care-home level move into a care home when a place is free
+    "citizens.waiting",  # and leave the elective list: electives are not done from care homes
+    "citizens.care_need",  # care at home: a visit too short or none leaves care need to rise
+)
 TALLIES = ("home_care_minutes_per_visit", "home_care_clients", "eligibility_threshold", "short_visit_share")
 
 COEFFICIENTS = Block(
@@ -126,6 +135,7 @@ __doc__ = COEFFICIENTS.document(__doc__)
 
 def init(model) -> None:
     """The council opens at its starting eligibility line with no spare hours yet."""
+    model.social_care_pressure = model.community_pressure = 1.0  # until the first week measures them
     model.elig_threshold = model.coef.pathway.eligibility_start  # care need above which the council funds home care
     model.home_care_headroom = 0.0  # spare hours at the visit floor for next week's discharges
     model.home_care_delivered = 0.0  # hours delivered this week (paid for by money)
@@ -222,9 +232,9 @@ def step(model) -> None:
     else:  # no clients, no visits to measure: repeat last week's figures
         minutes = p.visit_minutes_planned if model.visit_minutes is None else model.visit_minutes
     model.home_care_headroom = max(0.0, supply - total * k.discharge_squeeze)
-    model.orgs.pressure[Org.SOCIAL_CARE] = total / max(supply, 1e-9) if total > 0 else k.idle_pressure
-    model.orgs.pressure[Org.COMMUNITY] = (k.community_step_down_weight * model.step_down_pressure
-                                       + k.community_primary_weight * model.orgs.pressure[Org.PRIMARY_CARE])
+    model.social_care_pressure = total / max(supply, 1e-9) if total > 0 else k.idle_pressure
+    model.community_pressure = (k.community_step_down_weight * model.step_down_pressure
+                                + k.community_primary_weight * model.support_pressure)
     model.visit_minutes = minutes
     model.home_care_delivered = min(supply, total)
     model.w["home_care_minutes_per_visit"] = minutes

@@ -59,14 +59,25 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import Org
-from slsim.model.population import ACUTE, CARE_HOME, DELAYED, DIRECT, ELECTIVE, HOME, STEP_DOWN
+from slsim.model.population import ACUTE, CARE_HOME, DELAYED, DIRECT, ELECTIVE, HOME, STEP_DOWN, Column
 from slsim.model.processes.shared import stochastic_round
 
 OWNS = ("step_down_pressure", "delayed_now", "delayed_trend", "electives_done_now", "no_bed_now", "care_hours_per_bed",
-        "acute_shortfall", "admissions_rate")
+        "acute_shortfall", "admissions_rate", "acute_pressure")
+COLUMNS = (Column("citizens", "place", np.int8),  # where on the care pathway (population.HOME, ACUTE, ...)
+           Column("citizens", "fit_week", np.int32),  # week an acute patient becomes medically fit
+           Column("citizens", "leave_week", np.int32),  # week a step-down stay ends
+           Column("citizens", "assessed", bool))  # assessed for discharge across the boundary
 READS = ("crises", "discharge_capacity", "home_care_headroom", "care_home_affordable", "elig_threshold",
-         "org_hours")
-WRITES = ("home_care_headroom",)  # discharges home use up the council's spare home-care hours
+         "org_hours", "citizens.wait_start")
+WRITES = (
+    "home_care_headroom",  # discharges home use up the council's spare home-care hours
+    # Patients recover, decondition while delayed, and are harmed without a bed: the population's columns.
+    "citizens.health_need", "citizens.care_need", "citizens.wellbeing",
+    "citizens.home_care",  # a patient discharged home with a package, or home from step-down care, has one
+    "citizens.waiting",  # an elective done, or validated off the list
+    "citizens.unmet",  # a crisis without a bed leaves need unmet
+)
 TALLIES = ("delayed_transfers", "delayed_awaiting_assessment", "delayed_bed_days", "bed_occupancy",
            "emergency_admissions", "emergencies_without_bed", "electives_done", "electives_cancelled",
            "acute_length_of_stay_days", "delayed_share_of_beds")
@@ -148,6 +159,7 @@ def init(model) -> None:
                                 / max(1.0, model.coef.hospital.occupancy_planned * model.beds))
     model.acute_shortfall = 0.0  # share by which direct care hours fall short of occupied beds' need
     model.admissions_rate = None  # smoothed emergency admissions a week (None before the first)
+    model.acute_pressure = 1.0  # occupancy against hospital.safe_occupancy (1 until the first week)
 
 
 def step(model) -> None:
@@ -223,7 +235,7 @@ def step(model) -> None:
     c.waiting[done_el] = False
     cancelled = planned - n_planned_done
     occupied_end = occupied + len(admit) + len(done_el)
-    model.orgs.pressure[Org.ACUTE] = (occupied_end + len(no_bed)) / (k.safe_occupancy * model.beds)
+    model.acute_pressure = (occupied_end + len(no_bed)) / (k.safe_occupancy * model.beds)
     sd_demand = n_to_step_down + int((place == STEP_DOWN).sum())
     model.step_down_pressure = sd_demand / max(model.step_down_places, 1)
     w = model.w

@@ -46,7 +46,9 @@ from slsim.model.population import CROSS, DIRECT
 from slsim.model.processes.shared import add_ties, build_trust, tie_strength
 
 OWNS = ("trust", "tie_keys", "tie_w", "discharge_capacity", "joint_case_capacity", "formal_discharge_hours")
-READS = ("org_hours", "delayed_trend")
+COLUMNS = ()
+READS = ("org_hours", "delayed_trend", "staff.org", "staff.team", "staff.filled", "staff.time", "staff.hours",
+         "orgs.posts", "orgs.improvement")
 WRITES = ()
 TALLIES = ("joint_work_wins",)
 

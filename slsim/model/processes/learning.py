@@ -46,13 +46,20 @@ import numpy as np
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.march import knowledge, learn_code, run_march, socialise
 from slsim.model.place import ORG_KINDS, ORG_LABELS
-from slsim.model.population import IMPROVE, INVOLVE, SENIOR
+from slsim.model.population import IMPROVE, INVOLVE, SENIOR, Column
 
 __all__ = ["init", "knowledge", "learn_code", "run_march", "socialise", "step"]
 
 OWNS = ("reality", "pilots")
-READS = ("org_hours", "newly_involved")
-WRITES = ()
+COLUMNS = (Column("orgs", "practice"),  # how well the official way of working fits reality, 0-1
+           Column("orgs", "improvement"),  # what scaled pilots add to practice
+           Column("orgs", "code", np.int8, width="knowledge_dims"))  # the official way of working (March 1991)
+READS = ("org_hours", "newly_involved", "staff.org", "staff.role", "staff.filled", "staff.listened_u",
+         "orgs.psych_safety", "citizens.beliefs")
+WRITES = (
+    "staff.beliefs",  # people are socialised into the official way of working
+    "staff.stress",  # a failed pilot under blame stresses the people who ran it
+)
 TALLIES = ("practice", "experiments_started", "experiments_scaled", "blame_events")  # adds failed pilots' blame
 
 COEFFICIENTS = Block(

@@ -34,10 +34,16 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import NHS_FUNDED, STAFF_WEEK_COST, Org
-from slsim.model.population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN
+from slsim.model.population import ACUTE, CARE_HOME, DELAYED, STEP_DOWN, Column
 
 OWNS = ("care_home_share", "care_home_affordable", "home_care_budget_hours")
-READS = ("electives_done_now", "no_bed_now", "home_care_delivered")
+COLUMNS = (Column("orgs", "budget0"),  # opening weekly budget, GBP
+           Column("orgs", "budget"),  # this week's budget, GBP
+           Column("orgs", "spend"),  # this week's spending, GBP
+           Column("orgs", "balance"),  # running surplus (+) or deficit (-), GBP
+           Column("orgs", "trend"))  # the budget's trajectory, a multiple of the opening budget
+READS = ("electives_done_now", "no_bed_now", "home_care_delivered", "citizens.place", "staff.org", "staff.filled",
+         "orgs.posts")
 WRITES = ()
 TALLIES = ("cumulative_deficit",)
 

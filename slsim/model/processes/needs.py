@@ -55,12 +55,23 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import COMMUNITY_FACING, Org
-from slsim.model.population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE
+from slsim.model.population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE, Column
 from slsim.model.processes.shared import access_weight, weighted_pick
 
-OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises")
-READS = ("org_hours", "joint_case_capacity")
-WRITES = ()
+OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises", "support_pressure")
+COLUMNS = (Column("citizens", "waiting", bool),  # on the elective waiting list
+           Column("citizens", "wait_start", np.int32),  # week of referral
+           Column("citizens", "involved", bool),  # involved early in designing their support
+           Column("citizens", "unmet", bool))  # need unmet this week
+READS = ("org_hours", "joint_case_capacity", "outreach", "orgs.improvement", "orgs.practice", "citizens.outsider",
+         "citizens.assessed")
+WRITES = (
+    # Needs drift and are met or not: the population's own columns.
+    "citizens.health_need", "citizens.care_need", "citizens.frailty_h", "citizens.frailty_c", "citizens.wellbeing",
+    # A newcomer replaces a citizen who died or moved away: at home, without a package, content as the opening
+    # population (population.satisfaction_start).
+    "citizens.place", "citizens.home_care", "citizens.satisfaction",
+)
 TALLIES = ("early_involvement_share", "crises")
 
 COEFFICIENTS = Block(
@@ -193,6 +204,7 @@ def init(model) -> None:
     model.supported = np.zeros(0, np.intp)  # rows of those who got a contact this week
     model.newly_involved = np.zeros(0, np.intp)  # rows involved early this week (learning listens to them)
     model.crises = np.zeros(0, np.intp)  # rows of this week's crises (the hospital admits them)
+    model.support_pressure = 1.0  # demand for support against contacts, relative to the first week
     initial_placement(model)
 
 
@@ -297,10 +309,12 @@ def step(model) -> None:
     practice = model.orgs.practice[COMMUNITY_FACING].mean()
     gain = (p.support_effect * fit * (k.practice_base + k.practice_gain * practice)
             * np.where(joined, 1.0, k.unjoined_benefit))
-    # Support stabilises need; it does not cure the frailty of age.
-    c.health_need[served] = np.maximum(np.minimum(c.health_need[served], c.frailty_h[served] - k.support_floor),
-                                       c.health_need[served] - gain)
-    c.care_need[served] = np.maximum(np.minimum(c.care_need[served], c.frailty_c[served] - k.support_floor),
+    # Support stabilises need; it does not cure the frailty of age. Need never falls below 0, though a
+    # citizen with almost no frailty has a floor (frailty - support_floor) below it.
+    floor_h = np.maximum(0, c.frailty_h[served] - k.support_floor)
+    floor_c = np.maximum(0, c.frailty_c[served] - k.support_floor)
+    c.health_need[served] = np.maximum(np.minimum(c.health_need[served], floor_h), c.health_need[served] - gain)
+    c.care_need[served] = np.maximum(np.minimum(c.care_need[served], floor_c),
                                      c.care_need[served] - k.care_support_share * gain)
     c.unmet[:] = False
     c.unmet[needy] = True
@@ -311,7 +325,7 @@ def step(model) -> None:
         # At least half a seeker per contact: a place that starts with almost no need must not
         # turn its first few seekers into infinite pressure.
         model.prevention_ratio0 = max(ratio, k.first_ratio_floor)
-    model.orgs.pressure[[Org.PRIMARY_CARE, Org.VOLUNTARY]] = ratio / model.prevention_ratio0
+    model.support_pressure = ratio / model.prevention_ratio0  # primary care's and the voluntary sector's
     model.seeking_support = needy
     model.supported = served
     model.w["early_involvement_share"] = c.involved[served].mean() if len(served) else 0.0

@@ -37,10 +37,13 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import COMMUNITY_FACING, ORG_KINDS
-from slsim.model.population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE, TIME_USES
+from slsim.model.population import CROSS, DEFENSIVE, DIRECT, IMPROVE, INVOLVE, TIME_USES, Column
 
 OWNS = ("org_hours", "outreach")
-READS = ()
+COLUMNS = (Column("staff", "time", width=len(TIME_USES)),  # shares of this week's hours by use
+           Column("staff", "hours"))  # hours worked this week (0 for a vacant post)
+READS = ("staff.org", "staff.filled", "staff.defensiveness", "staff.mindset", "staff.agency", "staff.openness",
+         "orgs.pressure")
 WRITES = ()
 TALLIES = ("cross_boundary_time_share", "defensive_time_share", "waiting_for_instruction_share")
 

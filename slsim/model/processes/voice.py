@@ -24,12 +24,16 @@ from __future__ import annotations
 import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
-from slsim.model.population import DELAYED, INVOLVE
+from slsim.model.population import DELAYED, INVOLVE, Column
 from slsim.model.processes.shared import access_weight, weighted_pick
 
 OWNS = ("last_voice",)
-READS = ("org_hours",)
-WRITES = ()
+COLUMNS = (Column("citizens", "voice_raised", bool),  # raised their voice this week
+           Column("citizens", "voice_heard", bool),  # and were heard
+           Column("citizens", "satisfaction"))  # with services, 0-1 (starts at population.satisfaction_start)
+READS = ("org_hours", "outreach", "citizens.health_need", "citizens.care_need", "citizens.place", "citizens.involved",
+         "citizens.unmet", "citizens.outsider")
+WRITES = ("citizens.wellbeing",)  # being heard, and waiting unheard, move wellbeing
 TALLIES = ("voice_heard_outsiders", "voice_heard_insiders")
 
 COEFFICIENTS = Block(
@@ -86,6 +90,7 @@ __doc__ = COEFFICIENTS.document(__doc__)
 def init(model) -> None:
     """No voice has been raised before the first week."""
     model.last_voice = {}  # last week's share heard per group, carried forward when nobody raises one
+    model.citizens.satisfaction[:] = model.coef.population.satisfaction_start
 
 
 def step(model) -> None:

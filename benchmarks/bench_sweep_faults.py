@@ -33,7 +33,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("SLSIM_BURN_IN_WEEKS", "0")
 TINY = yaml.safe_load((ROOT / "tests" / "sweep" / "tiny.yaml").read_text())
 FIVE = ["blame_response", "ceding", "experimentation", "learning_breadth", "shared_ambition"]
 

@@ -28,7 +28,7 @@ def test_docgen_process_order_is_the_step_order():
 
 def test_model_docstring_lists_the_step_order():
     from slsim.model import system as model
-    mentioned = re.findall(r":mod:`~slsim\.processes\.(\w+)`", model.__doc__)
+    mentioned = re.findall(r":mod:`~slsim\.model\.processes\.(\w+)`", model.__doc__)
     from slsim.model.processes import PROCESSES
     assert mentioned == [p.name for p in PROCESSES], "the model docstring's story of a week is the step order"
 

@@ -152,7 +152,9 @@ def test_run_compare_and_sweep_all_go_through_the_executor(streams, tmp_path):
     slsim.run("blame_culture", replicates=2, processes=1, **kw)
     slsim.compare(["blame_culture", "systems_leadership"], replicates=2, processes=2, **kw)
     exp = tmp_path / "tiny.yaml"  # tests/sweep/tiny.yaml (12 runs), shorter
-    exp.write_text(yaml.safe_dump(yaml.safe_load(TINY.read_text()) | {"weeks": 5, "outputs": {"summary_weeks": 5}}))
+    data = yaml.safe_load(TINY.read_text())
+    data["params"] = {**data["params"], **COLD}
+    exp.write_text(yaml.safe_dump(data | {"weeks": 5, "outputs": {"summary_weeks": 5}}))
     run_sweep(exp, tmp_path / "a", processes=1)
     run_sweep(exp, tmp_path / "b", processes=2)
     assert streams == [("InProcessExecutor", 2, True), ("LocalProcessExecutor", 4, True),

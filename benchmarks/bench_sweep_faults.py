@@ -33,8 +33,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("SLSIM_BURN_IN_WEEKS", "0")
 TINY = yaml.safe_load((ROOT / "tests" / "sweep" / "tiny.yaml").read_text())
+TINY["params"] = {**TINY["params"], "burn_in_weeks": 0}  # started cold: what is measured is refusing and stopping
 FIVE = ["blame_response", "ceding", "experimentation", "learning_breadth", "shared_ambition"]
 
 

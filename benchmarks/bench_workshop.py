@@ -57,7 +57,7 @@ def bench_rounds(rounds: int, tables: int, weeks: int) -> None:
         w = sv.create(sv.facilitator_key, tables=tables, rounds=rounds + 1, weeks_per_round=weeks, seed=1)
         t0 = time.perf_counter()
         from slsim.tools.workshop.engine import new_model
-        new_model(sv.setup_of(w["id"]))  # the burn-in, once, as the first round of a workshop pays it
+        new_model(sv.setup_of(w["id"]), sv.burn_in_cache)  # the burn-in, once, as the first round of a workshop pays it
         burn = time.perf_counter() - t0
         sv.start(sv.facilitator_key, w["id"])
         times = []

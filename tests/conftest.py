@@ -2,6 +2,8 @@
 that the command and app tests use.
 
 Nothing here is autouse: the app and sweep suites under tests/app and tests/sweep are unaffected.
+Which burn-in a test's models get is said where it builds them, with the profiles of
+``tests/profiles.py`` (COLD, STEADY); no environment variable changes a default.
 """
 
 from __future__ import annotations
@@ -12,18 +14,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 import pytest
+from profiles import BURN_INS, COLD, STEADY
 
-# Mechanics tests start cold: they test a rule's workings, not the place's steady state, and a
-# 104-week burn-in per model would multiply the suite's time. Subprocesses (the command line, the
-# browser's server, process pools) inherit this. Tests of the calibrated place ask for the real
-# burn-in explicitly (STEADY below).
-os.environ["SLSIM_BURN_IN_WEEKS"] = "0"
-
-import slsim  # noqa: E402
-from slsim.model.params import BURN_IN_WEEKS  # noqa: E402
-
-STEADY = {"burn_in_weeks": BURN_IN_WEEKS}
-"""Parameters for a model of the place in its steady state (the documented burn-in)."""
+import slsim
 
 # Small places keep the suite fast; 2,000 citizens still gives a hospital of 12 beds.
 SMALL = 2000
@@ -33,7 +26,8 @@ SMALL = 2000
 def _late_means(scenario, seeds: tuple, weeks: int, n_citizens: int, last: int, items: tuple) -> pd.DataFrame:
     rows = {}
     for seed in seeds:
-        model = slsim.SystemModel(scenario, rng=seed, n_citizens=n_citizens, **(STEADY | dict(items)))
+        model = slsim.SystemModel(scenario, rng=seed, n_citizens=n_citizens, burn_in_cache=BURN_INS,
+                                  **(STEADY | dict(items)))
         for _ in range(weeks):
             model.step()
         df = model.results()
@@ -61,7 +55,7 @@ def means():
 def stepped_model(n_citizens: int = 200, rng: int = 0, weeks: int = 1, **params) -> slsim.SystemModel:
     """A tiny model stepped ``weeks`` times, so every attribute the processes read exists. No
     burn-in unless asked for: these models test one rule's mechanics, not the place's steady state."""
-    params.setdefault("burn_in_weeks", 0)
+    params = COLD | params
     model = slsim.SystemModel(n_citizens=n_citizens, rng=rng, **params)
     for _ in range(weeks):
         model.step()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.model.agents import ORG_LABELS
@@ -12,7 +13,7 @@ from slsim.model.agents import ORG_LABELS
 
 @pytest.fixture(scope="module")
 def model():
-    m = slsim.SystemModel(n_citizens=500, rng=1)
+    m = slsim.SystemModel(n_citizens=500, rng=1, **COLD)
     m.step()
     return m
 
@@ -28,7 +29,7 @@ def test_agent_counts(model):
 
 
 def test_staff_scale_with_the_place():
-    m = slsim.SystemModel(n_citizens=1000, rng=0, staff_per_1000_citizens=60)
+    m = slsim.SystemModel(n_citizens=1000, rng=0, staff_per_1000_citizens=60, **COLD)
     assert m.staff.n == 60
     assert len(m.agents_by_type[slsim.Staff]) == 60
     counts = np.bincount(m.staff.org, minlength=5)
@@ -79,7 +80,7 @@ def test_staff_properties_are_views_of_the_columns(model):
 
 
 def test_agents_see_the_state_after_steps():
-    m = slsim.SystemModel(n_citizens=300, rng=4)
+    m = slsim.SystemModel(n_citizens=300, rng=4, **COLD)
     c = m.citizen(0)
     for _ in range(10):
         m.step()
@@ -88,7 +89,7 @@ def test_agents_see_the_state_after_steps():
 
 
 def test_very_large_places_make_citizen_views_on_demand():
-    m = slsim.SystemModel(n_citizens=300, rng=4, citizen_objects=False)
+    m = slsim.SystemModel(n_citizens=300, rng=4, citizen_objects=False, **COLD)
     by_type = m.agents_by_type
     assert slsim.Citizen not in by_type or len(by_type[slsim.Citizen]) == 0, "no citizen objects up front"
     assert m.citizen_agents is None
@@ -101,5 +102,5 @@ def test_very_large_places_make_citizen_views_on_demand():
 
 @pytest.mark.parametrize("n", [100, 225, 250, 475])
 def test_staff_count_matches_params_n_staff(n):
-    m = slsim.SystemModel(n_citizens=n, rng=0)
+    m = slsim.SystemModel(n_citizens=n, rng=0, **COLD)
     assert len(m.agents_by_type[slsim.Staff]) == m.params.n_staff, "Params.n_staff is 'staff agents in the place'"

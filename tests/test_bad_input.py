@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim import ParameterError, ScenarioError
@@ -60,8 +61,8 @@ def test_model_refuses_bad_seeds(rng):
 
 
 def test_numpy_integer_seed_is_accepted():
-    a = slsim.SystemModel(n_citizens=200, rng=np.int64(3))
-    b = slsim.SystemModel(n_citizens=200, rng=3)
+    a = slsim.SystemModel(n_citizens=200, rng=np.int64(3), **COLD)
+    b = slsim.SystemModel(n_citizens=200, rng=3, **COLD)
     np.testing.assert_array_equal(a.citizens.health_need, b.citizens.health_need)
 
 
@@ -132,7 +133,7 @@ def test_scenario_files_are_read_with_a_safe_loader(tmp_path):
 def test_a_good_scenario_file_loads_and_runs(tmp_path):
     path = _write(tmp_path, GOOD_HEAD + "extends: blame_culture\nparams: {n_citizens: 300}\n"
                   "timeline:\n  - week: 2\n    adopt: systems_leadership\n")
-    model = slsim.SystemModel(str(path), rng=1)
+    model = slsim.SystemModel(str(path), rng=1, **COLD)
     assert model.params.n_citizens == 300
     assert model.params.blame_response == slsim.load_scenario(
         slsim.model.scenario.scenario_dir() / "blame_culture.yaml").params["blame_response"]
@@ -223,7 +224,7 @@ def test_compare_refuses_the_same_scenario_twice():
 # ---------------------------------------------------------------- interventions during a run
 @pytest.fixture
 def running():
-    m = slsim.SystemModel(n_citizens=300, rng=2)
+    m = slsim.SystemModel(n_citizens=300, rng=2, **COLD)
     for _ in range(3):
         m.step()
     return m
@@ -263,7 +264,7 @@ def test_a_bed_cut_during_a_run_never_overfills_beds():
     # Capacity may change during a run: cuts close beds as they empty, so occupancy stays a share.
     from slsim.model.population import ACUTE, DELAYED, ELECTIVE
     m = slsim.SystemModel("blame_culture", n_citizens=5000, rng=0, social_care_budget_level=0.5,
-                          assessment_hours=40)
+                          assessment_hours=40, **COLD)
     for _ in range(30):
         m.step()
     before = m.beds
@@ -281,7 +282,7 @@ def test_a_bed_cut_during_a_run_never_overfills_beds():
 
 
 def test_a_bed_cut_reaches_its_target_as_patients_leave():
-    m = slsim.SystemModel(n_citizens=5000, rng=0)
+    m = slsim.SystemModel(n_citizens=5000, rng=0, **COLD)
     for _ in range(5):
         m.step()
     m.apply_intervention({"acute_beds_per_1000": 3.0})
@@ -291,7 +292,7 @@ def test_a_bed_cut_reaches_its_target_as_patients_leave():
 
 
 def test_new_beds_open_at_once():
-    m = slsim.SystemModel(n_citizens=5000, rng=0)
+    m = slsim.SystemModel(n_citizens=5000, rng=0, **COLD)
     m.step()
     m.apply_intervention({"acute_beds_per_1000": 8.0})
     assert m.beds == 40
@@ -330,7 +331,7 @@ def test_a_key_given_twice_in_a_scenario_file_is_refused(tmp_path):
 
 def test_timeline_events_after_the_end_of_a_run_are_warned_about():
     with pytest.warns(UserWarning, match="will not happen"):
-        slsim.run("switch_to_systems_leadership", weeks=3, replicates=1)
+        slsim.run("switch_to_systems_leadership", weeks=3, replicates=1, params=COLD)
 
 
 def test_a_folder_given_as_a_scenario_is_named_as_such(tmp_path):

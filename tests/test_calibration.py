@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from profiles import COLD, COLD_SET
 
 from slsim.tools.calibration import calibrate, calibration_from_dict, load_calibration
 from slsim.tools.calibration.fit import fit_abc, fit_optuna
@@ -180,12 +181,12 @@ def test_compare_draws_replicate_parameters_from_the_posterior_paired_across_sce
     import slsim
     out, post = fitted
     cmp_ = slsim.compare(["blame_culture", "systems_leadership"], weeks=3, replicates=3, seed=1,
-                         params={"n_citizens": 500}, posterior=out, processes=1)
+                         params={"n_citizens": 500, **COLD}, posterior=out, processes=1)
     drawn = cmp_.meta["posterior"]["replicate_params"]
     assert len(drawn) == 3 and {tuple(sorted(d)) for d in drawn} == {("crisis_rate",)}
     assert all(post["crisis_rate"].round(12).isin([round(d["crisis_rate"], 12)]).any() for d in drawn)
     again = slsim.compare(["blame_culture", "systems_leadership"], weeks=3, replicates=3, seed=1,
-                          params={"n_citizens": 500}, posterior=out, processes=1)
+                          params={"n_citizens": 500, **COLD}, posterior=out, processes=1)
     assert again.meta["posterior"]["replicate_params"] == drawn, "the same seed should draw the same sets"
     pd.testing.assert_frame_equal(again.frame, cmp_.frame)
 
@@ -193,7 +194,8 @@ def test_compare_draws_replicate_parameters_from_the_posterior_paired_across_sce
 def test_compare_command_says_where_the_intervals_come_from(fitted, tmp_path, capsys):
     out, _ = fitted
     rc = main(["compare", "blame_culture", "systems_leadership", "--weeks", "2", "--replicates", "2",
-               "--set", "n_citizens=300", "--posterior", str(out), "--out", str(tmp_path / "o"), "--no-figure"])
+               "--set", "n_citizens=300", *COLD_SET, "--posterior", str(out), "--out", str(tmp_path / "o"),
+               "--no-figure"])
     assert rc == 0
     text = capsys.readouterr().out
     assert "parameter uncertainty and seed noise" in text and "crisis_rate" in text

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from profiles import COLD, COLD_SET
 
 import slsim
 from slsim.model.params import Params, parameter_names
@@ -19,7 +20,7 @@ from slsim.results.output import write_atomic
 from slsim.tools.cli import main
 
 SLSIM = Path(sys.executable).parent / "slsim"
-SMALL = ["--set", "n_citizens=300"]
+SMALL = ["--set", "n_citizens=300", *COLD_SET]
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +141,7 @@ def _no_temp_files(folder: Path):
 
 def test_cli_run_writes_data_figures_and_record(tmp_path):
     out = tmp_path / "out"
-    proc = _subprocess("run", "default", "--weeks", "10", "--replicates", "2", "--out", str(out))
+    proc = _subprocess("run", "default", "--weeks", "10", "--replicates", "2", "--out", str(out), *COLD_SET)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     for ext in ("csv", "parquet", "meta.json", "png", "svg"):
@@ -171,10 +172,11 @@ def test_cli_run_in_process_matches_the_api(capsys, tmp_path):
     assert code == 0
     assert not (out / "blame_culture.png").exists(), "--no-figure writes no figure"
     got = pd.read_parquet(out / "blame_culture.parquet")
-    api = slsim.run("blame_culture", weeks=6, replicates=2, seed=4, params={"n_citizens": 300}, processes=1).frame
+    api = slsim.run("blame_culture", weeks=6, replicates=2, seed=4, params={"n_citizens": 300, **COLD},
+                    processes=1).frame
     pd.testing.assert_frame_equal(got, api, check_dtype=False)
     meta = json.loads((out / "blame_culture.meta.json").read_text())
-    assert meta["params"] == {"n_citizens": 300}
+    assert meta["params"] == {"n_citizens": 300, **COLD}
 
 
 def test_cli_compare_writes_differences(capsys, tmp_path):
@@ -245,7 +247,7 @@ def test_cli_empty_out_is_refused(capsys):
 def test_meta_json_is_written_last_with_checksums_of_the_set(capsys, tmp_path):
     from slsim.results.output import sha256
     assert main(["compare", "default", "blame_culture", "--weeks", "4", "--replicates", "2",
-                 "--out", str(tmp_path)]) == 0
+                 "--out", str(tmp_path), *COLD_SET]) == 0
     stem = "default_vs_blame_culture"
     meta = json.loads((tmp_path / f"{stem}.meta.json").read_text())
     files = meta["files"]
@@ -274,7 +276,7 @@ def test_written_files_get_the_usual_permissions(tmp_path):
 
 def test_meta_records_the_scenario_timeline_and_file(tmp_path):
     with pytest.warns(UserWarning):  # the switch at week 52 comes after these 2 weeks
-        res = slsim.run("switch_to_systems_leadership", weeks=2, replicates=1)
+        res = slsim.run("switch_to_systems_leadership", weeks=2, replicates=1, params=COLD)
     timeline = res.meta["scenario_timelines"]["switch_to_systems_leadership"]
     assert [ev["week"] for ev in timeline] == [52]
     record = res.meta["scenario_files"]["switch_to_systems_leadership"]
@@ -331,7 +333,8 @@ def test_notes_say_once_what_a_timeline_does_to_the_settings(tmp_path):
     """`--set` of a parameter the scenario's timeline changes later, and events after the last week:
     each said once as a note (not a Python warning per replicate), and the run goes ahead."""
     proc = _subprocess("run", "austerity_cut", "--weeks", "8", "--replicates", "3", "--processes", "2",
-                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out"), "--no-figure")
+                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out"), "--no-figure",
+                       *COLD_SET)
     assert proc.returncode == 0, proc.stderr
     note = "slsim: note: austerity_cut: its timeline sets social_care_budget_level at week(s)"
     late = "slsim: note: austerity_cut: timeline events at week(s) [13] come after the run's 8 weeks"
@@ -339,7 +342,8 @@ def test_notes_say_once_what_a_timeline_does_to_the_settings(tmp_path):
     assert proc.stderr.count(late) == 1, proc.stderr
     assert "Warning" not in proc.stderr, proc.stderr
     proc = _subprocess("run", "austerity_cut", "--weeks", "20", "--replicates", "2",
-                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out2"), "--no-figure")
+                       "--set", "social_care_budget_level=0.5", "--out", str(tmp_path / "out2"), "--no-figure",
+                       *COLD_SET)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count(note + " [13]; the value you gave holds until then") == 1, proc.stderr
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.model import contracts
@@ -37,14 +38,14 @@ class _Recorder(dict):
 
 @pytest.fixture(scope="module")
 def warm_model():
-    model = SystemModel("blame_culture", rng=3, n_citizens=1500)
+    model = SystemModel("blame_culture", rng=3, n_citizens=1500, **COLD)
     for _ in range(6):
         model.step()
     return model
 
 
 def test_every_owned_attribute_is_created_by_its_own_init():
-    model = SystemModel("default", rng=1, n_citizens=800)
+    model = SystemModel("default", rng=1, n_citizens=800, **COLD)
     owners = contracts.owners()  # also fails if two processes own one name
     for p in PROCESSES:
         for name in p.owns:
@@ -64,7 +65,7 @@ def test_every_owned_attribute_is_created_by_its_own_init():
 
 
 def test_stepping_creates_no_state_outside_an_init():
-    model = SystemModel("switch_to_systems_leadership", rng=2, n_citizens=1000)
+    model = SystemModel("switch_to_systems_leadership", rng=2, n_citizens=1000, **COLD)
     before = set(vars(model))
     for _ in range(8):
         model.step()
@@ -205,7 +206,7 @@ def test_random_streams_follow_the_process_order():
 def test_a_process_can_be_stepped_on_a_freshly_built_place():
     # No process needs a whole week to have run first: its inputs exist from the inits.
     for p in PROCESSES:
-        model = SystemModel("default", rng=4, n_citizens=600)
+        model = SystemModel("default", rng=4, n_citizens=600, **COLD)
         model.week = 1
         p.step(model)
         assert np.isfinite(model.orgs.pressure).all(), f"{p.name} on a fresh place left pressure undefined"

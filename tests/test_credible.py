@@ -14,19 +14,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from profiles import BURN_INS
 
 import slsim
+from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS, Params
 from slsim.model.population import ACUTE, DIRECT, HOME
 from slsim.model.processes import home_care
 from slsim.model.scenario import resolve_scenario
-from slsim.model.system import _BURN_IN_CACHE, SystemModel
+from slsim.model.system import SystemModel
 
 SEEDS = (1, 2, 3)
 
 
 def _run(scenario, seed, weeks, **params):
     params.setdefault("burn_in_weeks", BURN_IN_WEEKS)  # the calibrated place, in its steady state
+    params.setdefault("burn_in_cache", BURN_INS)
     model = SystemModel(scenario, rng=seed, **params)
     for _ in range(weeks):
         model.step()
@@ -83,8 +86,8 @@ def test_intermediate_leadership_gives_intermediate_results():
 def test_boundary_work_costs_direct_care_that_week():
     # The same place, the same week: when staff move hours across boundaries and into involving
     # citizens, the hospital's wards are thinner (longer stays) and care staff give less home care.
-    base = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS)
-    keen = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS)
+    base = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS, burn_in_cache=BURN_INS)
+    keen = SystemModel("default", rng=4, n_citizens=3000, burn_in_weeks=BURN_IN_WEEKS, burn_in_cache=BURN_INS)
     for m in (base, keen):  # a hospital full all week, where every ward hour counts
         c = m.citizens
         in_bed = int(np.isin(c.place, (ACUTE,)).sum())
@@ -147,10 +150,11 @@ def test_runs_start_in_the_places_steady_state():
 
 
 def test_a_burn_in_taken_from_the_cache_is_the_burn_in_run_again():
-    _BURN_IN_CACHE.clear()
-    fresh = [_run(sc, 7, 20, n_citizens=800)[1] for sc in ("blame_culture", "systems_leadership")]
-    _BURN_IN_CACHE.clear()
-    again = [_run(sc, 7, 20, n_citizens=800)[1] for sc in ("systems_leadership", "blame_culture")][::-1]
+    fresh = [_run(sc, 7, 20, n_citizens=800, burn_in_cache=None)[1] for sc in ("blame_culture", "systems_leadership")]
+    cache = BurnInCache()
+    again = [_run(sc, 7, 20, n_citizens=800, burn_in_cache=cache)[1]
+             for sc in ("systems_leadership", "blame_culture")][::-1]
+    assert len(cache) == 1 and cache.hits == 1, "the two scenarios of one place and seed share one burn-in"
     for a, b in zip(fresh, again):
         assert a.equals(b), "a cached burn-in must give exactly the run a fresh burn-in gives"
 

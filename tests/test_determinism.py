@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.results.runner import replicate_seeds
 
 
 def _frame(seed, scenario=None, weeks=30, n=800, **params):
-    model = slsim.SystemModel(scenario, rng=seed, n_citizens=n, **params)
+    model = slsim.SystemModel(scenario, rng=seed, n_citizens=n, **(COLD | params))
     for _ in range(weeks):
         model.step()
     return model.results()
@@ -26,8 +27,8 @@ def test_same_seed_identical_model_frames(scenario):
 
 
 def test_same_seed_identical_state_not_just_outcomes():
-    m1 = slsim.SystemModel(n_citizens=600, rng=5)
-    m2 = slsim.SystemModel(n_citizens=600, rng=5)
+    m1 = slsim.SystemModel(n_citizens=600, rng=5, **COLD)
+    m2 = slsim.SystemModel(n_citizens=600, rng=5, **COLD)
     for _ in range(20):
         m1.step()
         m2.step()
@@ -49,13 +50,13 @@ def test_different_seeds_differ():
 
 
 def test_unseeded_models_differ():
-    a = slsim.SystemModel(n_citizens=300)
-    b = slsim.SystemModel(n_citizens=300)
+    a = slsim.SystemModel(n_citizens=300, **COLD)
+    b = slsim.SystemModel(n_citizens=300, **COLD)
     assert a.seed != b.seed or not np.array_equal(a.citizens.health_need, b.citizens.health_need)
 
 
 def test_run_same_seed_identical():
-    kw = dict(weeks=12, replicates=2, seed=7, params={"n_citizens": 500}, processes=1)
+    kw = dict(weeks=12, replicates=2, seed=7, params={"n_citizens": 500, **COLD}, processes=1)
     a = slsim.run("default", **kw).frame
     b = slsim.run("default", **kw).frame
     pd.testing.assert_frame_equal(a, b)
@@ -64,7 +65,7 @@ def test_run_same_seed_identical():
 
 
 def test_run_replicate_equals_model_with_its_seed():
-    res = slsim.run("blame_culture", weeks=10, replicates=2, seed=3, params={"n_citizens": 500}, processes=1)
+    res = slsim.run("blame_culture", weeks=10, replicates=2, seed=3, params={"n_citizens": 500, **COLD}, processes=1)
     for r, g in res.frame.groupby("replicate"):
         seed = int(g["seed"].iloc[0])
         direct = _frame(seed, "blame_culture", weeks=10, n=500)
@@ -77,7 +78,7 @@ def test_parallel_equals_serial(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text("name: mine\ntitle: Mine\nnarrative: A place.\nextends: blame_culture\n"
                     "timeline:\n  - week: 4\n    adopt: systems_leadership\n", encoding="utf-8")
-    kw = dict(weeks=10, replicates=3, seed=21, params={"n_citizens": 400},
+    kw = dict(weeks=10, replicates=3, seed=21, params={"n_citizens": 400, **COLD},
               timeline=[{"week": 6, "set": {"crisis_rate": 0.05}}])
     serial = slsim.run(str(path), processes=1, **kw).frame
     parallel = slsim.run(str(path), processes=2, **kw).frame
@@ -101,7 +102,7 @@ def test_each_process_has_its_own_random_stream():
 
 def test_compare_uses_the_same_seeds_for_each_scenario():
     cmp_ = slsim.compare(["blame_culture", "systems_leadership"], weeks=5, replicates=3, seed=9,
-                         params={"n_citizens": 300}, processes=1)
+                         params={"n_citizens": 300, **COLD}, processes=1)
     seeds = cmp_.frame.groupby(["scenario", "replicate"])["seed"].first().unstack("scenario")
     assert (seeds["blame_culture"] == seeds["systems_leadership"]).all(), "replicate r must share its seed"
     assert seeds["blame_culture"].nunique() == 3
@@ -111,8 +112,8 @@ def test_compare_uses_the_same_seeds_for_each_scenario():
 def test_compared_scenarios_start_from_the_same_place():
     # Common random numbers: with the same seed, blame_culture and systems_leadership start with the
     # same citizens, the same staff and the same money; only leadership differs.
-    a = slsim.SystemModel("blame_culture", rng=4, n_citizens=1000)
-    b = slsim.SystemModel("systems_leadership", rng=4, n_citizens=1000)
+    a = slsim.SystemModel("blame_culture", rng=4, n_citizens=1000, **COLD)
+    b = slsim.SystemModel("systems_leadership", rng=4, n_citizens=1000, **COLD)
     for col in ("health_need", "care_need", "outsider", "place", "beliefs"):
         np.testing.assert_array_equal(getattr(a.citizens, col), getattr(b.citizens, col), err_msg=col)
     for col in ("org", "role", "defensiveness", "mindset", "agency", "stress", "beliefs"):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim import execution
@@ -33,7 +34,7 @@ TINY = Path(__file__).parent / "sweep" / "tiny.yaml"
 def _requests() -> list[RunRequest]:
     """Whole-frame requests (as run/compare make them) and sweep-style ones (summary + some weeks)."""
     blame, systems = resolve_scenario("blame_culture"), resolve_scenario("systems_leadership")
-    params = {"n_citizens": 300}
+    params = {"n_citizens": 300, **COLD}
     timeline = ({"week": 4, "set": {"ceding": 0.8}, "note": "test"},)
     out = [RunRequest(sc, 8, s, r, params, run_id=i)
            for i, (sc, (r, s)) in enumerate((sc, rs) for sc in (blame, systems)
@@ -119,7 +120,7 @@ def test_the_same_requests_give_identical_results_on_a_dask_cluster():
         assert ex.workers == 2
         _same(inline, ex.map(reqs))
         # and through the public API: a comparison on the cluster is the comparison on one core
-        kw = dict(weeks=6, replicates=2, seed=4, params={"n_citizens": 300})
+        kw = dict(weeks=6, replicates=2, seed=4, params={"n_citizens": 300, **COLD})
         on_dask = slsim.compare(["blame_culture", "systems_leadership"], executor=ex, **kw)
     here = slsim.compare(["blame_culture", "systems_leadership"], processes=1, **kw)
     pd.testing.assert_frame_equal(on_dask.frame, here.frame, check_exact=True)
@@ -147,11 +148,13 @@ def test_run_compare_and_sweep_all_go_through_the_executor(streams, tmp_path):
 
     from slsim.tools.sweep import run_sweep
 
-    kw = dict(weeks=5, seed=1, params={"n_citizens": 300})
+    kw = dict(weeks=5, seed=1, params={"n_citizens": 300, **COLD})
     slsim.run("blame_culture", replicates=2, processes=1, **kw)
     slsim.compare(["blame_culture", "systems_leadership"], replicates=2, processes=2, **kw)
     exp = tmp_path / "tiny.yaml"  # tests/sweep/tiny.yaml (12 runs), shorter
-    exp.write_text(yaml.safe_dump(yaml.safe_load(TINY.read_text()) | {"weeks": 5, "outputs": {"summary_weeks": 5}}))
+    data = yaml.safe_load(TINY.read_text())
+    data["params"] = {**data["params"], **COLD}
+    exp.write_text(yaml.safe_dump(data | {"weeks": 5, "outputs": {"summary_weeks": 5}}))
     run_sweep(exp, tmp_path / "a", processes=1)
     run_sweep(exp, tmp_path / "b", processes=2)
     assert streams == [("InProcessExecutor", 2, True), ("LocalProcessExecutor", 4, True),
@@ -211,7 +214,7 @@ def test_the_seed_scheme_gives_the_seeds_results_were_made_with():
 
 
 def test_one_summary_gives_the_numbers_runner_and_sweep_always_gave():
-    res = slsim.run("blame_culture", weeks=12, replicates=3, seed=2, params={"n_citizens": 300}, processes=1)
+    res = slsim.run("blame_culture", weeks=12, replicates=3, seed=2, params={"n_citizens": 300, **COLD}, processes=1)
     frame = res.frame
     # the runner's summary as it was: a grouped mean of the last weeks
     last = frame[frame["week"] > frame["week"].max() - 5]

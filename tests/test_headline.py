@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from profiles import STEADY
 
 import slsim
-from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
-
-STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
+from slsim.model.params import LEADERSHIP_FIELDS
 
 REPLICATES = 5
 

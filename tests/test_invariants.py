@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.model.params import NHS_FUNDED
@@ -89,7 +90,7 @@ def _check_week(model, balance_before):
 
 @pytest.mark.parametrize("scenario", slsim.list_scenarios())
 def test_invariants_every_week(scenario):
-    model = slsim.SystemModel(scenario, rng=17, n_citizens=N)
+    model = slsim.SystemModel(scenario, rng=17, n_citizens=N, **COLD)
     for _ in range(WEEKS):
         before = model.orgs.balance.copy()
         model.step()
@@ -118,7 +119,7 @@ def test_pooled_budget_moves_money_from_acute_to_social_care():
     # same amount of budget (spend differs only through what social care buys with it).
     runs = {}
     for pooled in (False, True):
-        m = slsim.SystemModel(rng=2, n_citizens=1000, pooled_budget=pooled, pooled_share=0.1)
+        m = slsim.SystemModel(rng=2, n_citizens=1000, pooled_budget=pooled, pooled_share=0.1, **COLD)
         m.step()
         runs[pooled] = m
     a, b = runs[False], runs[True]
@@ -137,7 +138,7 @@ def test_pooled_budget_moves_money_from_acute_to_social_care():
     dict(pooled_budget=True, pooled_share=0.5, social_care_budget_level=2.0, blame_response=0.0, ceding=1.0),
 ], ids=["crisis", "no_downstream_capacity", "generous"])
 def test_invariants_under_extreme_parameters(params):
-    model = slsim.SystemModel(rng=8, n_citizens=N, **params)
+    model = slsim.SystemModel(rng=8, n_citizens=N, **(COLD | params))
     for _ in range(40):
         before = model.orgs.balance.copy()
         model.step()
@@ -147,7 +148,7 @@ def test_invariants_under_extreme_parameters(params):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("need", [0.05, 0.1])
 def test_a_place_with_low_initial_need_runs(need):
-    model = slsim.SystemModel(rng=0, n_citizens=1000, initial_need=need)
+    model = slsim.SystemModel(rng=0, n_citizens=1000, initial_need=need, **COLD)
     for _ in range(10):
         before = model.orgs.balance.copy()
         model.step()
@@ -157,7 +158,7 @@ def test_a_place_with_low_initial_need_runs(need):
 
 def test_trust_stays_within_one_in_a_small_staff():
     model = slsim.SystemModel("systems_leadership", rng=0, n_citizens=1000, staff_per_1000_citizens=5,
-                              trust_build=0.6)
+                              trust_build=0.6, **COLD)
     for _ in range(30):
         model.step()
         assert model.trust.max() <= 1, f"week {model.week}: trust {model.trust.max():.2f} above 1"
@@ -186,7 +187,7 @@ def test_every_parameter_at_either_end_of_its_range(name, value):
     params = {"n_citizens": 500} | {name: value}
     if name == "visit_minutes_floor":  # the floor may not exceed the planned length
         params["visit_minutes_planned"] = max(value, 30)
-    model = slsim.SystemModel(rng=1, **params)
+    model = slsim.SystemModel(rng=1, **(COLD | params))
     for _ in range(12):
         before = model.orgs.balance.copy()
         model.step()

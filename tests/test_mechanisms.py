@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.model.processes.learning import knowledge
@@ -184,7 +185,8 @@ def test_incident_rate_raises_incidents(means):
 # ---------------------------------------------------------------- socialisation (March's p1) in the place
 def _learning_state(p1, seed, weeks=100):
     # A code that listens to everyone and a stable world, so the code's learning is what differs.
-    m = slsim.SystemModel(rng=seed, n_citizens=1500, socialisation_rate=p1, learning_breadth=1.0, turbulence=0.0)
+    m = slsim.SystemModel(rng=seed, n_citizens=1500, socialisation_rate=p1, learning_breadth=1.0, turbulence=0.0,
+                          **COLD)
     for _ in range(weeks):
         m.step()
     s = m.staff

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import mesa
 import pandas as pd
+from profiles import COLD
 
 import slsim
 
 
 def test_batch_run_returns_outcome_columns():
     rows = mesa.batch_run(slsim.SystemModel,
-                          parameters={"n_citizens": 500, "scenario": ["blame_culture", "systems_leadership"]},
+                          parameters={"n_citizens": 500, "scenario": ["blame_culture", "systems_leadership"], **COLD},
                           rng=[1], max_steps=10, number_processes=1, data_collection_period=-1,
                           display_progress=False)
     assert len(rows) == 2, "one row per scenario at the last step"
@@ -20,7 +21,7 @@ def test_batch_run_returns_outcome_columns():
     assert set(df["scenario"]) == {"blame_culture", "systems_leadership"}
     assert (df["week"] == 10).all() and (df["Step"] == 10).all()
     # The same numbers as the model run directly with that seed.
-    direct = slsim.SystemModel("systems_leadership", n_citizens=500, rng=1)
+    direct = slsim.SystemModel("systems_leadership", n_citizens=500, rng=1, **COLD)
     for _ in range(10):
         direct.step()
     last = direct.results().iloc[-1]
@@ -30,7 +31,7 @@ def test_batch_run_returns_outcome_columns():
 
 
 def test_batch_run_every_step_and_parameter_grid():
-    rows = mesa.batch_run(slsim.SystemModel, parameters={"n_citizens": 300, "blame_response": [0.1, 0.9]},
+    rows = mesa.batch_run(slsim.SystemModel, parameters={"n_citizens": 300, "blame_response": [0.1, 0.9], **COLD},
                           rng=[1, 2], max_steps=4, number_processes=1, data_collection_period=1,
                           display_progress=False)
     df = pd.DataFrame(rows)
@@ -42,7 +43,7 @@ def test_batch_run_every_step_and_parameter_grid():
 
 
 def test_datacollector_is_a_mesa_datacollector_one_row_per_week():
-    m = slsim.SystemModel(n_citizens=300, rng=0)
+    m = slsim.SystemModel(n_citizens=300, rng=0, **COLD)
     assert isinstance(m, mesa.Model)
     assert isinstance(m.datacollector, mesa.DataCollector)
     for _ in range(5):
@@ -52,7 +53,7 @@ def test_datacollector_is_a_mesa_datacollector_one_row_per_week():
 
 
 def test_model_runs_with_mesa_run_for():
-    m = slsim.SystemModel(n_citizens=300, rng=0)
+    m = slsim.SystemModel(n_citizens=300, rng=0, **COLD)
     m.run_for(3)
     assert m.week == 3 and len(m.results()) == 3
 
@@ -71,7 +72,7 @@ def test_solaraviz_renders_the_model_with_plot_components():
     solara = pytest.importorskip("solara")
     from mesa.visualization import SolaraViz, make_plot_component
 
-    m = slsim.SystemModel(n_citizens=300, rng=0)
+    m = slsim.SystemModel(n_citizens=300, rng=0, **COLD)
     page = SolaraViz(m, components=[make_plot_component("delayed_transfers")],
                      model_params={"n_citizens": {"type": "SliderInt", "value": 300, "min": 100, "max": 1000,
                                                   "step": 100, "label": "citizens"}},

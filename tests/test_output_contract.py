@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from profiles import COLD
 
 import slsim
 
@@ -33,7 +34,7 @@ def test_contract_levels():
 
 
 def test_model_results_have_every_outcome_one_row_per_week():
-    model = slsim.SystemModel(n_citizens=300, rng=3)
+    model = slsim.SystemModel(n_citizens=300, rng=3, **COLD)
     for _ in range(7):
         model.step()
     df = model.results()
@@ -45,7 +46,7 @@ def test_model_results_have_every_outcome_one_row_per_week():
 
 
 def test_run_frame_has_ids_and_every_outcome():
-    res = slsim.run("default", weeks=6, replicates=2, seed=4, params={"n_citizens": 300}, processes=1)
+    res = slsim.run("default", weeks=6, replicates=2, seed=4, params={"n_citizens": 300, **COLD}, processes=1)
     df = res.frame
     assert list(df.columns[:4]) == ["scenario", "replicate", "seed", "week"], "id columns come first"
     missing = [c for c in CONTRACT if c not in df.columns]
@@ -59,7 +60,7 @@ def test_run_frame_has_ids_and_every_outcome():
 
 
 def test_summary_covers_every_outcome():
-    res = slsim.run("default", weeks=8, replicates=2, params={"n_citizens": 300}, processes=1)
+    res = slsim.run("default", weeks=8, replicates=2, params={"n_citizens": 300, **COLD}, processes=1)
     summ = res.summary(weeks=4)
     assert len(summ) == 2
     for c in CONTRACT:

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.results.runner import replicate_seeds
@@ -14,7 +15,7 @@ from slsim.results.runner import replicate_seeds
 @pytest.fixture(scope="module")
 def results():
     return slsim.compare(["late_consultation", "early_involvement"], weeks=12, replicates=4, seed=5,
-                         params={"n_citizens": 400}, processes=1)
+                         params={"n_citizens": 400, **COLD}, processes=1)
 
 
 def test_replicate_seeds_grow_without_changing_the_first_ones():
@@ -24,7 +25,7 @@ def test_replicate_seeds_grow_without_changing_the_first_ones():
 
 
 def test_more_replicates_extend_a_run_without_changing_it():
-    kw = dict(weeks=5, seed=2, params={"n_citizens": 300}, processes=1)
+    kw = dict(weeks=5, seed=2, params={"n_citizens": 300, **COLD}, processes=1)
     two = slsim.run("default", replicates=2, **kw).frame
     three = slsim.run("default", replicates=3, **kw).frame
     pd.testing.assert_frame_equal(two, three[three["replicate"] < 2].reset_index(drop=True))

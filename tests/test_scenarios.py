@@ -8,12 +8,11 @@ import functools
 import numpy as np
 import pandas as pd
 import pytest
+from profiles import BURN_INS, COLD, STEADY
 
 import slsim
-from slsim.model.params import BURN_IN_WEEKS, LEADERSHIP_FIELDS
+from slsim.model.params import LEADERSHIP_FIELDS
 from slsim.model.scenario import resolve_scenario, scenario_dir
-
-STEADY = {"burn_in_weeks": BURN_IN_WEEKS}  # the calibrated place in its steady state
 
 REQUIRED = ["default", "blame_culture", "systems_leadership", "switch_to_systems_leadership", "austerity_cut",
             "winter_surge", "late_consultation", "early_involvement", "partial_adoption"]
@@ -26,7 +25,7 @@ N = 1500
 def frames(scenario: str) -> pd.DataFrame:
     out = []
     for seed in SEEDS:
-        m = slsim.SystemModel(scenario, rng=seed, n_citizens=N, **STEADY)
+        m = slsim.SystemModel(scenario, rng=seed, n_citizens=N, burn_in_cache=BURN_INS, **STEADY)
         for _ in range(WEEKS):
             m.step()
         df = m.results()
@@ -68,7 +67,7 @@ def test_late_and_early_involvement_differ_only_in_involvement():
 
 
 def test_partial_adoption_only_some_organisations_lead_as_a_system():
-    m = slsim.SystemModel("partial_adoption", n_citizens=300, rng=0)
+    m = slsim.SystemModel("partial_adoption", n_citizens=300, rng=0, **COLD)
     blame, systems = style("blame_culture"), style("systems_leadership")
     for org in m.organisations:
         expected = systems if org.kind in ("social_care", "community") else blame
@@ -77,7 +76,7 @@ def test_partial_adoption_only_some_organisations_lead_as_a_system():
 
 # ---------------------------------------------------------------- timelines fire in their week
 def _params_by_week(name, weeks, field):
-    m = slsim.SystemModel(name, n_citizens=300, rng=0)
+    m = slsim.SystemModel(name, n_citizens=300, rng=0, **COLD)
     values = []
     for _ in range(weeks):
         m.step()
@@ -146,7 +145,7 @@ def test_winter_surge_cancels_electives():
 def test_after_winter_the_cancelled_operations_are_still_waiting():
     # the narrative: the operations cancelled in winter are still on the list well into spring
     # (the default place's size: in a small place the list is too short to show it seed by seed)
-    f = slsim.compare(["default", "winter_surge"], weeks=60, replicates=6, seed=11).frame
+    f = slsim.compare(["default", "winter_surge"], weeks=60, replicates=6, seed=11, params=COLD).frame
     spring = f[f["week"].between(40, 60)].groupby(["scenario", "replicate"])["elective_waiting_list"].mean()
     gap = spring["winter_surge"] - spring["default"]
     assert gap.mean() > 0 and (gap > 0).sum() >= 5, \

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from profiles import COLD
 
 import slsim
 from slsim.model import teaching
@@ -63,7 +64,7 @@ def test_code_learning_needs_someone_who_knows_more():
 
 
 def _run(scenario: str, rules: str, weeks: int, **params):
-    model = slsim.SystemModel(scenario, rng=11, rules=rules, **params)
+    model = slsim.SystemModel(scenario, rng=11, rules=rules, **(COLD | params))
     for _ in range(weeks):
         model.step()
     return model
@@ -97,7 +98,7 @@ def test_discharge_one_by_one_equals_the_array_version_when_places_run_short(see
     from slsim.model.population import DELAYED, HOME
 
     def crowded():
-        model = slsim.SystemModel("austerity_cut", rng=seed, n_citizens=3000)
+        model = slsim.SystemModel("austerity_cut", rng=seed, n_citizens=3000, **COLD)
         for _ in range(5):
             model.step()
         c = model.citizens

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from slsim.execution.local import IN_FLIGHT_PER_WORKER, Executor
-from slsim.execution.request import RunRequest, RunResult, execute
+from slsim.execution.request import RunRequest, RunResult, execute_in_worker
 
 
 class ClusterLost(RuntimeError):
@@ -182,7 +182,7 @@ class DaskExecutor(Executor):
                 return False
             # the key names the run, so the dashboard shows which run is where; pure=False because
             # a rerun after resume must execute, not reuse a stale result
-            fut = self.client.submit(execute, req, key=f"{self.key_prefix}-{req.run_id}", pure=False)
+            fut = self.client.submit(execute_in_worker, req, key=f"{self.key_prefix}-{req.run_id}", pure=False)
             in_flight[fut.key] = req
             ac.add(fut)
             return True

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from slsim.execution.request import RunRequest, RunResult, execute
+from slsim.execution.request import RunRequest, RunResult, execute_in_worker, new_worker_burn_in_cache
 
 OnResult = Callable[[RunResult], None]
 IN_FLIGHT_PER_WORKER = 3
@@ -85,7 +85,7 @@ class InProcessExecutor(Executor):
 
     def stream(self, requests, on_result):
         for req in requests:
-            on_result(execute(req))
+            on_result(execute_in_worker(req))
 
 
 def _worker_init(parent_pid: int, nice: int = 0) -> None:
@@ -102,6 +102,7 @@ def _worker_init(parent_pid: int, nice: int = 0) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    new_worker_burn_in_cache()  # a forked worker starts with its own cache, not a copy of its parent's
     if nice > 0 and hasattr(os, "nice"):
         os.nice(nice)
     try:
@@ -199,7 +200,7 @@ class LocalProcessExecutor(Executor):
             req = retry.pop() if retry else next(it, None)
             if req is None:
                 return False
-            pending[self._pool().submit(execute, req)] = req
+            pending[self._pool().submit(execute_in_worker, req)] = req
             return True
 
         while len(pending) < window and submit():

@@ -20,7 +20,6 @@ documented in ``docs/model.md`` and explored by the sensitivity experiments.
 from __future__ import annotations
 
 import difflib
-import os
 from typing import Any
 
 import numpy as np
@@ -67,17 +66,6 @@ LEADERSHIP_FIELDS: tuple[str, ...] = (
 
 BURN_IN_WEEKS = 104
 """The documented default of ``burn_in_weeks`` (see docs/model.md, section 5)."""
-
-
-def _burn_in_default() -> int:
-    """``burn_in_weeks``'s default: BURN_IN_WEEKS, or a whole number from SLSIM_BURN_IN_WEEKS (for
-    test suites and quick experiments that do not need the place's steady state)."""
-    text = os.environ.get("SLSIM_BURN_IN_WEEKS", "").strip()
-    if not text:
-        return BURN_IN_WEEKS
-    if not text.isdigit() or int(text) > 520:
-        raise SystemExit(f"slsim: error: SLSIM_BURN_IN_WEEKS = {text!r}; allowed: a whole number from 0 to 520")
-    return int(text)
 
 
 class ParameterError(SlsimError):
@@ -145,11 +133,10 @@ class Params(BaseModel):
                               help="Citizens who already feel 'on the outside' (marginalised, least access to voice).",
                               source="a fifth of people live in the most deprived quintile by construction of the "
                                      "English Indices of Deprivation")
-    burn_in_weeks: int = P(_burn_in_default(), 0, 520, unit="weeks",
+    burn_in_weeks: int = P(BURN_IN_WEEKS, 0, 520, unit="weeks",
                            help="Weeks the place runs unseen before week 1, under today's leadership with demand and "
-                                "budgets held still, so that week 1 starts from its steady state (0: start cold). "
-                                f"Default {BURN_IN_WEEKS}; the environment variable SLSIM_BURN_IN_WEEKS changes the "
-                                "default (the test suite's mechanics tests use 0); every run records the value used.")
+                                "budgets held still, so that week 1 starts from its steady state (0: start cold, to "
+                                "test one rule's workings); every run records the value used.")
     # ---- the place: demand -----------------------------------------------------------------
     initial_need: float = P(0.30, 0.05, 0.9, unit="need score 0-1",
                             help="Mean health and care need of citizens at the start.")

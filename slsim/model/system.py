@@ -35,10 +35,9 @@ The story of a week (the step order, a design decision documented in ``docs/mode
 
 from __future__ import annotations
 
-import copy
 import json
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from pydantic import ValidationError
 
 from slsim.model import metrics
 from slsim.model.agents import Citizen, Organisation, Staff
+from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
 from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE, Org
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
@@ -58,11 +58,6 @@ from slsim.model.teaching import RULES
 # Above this many citizens, Citizen agent objects are made only on demand (memory and set-up time).
 CITIZEN_OBJECT_LIMIT = 200_000
 
-# States after a burn-in, by place, seed and rule book, so that the scenarios of a comparison (and
-# repeated runs of one place) burn in once. Small places only: a copy costs memory.
-BURN_IN_CACHE_SIZE = 32
-BURN_IN_CACHE_MAX_CITIZENS = 50_000
-_BURN_IN_CACHE: OrderedDict = OrderedDict()
 # Parameters the burn-in replaces with its own (today's leadership, no trends).
 _SET_BY_BURN_IN = (*LEADERSHIP_FIELDS, "leadership_overrides", "need_growth_per_year",
                    "nhs_budget_change_per_year", "social_care_budget_change_per_year")
@@ -86,6 +81,9 @@ class SystemModel(mesa.Model):
         rules: ``"fast"`` (default) or ``"teaching"``: run socialisation, code learning and
             discharges one person at a time, as :mod:`slsim.model.teaching` tells them. Same numbers,
             slower.
+        burn_in_cache: a :class:`~slsim.model.burn_in_cache.BurnInCache` its owner (the run layer, a
+            browser session) shares between the models it builds, so a place and seed burn in once;
+            None (default) burns in afresh. Same numbers either way.
         **params: any parameter of :class:`~slsim.model.params.Params` by name, overriding the scenario.
 
     Every week is one call of :meth:`step`; ``datacollector`` holds one row per week.
@@ -93,7 +91,8 @@ class SystemModel(mesa.Model):
 
     def __init__(self, scenario: str | Path | Scenario | None = None, *, rng: int | None = None,
                  timeline: list[dict[str, Any]] | None = None, profile: bool = False,
-                 citizen_objects: bool | None = None, rules: str = "fast", **params: Any) -> None:
+                 citizen_objects: bool | None = None, rules: str = "fast",
+                 burn_in_cache: BurnInCache | None = None, **params: Any) -> None:
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**32))
         if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
@@ -118,7 +117,7 @@ class SystemModel(mesa.Model):
         self.phase_seconds: dict[str, float] = defaultdict(float)
         self.w: dict[str, float] = {}  # this week's outcome tallies, read only by metrics
         self._build()
-        self._burn_in()
+        self._burn_in(burn_in_cache)
         self.datacollector = mesa.DataCollector(model_reporters=metrics.model_reporters())
 
     @property
@@ -218,7 +217,7 @@ class SystemModel(mesa.Model):
             if getattr(self, name) == target:
                 del self.capacity_pending[name]
 
-    def _burn_in(self) -> None:
+    def _burn_in(self, cache: BurnInCache | None) -> None:
         """Run the place unseen for ``burn_in_weeks`` weeks before week 1, so that week 1 finds it
         in its own steady state rather than in a start-up transient.
 
@@ -227,17 +226,17 @@ class SystemModel(mesa.Model):
         so every scenario of a place starts from the same state, and a scenario's own leadership
         acts from week 1, through people, at the speeds the rules say. The weeks of the burn-in
         are numbered up to 0; its events, tallies and running balances are cleared at the end.
+        A place and seed found in ``cache`` take its copy of that state instead of the weeks.
         """
         weeks = self.params.burn_in_weeks
         if weeks == 0:
             return
-        key = self._burn_in_key()
-        cached = _BURN_IN_CACHE.get(key)
+        key = self._burn_in_key() if cache is not None and cache.keeps(self.params.n_citizens) else None
+        cached = cache.get(key) if key is not None else None
         if cached is not None:
             # The same place and seed burnt in before (another scenario of a comparison, say):
             # its state after the burn-in is the same, so take a copy rather than run it again.
-            _BURN_IN_CACHE.move_to_end(key)
-            for name, value in copy.deepcopy(cached).items():
+            for name, value in cached.items():
                 setattr(self, name, value)
             self.refresh_style()
             return
@@ -260,16 +259,11 @@ class SystemModel(mesa.Model):
         self.w = {}
         self.orgs.balance[:] = 0.0
         if key is not None:
-            _BURN_IN_CACHE[key] = copy.deepcopy({name: getattr(self, name) for name in _BURNT_IN_STATE})
-            while len(_BURN_IN_CACHE) > BURN_IN_CACHE_SIZE:
-                _BURN_IN_CACHE.popitem(last=False)
+            cache.put(key, {name: getattr(self, name) for name in _BURNT_IN_STATE})
 
-    def _burn_in_key(self) -> tuple | None:
+    def _burn_in_key(self) -> tuple:
         """What the state after the burn-in depends on: the place's parameters (not its leadership
-        or trends, which the burn-in sets) and the seed; None for places too large to keep a copy
-        of."""
-        if self.params.n_citizens > BURN_IN_CACHE_MAX_CITIZENS:
-            return None
+        or trends, which the burn-in sets) and the seed."""
         place = self.params.model_dump(exclude=set(_SET_BY_BURN_IN))
         return json.dumps(place, sort_keys=True, default=str), self.seed
 

@@ -14,6 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from profiles import COLD, STEADY
 
 import slsim
 from slsim.model.params import ParameterError, Params
@@ -23,7 +24,7 @@ from slsim.tools.app.state import INTERVENTION_PARAMS, MAIN_PARAMS, Session, fir
 
 CLI = "import sys; from slsim.tools.cli import main; sys.exit(main())"  # the slsim command in a child
 
-SMALL = {"n_citizens": 1500}
+SMALL = {"n_citizens": 1500, **COLD}  # a small place, started cold: these tests are about the session
 
 
 @pytest.mark.parametrize("name,text,value", [
@@ -62,7 +63,7 @@ def test_every_control_is_a_real_parameter_with_range_and_help():
 
 
 def test_session_equals_run_layer_with_setup_and_interventions():
-    s = Session("systems_leadership", seed=11)
+    s = Session("systems_leadership", seed=11, overrides=dict(COLD))
     s.set_param("n_citizens", "1500")
     s.set_param("blame_response", "0.4")
     s.step(6)
@@ -97,6 +98,19 @@ def test_sessions_do_not_share_state():
     a.set_param("ceding", "0.9")
     a.step(4)
     assert b.week == 0 and b.model is not a.model and "ceding" not in b.overrides
+
+
+def test_each_session_burns_in_its_own_places():
+    place = {"n_citizens": 300, **STEADY}
+    a = Session("blame_culture", seed=1, overrides=dict(place))
+    b = Session("blame_culture", seed=1, overrides=dict(place))
+    assert len(a.burn_in_cache) == len(b.burn_in_cache) == 1
+    assert b.burn_in_cache.hits == 0, "a second session burns in by itself: it cannot see the first one's places"
+    a.reset()  # the same place and seed again: taken from a's own cache
+    assert a.burn_in_cache.hits == 1 and b.burn_in_cache.hits == 0
+    a.step(3)
+    b.step(3)
+    pd.testing.assert_frame_equal(a.results(), b.results())
 
 
 def test_first_scenario_is_a_library_scenario():
@@ -212,7 +226,7 @@ def test_interventions_offer_only_what_the_model_accepts_mid_run():
     from slsim.model.params import FIXED_DURING_RUN
     from slsim.tools.app.state import INTERVENTION_PARAMS
     assert not set(INTERVENTION_PARAMS) & set(FIXED_DURING_RUN)
-    s = Session("default", seed=1)
+    s = Session("default", seed=1, overrides=dict(COLD))
     s.step(2)
     for name in INTERVENTION_PARAMS:  # each one, at its current value, goes through the model
         s.intervene({name: getattr(s.model.params, name)})
@@ -308,7 +322,7 @@ def test_command_line_and_browser_write_differences_alike():
     from slsim.tools.app.compare import differences_table
     from slsim.tools.cli import _difference_table
     cmp_ = slsim.compare(["blame_culture", "systems_leadership"], weeks=3, replicates=2, seed=1,
-                         params={"n_citizens": 300})
+                         params={"n_citizens": 300, **COLD})
     diffs = cmp_.differences()
     console = Console(record=True, width=300)
     console.print(_difference_table(cmp_, present.window_text(3)))
@@ -482,7 +496,7 @@ def test_cues_units_and_words_a_room_reads():
     assert present.unit_text("defensiveness") == "score 0 to 1" and "0-1" not in present.outcome_help("wellbeing")
     assert present.input_text(2500) == "2,500" and present.input_text(0.5) == "0.5"
     assert present.input_text(True) == "yes"
-    s = Session()
+    s = Session(overrides=dict(COLD))
     assert s.reproduce() == "", "no call at week 0: weeks=1 would give a week the screen does not show"
     s.step(2)
     assert "weeks=2" in s.reproduce()

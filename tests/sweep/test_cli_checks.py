@@ -147,7 +147,7 @@ def test_writable_check_leaves_no_folders_behind(tmp_path):
 # ------------------------------------------------------------------ Ctrl-C through the main command
 def test_ctrl_c_through_slsim_says_how_many_runs_are_saved(tmp_path, capsys, monkeypatch):
     import slsim.execution.local as local
-    real = local.execute
+    real = local.execute_in_worker
     calls = []
 
     def interrupted_on_the_fifth(spec):
@@ -156,7 +156,7 @@ def test_ctrl_c_through_slsim_says_how_many_runs_are_saved(tmp_path, capsys, mon
             raise KeyboardInterrupt  # as Ctrl-C would, in the middle of a batch of three
         return real(spec)
 
-    monkeypatch.setattr(local, "execute", interrupted_on_the_fifth)
+    monkeypatch.setattr(local, "execute_in_worker", interrupted_on_the_fifth)
     exp = write_experiment(tmp_path, weeks=8, outputs={"weekly": [], "summary_weeks": 4})
     out = tmp_path / "out"
     code, err = _run(capsys, "sweep", exp, "--out", out, "--processes", "1")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from profiles import COLD
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -24,6 +25,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BASE = yaml.safe_load((HERE / "tiny.yaml").read_text())
+BASE["params"] = {**BASE["params"], **COLD}  # started cold: these tests are about refusing input
 SCENARIO = {"name": "fuzzplace", "title": "A fuzzed place", "narrative": "Built to be broken.",
             "extends": "blame_culture", "params": {"n_citizens": 600, "blame_response": 0.2},
             "timeline": [{"week": 5, "set": {"ceding": 0.4}, "note": "a change"}], "tags": ["fuzz"]}

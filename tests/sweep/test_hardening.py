@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from profiles import COLD
 
 from slsim.errors import ExperimentError
 from slsim.execution import ClusterLost
@@ -72,7 +73,7 @@ def comparable(df: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ 1 provenance by content
 def _my_experiment(folder: Path) -> Path:
     (folder / "myplace.yaml").write_text(MYPLACE)
-    return write_experiment(folder, name="mine", scenario=str(folder / "myplace.yaml"), params={},
+    return write_experiment(folder, name="mine", scenario=str(folder / "myplace.yaml"), params=dict(COLD),
                             factors={"budget_gap": {"range": [-0.1, 0.1], "steps": 3}})
 
 

@@ -154,10 +154,10 @@ def test_failed_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path, monke
     real = run_module.run_one
     bad_seed = reference["runs"].loc[4, "seed"]
 
-    def flaky(scenario, weeks, seed, params, timeline=None, replicate=0):
+    def flaky(scenario, weeks, seed, params, timeline=None, replicate=0, burn_in_cache=None):
         if seed == bad_seed:
             raise RuntimeError("the model fell over")
-        return real(scenario, weeks, seed, params, timeline, replicate)
+        return real(scenario, weeks, seed, params, timeline, replicate, burn_in_cache)
 
     monkeypatch.setattr(run_module, "run_one", flaky)
     out = tmp_path / "out"

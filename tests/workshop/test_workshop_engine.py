@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from slsim.model import system as model_module
 from slsim.tools.workshop import decisions as dec
 from slsim.tools.workshop import replay
 from slsim.tools.workshop.engine import Setup, reference_run, replay_table
@@ -66,7 +65,8 @@ def test_same_decisions_give_identical_results_to_the_last_bit(tmp_path):
 
 def test_replay_equals_the_live_run_also_without_the_burn_in_cache(tmp_path):
     sv, w, _ = _run_workshop(tmp_path / "w.db", burn_in_weeks=6)
-    model_module._BURN_IN_CACHE.clear()  # the replay burns in afresh, as a new process would
+    assert sv.burn_in_cache.hits >= 1, "the second table took the workshop's place from its server's cache"
+    # the replay (research, a new process) has no cache: it burns in afresh
     for t in (1, 2):
         again = replay(tmp_path / "w.db", t)
         assert again.rounds == sv.store.round_results(w["id"], t)
@@ -77,8 +77,7 @@ def test_a_restart_mid_workshop_continues_with_identical_results(tmp_path):
     whole, ww, _ = _run_workshop(tmp_path / "whole.db")
     first, wf, players = _run_workshop(tmp_path / "cut.db", stop_after=1)
     first.store.close()
-    model_module._BURN_IN_CACHE.clear()
-    again = _service(tmp_path / "cut.db")  # a new server on the same database: no models in memory
+    again = _service(tmp_path / "cut.db")  # a new server on the same database: no models, no burn-ins in memory
     assert again.facilitator_key == first.facilitator_key
     assert again.status(wf["id"])["round"] == 2
     for r in (2, 3):

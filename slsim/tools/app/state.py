@@ -16,6 +16,9 @@ Rules:
   cache) and its checked set-up values (:attr:`Session.setup`, once per change): drawing the
   controls reads no file and builds no parameter set.
 * Words and number formats come from :mod:`slsim.results.present`, as on the command line.
+* Each session owns its burn-in cache (:attr:`Session.burn_in_cache`): its resets and replays burn
+  a place and seed in once, and no session sees another's places. Comparisons run on the run
+  layer's worker processes, with their caches.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from slsim.execution import LocalProcessExecutor, Seeds
+from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.params import (
     FIXED_DURING_RUN,
     LEADERSHIP_FIELDS,
@@ -59,6 +63,10 @@ MAX_WEEKS = 520  # ten years: play stops here so a forgotten tab does not run fo
 # Upper limits tighter than the model's for the browser: all sessions share one server process, so
 # one learner building a place of millions would stall everyone. Bigger places: `slsim run`.
 APP_MAX = {"n_citizens": 50_000, "staff_per_1000_citizens": 100}
+# Places a session keeps burnt in (its own cache): the place it plays and the few it just left,
+# which a learner going back and forth between set-ups returns to. Each is a copy of a whole
+# place, so a server of many sessions keeps few per session.
+SESSION_BURN_INS = 4
 
 PARAM_INFO: dict[str, dict[str, Any]] = {row["name"]: row for row in parameter_table()}
 
@@ -208,6 +216,7 @@ class Session:
         self.model: SystemModel
         self.scheduled: list[Intervention] = []
         self.on_change = None
+        self.burn_in_cache = BurnInCache(size=SESSION_BURN_INS)
         self.spec: Scenario = resolve_scenario_cached(self.scenario)
         self.setup: Params = self.spec.params_with(self.overrides)
         self.reset()
@@ -227,7 +236,8 @@ class Session:
         with self.lock:
             self.interventions = []
             self.scheduled = []
-            self.model = SystemModel(self.spec, rng=self.model_seed, **self.overrides)
+            self.model = SystemModel(self.spec, rng=self.model_seed, burn_in_cache=self.burn_in_cache,
+                                     **self.overrides)
         self._changed()
 
     def set_scenario(self, name: str) -> None:
@@ -356,7 +366,8 @@ class Session:
     def _replay(self, interventions: list[Intervention], week: int) -> None:
         """Rebuild the model and run it to ``week`` with these interventions (applied ones and
         scheduled ones alike, each at its own week)."""
-        self.model = SystemModel(self.spec, rng=self.model_seed, **self.overrides)
+        self.model = SystemModel(self.spec, rng=self.model_seed, burn_in_cache=self.burn_in_cache,
+                                 **self.overrides)
         self.interventions, self.scheduled = [], list(interventions)
         for _ in range(min(week, MAX_WEEKS)):
             self._step_once()

@@ -113,7 +113,7 @@ def simulate(payload: dict[str, Any], theta: dict[str, float], seed: int, holdou
              scenario=None) -> dict[str, float]:
     """Run the candidate ``theta`` on ``payload['seeds']`` seeds derived from ``seed``; the mean of
     each statistic, plus ``failed`` (0 or 1). Never raises for a model error."""
-    from slsim.execution.request import run_one
+    from slsim.execution.request import run_one, worker_burn_in_cache
     from slsim.model.scenario import resolve_scenario_cached
 
     keys = list(observed_stats(payload, holdout))
@@ -123,7 +123,8 @@ def simulate(payload: dict[str, Any], theta: dict[str, float], seed: int, holdou
         children = np.random.SeedSequence(int(seed)).generate_state(int(payload.get("seeds", 1)), dtype=np.uint32)
         runs = []
         for s in children:
-            frame = run_one(sc, weeks=weeks, seed=int(s), params=params, timeline=timeline)
+            frame = run_one(sc, weeks=weeks, seed=int(s), params=params, timeline=timeline,
+                            burn_in_cache=worker_burn_in_cache())
             runs.append(model_stats(payload, frame, holdout))
         stats = {k: float(np.mean([r[k] for r in runs])) for k in keys}
         stats[FAILED] = 0.0

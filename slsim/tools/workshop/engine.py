@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.params import LEADERSHIP_FIELDS
 from slsim.model.place import ORG_KINDS
 from slsim.model.scenario import resolve_scenario
@@ -57,10 +58,11 @@ class Setup:
         return self.rounds * self.weeks_per_round
 
 
-def new_model(setup: Setup, **params: Any) -> SystemModel:
-    """A table's model at week 0 (after the burn-in, reused from the burn-in cache)."""
+def new_model(setup: Setup, burn_in_cache: BurnInCache | None = None, **params: Any) -> SystemModel:
+    """A table's model at week 0 (after the burn-in, taken from ``burn_in_cache`` when it holds it:
+    the tables of a workshop share one place and seed)."""
     return SystemModel(setup.scenario, rng=setup.seed, n_citizens=setup.n_citizens,
-                       burn_in_weeks=setup.burn_in_weeks, **params)
+                       burn_in_weeks=setup.burn_in_weeks, burn_in_cache=burn_in_cache, **params)
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +109,8 @@ def run_round(model: SystemModel, round_no: int, table: dict[str, dict[str, str]
 
 
 def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str, str]]],
-                 upto: int | None = None) -> tuple[SystemModel, dict[int, dict[str, Any]]]:
+                 upto: int | None = None, burn_in_cache: BurnInCache | None = None,
+                 ) -> tuple[SystemModel, dict[int, dict[str, Any]]]:
     """Recompute a table from its decisions (round -> seat -> choices), rounds 1..upto (default:
     every round given, which must be 1, 2, ... without gaps). Returns the model after the last
     round and each round's result."""
@@ -116,19 +119,19 @@ def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str,
         rounds = [r for r in rounds if r <= upto]
     if rounds != list(range(1, len(rounds) + 1)):
         raise ValueError(f"rounds {rounds} are not 1, 2, ... without gaps")
-    model = new_model(setup)
+    model = new_model(setup, burn_in_cache)
     results = {}
     for r in rounds:
         results[r] = run_round(model, r, decisions_by_round[r], setup.weeks_per_round)
     return model, results
 
 
-def reference_run(setup: Setup, style: str) -> list[dict[str, Any]]:
+def reference_run(setup: Setup, style: str, burn_in_cache: BurnInCache | None = None) -> list[dict[str, Any]]:
     """The weekly rows of the workshop's place run for all its weeks under a reference culture's
     leadership (place-wide, every organisation alike), from the same start and seed."""
     params = resolve_scenario(style).params_with()
     leadership = {f: getattr(params, f) for f in LEADERSHIP_FIELDS}
-    model = new_model(setup, leadership_overrides={}, pooled_budget=params.pooled_budget,
+    model = new_model(setup, burn_in_cache, leadership_overrides={}, pooled_budget=params.pooled_budget,
                       pooled_share=params.pooled_share, **leadership)
     for _ in range(setup.weeks):
         model.step()

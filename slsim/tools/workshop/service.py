@@ -51,6 +51,7 @@ from typing import Any, Callable
 
 from slsim import __version__
 from slsim.errors import SlsimError
+from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.params import ParameterError
 from slsim.model.place import ORG_KINDS
 from slsim.model.scenario import ScenarioError, list_scenarios, resolve_scenario
@@ -139,6 +140,7 @@ class Service:
         self.clock = clock
         self.lock = threading.RLock()  # one action at a time changes a workshop
         self._models: dict[tuple[str, int], tuple[int, Any]] = {}  # (workshop, table) -> (rounds done, model)
+        self.burn_in_cache = BurnInCache()  # this server's workshops' places, burnt in once per place and seed
         self._bad_codes: deque[float] = deque()
         self._stop = threading.Event()
         self.store.write("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -459,9 +461,9 @@ class Service:
         if kept is not None and kept[0] == round_no - 1:
             return kept[1]
         if round_no == 1:
-            return new_model(setup)
+            return new_model(setup, self.burn_in_cache)
         past = {k: {s: d["decisions"] for s, d in v.items()} for k, v in stored.items() if k < round_no}
-        model, _ = replay_table(setup, past, upto=round_no - 1)
+        model, _ = replay_table(setup, past, upto=round_no - 1, burn_in_cache=self.burn_in_cache)
         return model
 
     # ------------------------------------------------------------------ reading
@@ -593,7 +595,7 @@ class Service:
             row = self.store.one("SELECT result FROM reference_runs WHERE workshop = ? AND style = ?",
                                  (workshop_id, style))
             if row is None:
-                rows = reference_run(self.setup_of(workshop_id), style)
+                rows = reference_run(self.setup_of(workshop_id), style, self.burn_in_cache)
                 self.store.write("INSERT OR REPLACE INTO reference_runs VALUES (?,?,?)",
                                  (workshop_id, style, json.dumps(rows)))
                 out[style] = rows

@@ -34,15 +34,47 @@ def _run(scenario, seed, weeks, **params):
 
 
 # ------------------------------------------------------------------ leadership acts through people
+# Processes whose rules leaders may change only through people (and the helpers they share).
+FLOW_PROCESSES = ("time_use", "joint_work", "needs", "hospital", "home_care", "money", "voice", "shared")
+LEADERSHIP_NAMES = frozenset(LEADERSHIP_FIELDS) | {"style", "leadership_for", "leadership_overrides",
+                                                   "LEADERSHIP_FIELDS"}
+
+
+def leadership_reads(source: str) -> list[str]:
+    """Every place in ``source`` that reads a leadership setting, as 'line N: what'. A read is any
+    attribute or name of the leadership vocabulary (``model.style``, ``x.style``, ``params.ceding``,
+    ``p.leadership_for``, ``LEADERSHIP_FIELDS``, ...), whatever object it hangs from, or a string
+    naming a leadership setting (``getattr(p, "ceding")``, ``style["blame_response"]``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in LEADERSHIP_NAMES:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in LEADERSHIP_NAMES:
+            found.append(f"line {node.lineno}: {node.id}")
+        elif isinstance(node, ast.alias) and node.name in LEADERSHIP_NAMES:
+            found.append(f"line {node.lineno}: import {node.name}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in LEADERSHIP_NAMES:
+            found.append(f"line {node.lineno}: {node.value!r}")
+    return found
+
+
+@pytest.mark.parametrize("source", [
+    "x = model.style['blame_response']", "x = model.params.ceding", "p = model.params\nx = p.shared_ambition",
+    "x = getattr(model.params, 'experimentation')", "x = model.params.leadership_for('acute')",
+    "from slsim.model.params import LEADERSHIP_FIELDS", "x = org.style", "x = m.params.citizen_involvement",
+])
+def test_the_leadership_check_sees_every_kind_of_read(source):
+    assert leadership_reads(source), f"the check should flag: {source}"
+    assert not leadership_reads("x = model.outreach * model.params.hours_per_week"), "and only leadership"
+
+
 def test_no_leadership_setting_enters_time_use_capacity_or_flow_rules():
     # Leaders change time use, capacity and flow only through people's attitudes, norms, ties and
-    # trust: these processes never read the leadership settings (model.style).
+    # trust: these processes never read a leadership setting, however they reach it.
     src = Path(slsim.__file__).parent / "model" / "processes"
-    for name in ("time_use", "joint_work", "needs", "hospital", "home_care", "money", "voice"):
-        tree = ast.parse((src / f"{name}.py").read_text())
-        reads = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-                 and isinstance(n.value, ast.Name) and n.value.id == "model"}
-        assert "style" not in reads, f"{name} reads a leadership setting directly (model.style)"
+    for name in FLOW_PROCESSES:
+        reads = leadership_reads((src / f"{name}.py").read_text())
+        assert not reads, f"{name} reads leadership settings directly: {reads}"
 
 
 def test_a_switch_of_style_reaches_time_use_gradually():

@@ -210,14 +210,15 @@ def _bca(statistic, b: np.ndarray, o: np.ndarray, level: float) -> tuple[float, 
 
 def percent_defined(baseline: np.ndarray, level: float) -> bool:
     """Whether a change in per cent of the baseline mean is defined: the baseline mean must be clearly
-    above zero, i.e. its one-sided ``level`` t-bound above zero (Fieller's condition for a bounded
-    interval of a ratio of means). A baseline at or near zero has no percentage, only a difference."""
+    above zero, i.e. the ``level`` t-interval of the baseline mean lies above zero (Fieller's condition
+    for a bounded interval of a ratio of means). A baseline at or near zero has no percentage, only a
+    difference in its units."""
     n = len(baseline)
     mean = float(np.mean(baseline))
     if n < 2 or mean <= 0:
-        return mean > 0 and n >= 1
+        return mean > 0  # one replicate: a percentage without an interval
     se = float(np.std(baseline, ddof=1)) / np.sqrt(n)
-    return mean > stats.t.ppf((1 + level) / 2, n - 1) * se
+    return bool(mean > stats.t.ppf((1 + level) / 2, n - 1) * se)
 
 
 def _paired_interval(pair: np.ndarray, level: float) -> tuple[float, float, float, float]:

@@ -4,6 +4,9 @@
 #                   (blame_culture vs systems_leadership): table in the terminal, figures and data in slsim-output/
 #   ./dev.sh test   install what is needed (incl. Chromium for the browser tests), then run the whole test suite
 #   ./dev.sh setup  only install (a .venv in this folder)
+#   ./dev.sh constraints  refresh constraints.txt: install .[all] unpinned into a fresh temporary venv
+#                   and freeze it (run after changing dependencies in pyproject.toml; commit the result)
+# Every install is pinned by constraints.txt (pip -c), so a clone a year from now gets the same versions.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -32,10 +35,24 @@ setup() {
     rm -rf .venv
     "$py" -m venv .venv
   fi
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt --upgrade pip
   local spec="."
   [ -n "${1:-}" ] && spec=".[$1]"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e "$spec"
+}
+
+constraints() {
+  local py tmp; py="$(find_python)"; tmp="$(mktemp -d)"
+  "$py" -m venv "$tmp/venv"
+  "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check ".[all]"
+  {
+    echo "# Versions slsim is installed and tested with: ./dev.sh installs with 'pip -c constraints.txt'."
+    echo "# Made by './dev.sh constraints' on $(date -u +%Y-%m-%d) with $("$tmp/venv/bin/python" --version) on $(uname -sm)."
+    "$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -v -i '^slsim\b'
+  } > constraints.txt
+  rm -rf "$tmp"
+  echo "wrote constraints.txt"
 }
 
 case "${1:-}" in
@@ -54,8 +71,11 @@ case "${1:-}" in
   setup)
     setup "${2:-all}"
     ;;
+  constraints)
+    constraints
+    ;;
   *)
-    echo "usage: ./dev.sh demo | test [pytest options] | setup [extras]" >&2
+    echo "usage: ./dev.sh demo | test [pytest options] | setup [extras] | constraints" >&2
     exit 2
     ;;
 esac

@@ -87,3 +87,12 @@ def group_alive():
     """``group_alive(pgid)``: whether any process of that process group still runs (a command
     started with ``start_new_session=True`` leads its own group, so its children are found too)."""
     return _group_alive
+
+
+def pytest_collection_modifyitems(config, items):
+    """Two tiers: ``pytest -m "not slow"`` is the fast tier for everyday work (under 3 minutes with
+    ``-n 2`` on two cores); CI (``./dev.sh test``) runs everything. Browser and Dask tests start
+    servers, Chromium or clusters, so they belong to the slow tier whatever their own marks say."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("dask"):
+            item.add_marker(pytest.mark.slow)

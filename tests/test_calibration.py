@@ -74,6 +74,7 @@ def write(tmp_path: Path, spec: dict, name: str = "cal.yaml") -> Path:
 
 # ---- known truth ------------------------------------------------------------------------------
 
+@pytest.mark.slow  # runs a calibration
 def test_known_truth_lies_in_the_posterior_which_is_narrower_than_the_prior(fitted):
     _, post = fitted
     lo, hi = weighted_quantiles(post["crisis_rate"].to_numpy(), post["weight"].to_numpy(), [0.05, 0.95])
@@ -85,6 +86,7 @@ def test_known_truth_lies_in_the_posterior_which_is_narrower_than_the_prior(fitt
     assert np.isclose(post["weight"].sum(), 1.0)
 
 
+@pytest.mark.slow  # runs a calibration
 def test_a_fit_writes_posterior_figure_marginals_and_a_report(fitted):
     out, post = fitted
     for name in ("posterior.parquet", "draws.parquet", "fit.png", "marginals.png", "report.md", "fit_table.csv",
@@ -96,12 +98,14 @@ def test_a_fit_writes_posterior_figure_marginals_and_a_report(fitted):
     assert (out / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # runs a calibration
 def test_same_seed_same_posterior_on_one_process_or_two(fitted, truth_spec, tmp_path):
     _, post2 = fitted
     result = fit_abc(calibration_from_dict(truth_spec), tmp_path / "one", workers=1)
     pd.testing.assert_frame_equal(result.posterior, post2, check_exact=True)
 
 
+@pytest.mark.slow  # runs a calibration
 def test_a_different_seed_gives_a_different_posterior(truth_spec, tmp_path):
     spec = truth_spec | {"method": truth_spec["method"] | {"generations": 1, "seed": 6}}
     other = fit_abc(calibration_from_dict(spec), tmp_path / "seed6", workers=1).posterior
@@ -110,6 +114,7 @@ def test_a_different_seed_gives_a_different_posterior(truth_spec, tmp_path):
     assert not other.equals(same), "another seed should propose other candidates"
 
 
+@pytest.mark.slow  # runs a calibration
 def test_a_killed_calibration_resumes_to_the_uninterrupted_posterior(fitted, truth_spec, tmp_path):
     _, uninterrupted = fitted
     path = write(tmp_path, truth_spec)
@@ -140,6 +145,7 @@ def test_a_killed_calibration_resumes_to_the_uninterrupted_posterior(fitted, tru
     pd.testing.assert_frame_equal(resumed, uninterrupted, check_exact=True)
 
 
+@pytest.mark.slow  # runs a calibration
 def test_a_failing_model_run_is_counted_not_fatal(truth_spec, tmp_path, monkeypatch):
     from slsim.execution import request
 
@@ -161,6 +167,7 @@ def test_a_failing_model_run_is_counted_not_fatal(truth_spec, tmp_path, monkeypa
     assert len(records) == result.failures and all("a model run broke" in r for r in records)
 
 
+@pytest.mark.slow  # runs a calibration
 def test_optuna_point_fit_recovers_the_truth_roughly_and_resumes(truth_spec, tmp_path):
     spec = truth_spec | {"method": {"name": "optuna", "trials": 12, "seed": 2}}
     cal = calibration_from_dict(spec)
@@ -177,6 +184,7 @@ def test_optuna_point_fit_recovers_the_truth_roughly_and_resumes(truth_spec, tmp
 
 # ---- the posterior in use ---------------------------------------------------------------------
 
+@pytest.mark.slow  # runs a calibration
 def test_compare_draws_replicate_parameters_from_the_posterior_paired_across_scenarios(fitted):
     import slsim
     out, post = fitted
@@ -191,6 +199,7 @@ def test_compare_draws_replicate_parameters_from_the_posterior_paired_across_sce
     pd.testing.assert_frame_equal(again.frame, cmp_.frame)
 
 
+@pytest.mark.slow  # runs a calibration
 def test_compare_command_says_where_the_intervals_come_from(fitted, tmp_path, capsys):
     out, _ = fitted
     rc = main(["compare", "blame_culture", "systems_leadership", "--weeks", "2", "--replicates", "2",

@@ -77,6 +77,7 @@ def _subprocess(*args, cwd=None):
     return subprocess.run([str(SLSIM), *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
 
 
+@pytest.mark.slow  # five interpreters at once; test_cli_bad_input_in_process is the fast check
 def test_cli_bad_input_as_a_process(tmp_path):
     cases = {
         "unknown": ["run", "no_such_scenario"],
@@ -329,6 +330,7 @@ def test_ctrl_c_in_a_terminal_stops_a_parallel_compare_and_its_workers(tmp_path,
             proc.wait(timeout=10)
 
 
+@pytest.mark.slow  # two runs as processes, one with a pool
 def test_notes_say_once_what_a_timeline_does_to_the_settings(tmp_path):
     """`--set` of a parameter the scenario's timeline changes later, and events after the last week:
     each said once as a note (not a Python warning per replicate), and the run goes ahead."""

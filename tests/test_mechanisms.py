@@ -1,8 +1,9 @@
 """The scientific direction of each mechanism: vary one parameter, keep everything else (and the
 seeds) the same, and check the direction of its effect on the outcomes it should move.
 
-Every comparison is paired: the default place and the varied place run with the same five seeds
-(common random numbers); we compare means over the last 26 of 80 weeks, averaged over seeds.
+Every comparison is paired: the default place and the varied place run with the same eight seeds
+(common random numbers) at 2,000 citizens; each seed gives the mean over the last 26 of 80 weeks,
+and a one-sided paired t-test over the eight differences decides the direction (``paired.py``).
 The default place's runs are shared by all tests (cached in conftest).
 """
 
@@ -10,56 +11,48 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from paired import SEEDS, paired_direction
 from profiles import COLD
 
 import slsim
 from slsim.model.processes.learning import knowledge
 
+# Eight paired seeds of 104 + 80 weeks per setting: the slow tier.
+pytestmark = pytest.mark.slow
 
-def _effect(means, outcome, **change):
-    base = means()[outcome]
-    varied = means(**change)[outcome]
-    return base.mean(), varied.mean(), (varied - base)
+
+def _means(means, **change):
+    return means(seeds=SEEDS, **change)
 
 
 def _assert_up(means, outcome, expectation, **change):
-    base, varied, diff = _effect(means, outcome, **change)
-    assert varied > base, \
-        f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+    paired_direction(_means(means)[outcome], _means(means, **change)[outcome], +1, f"{expectation} ({outcome})")
 
 
 def _assert_down(means, outcome, expectation, **change):
-    base, varied, diff = _effect(means, outcome, **change)
-    assert varied < base, \
-        f"{expectation}: {outcome} {base:.4g} -> {varied:.4g} (paired differences {diff.round(3).tolist()})"
+    paired_direction(_means(means)[outcome], _means(means, **change)[outcome], -1, f"{expectation} ({outcome})")
 
 
 # Default blame_response is 0.6: "more blame" compares 0.1 (less) with the default.
 LESS_BLAME = {"blame_response": 0.1}
 
 
-def _more_blame(means, outcome):
-    low, high = means(**LESS_BLAME)[outcome], means()[outcome]
-    return low.mean(), high.mean(), (high - low)
+def _more_blame(means, outcome, sign, words):
+    paired_direction(_means(means, **LESS_BLAME)[outcome], _means(means)[outcome], sign,
+                     f"more blame (0.1 -> 0.6) should mean {words} ({outcome})")
 
 
 def test_blame_lowers_cross_boundary_trust(means):
-    low, high, diff = _more_blame(means, "cross_boundary_trust")
-    assert high < low, (f"more blame (0.1 -> 0.6) should lower cross-boundary trust: {low:.3f} -> {high:.3f} "
-                        f"(paired differences {diff.round(3).tolist()})")
+    _more_blame(means, "cross_boundary_trust", -1, "lower cross-boundary trust")
 
 
 def test_blame_raises_defensiveness(means):
-    low, high, diff = _more_blame(means, "defensiveness")
-    assert high > low, (f"more blame (0.1 -> 0.6) should raise defensiveness: {low:.3f} -> {high:.3f} "
-                        f"(paired differences {diff.round(3).tolist()})")
+    _more_blame(means, "defensiveness", +1, "more defensiveness")
 
 
 def test_blame_lowers_psychological_safety_and_counts_as_blame_events(means):
-    low, high, _ = _more_blame(means, "psychological_safety")
-    assert high < low, f"more blame (0.1 -> 0.6) should lower psychological safety: {low:.3f} -> {high:.3f}"
-    low, high, _ = _more_blame(means, "blame_events")
-    assert high > low, f"more blame (0.1 -> 0.6) should mean more blame events: {low:.3f} -> {high:.3f}"
+    _more_blame(means, "psychological_safety", -1, "lower psychological safety")
+    _more_blame(means, "blame_events", +1, "more blame events")
 
 
 def test_blame_sets_off_the_retreat_spiral(means):
@@ -71,9 +64,7 @@ def test_blame_sets_off_the_retreat_spiral(means):
                                  ("defensive_time_share", +1, "more defensive work"),
                                  ("stress", +1, "more stress"),
                                  ("delayed_transfers", +1, "more delayed transfers")):
-        low, high, diff = _more_blame(means, outcome)
-        assert sign * (high - low) > 0, \
-            f"more blame (0.1 -> 0.6) should mean {words}: {outcome} {low:.3g} -> {high:.3g}"
+        _more_blame(means, outcome, sign, words)
 
 
 def test_ceding_lowers_waiting_for_instruction(means):
@@ -93,11 +84,9 @@ def test_citizen_involvement_lets_outsiders_be_heard(means):
 
 
 def test_outsiders_heard_less_than_insiders_in_the_default_place(means):
-    base = means()
-    gap = base["voice_heard_insiders"] - base["voice_heard_outsiders"]
-    assert gap.mean() > 0, \
-        f"in the default place outsiders should be heard less than insiders: gaps {gap.round(3).tolist()}"
-    assert (gap > 0).sum() >= 4, "outsiders heard less than insiders in most seeds"
+    base = _means(means)
+    paired_direction(base["voice_heard_insiders"], base["voice_heard_outsiders"], -1,
+                     "in the default place outsiders should be heard less than insiders")
 
 
 def test_experimentation_starts_more_pilots(means):
@@ -142,11 +131,9 @@ def test_social_care_cut_raises_delayed_transfers(means):
 
 def test_crises_fill_beds_and_cancel_electives(means):
     # The default hospital runs nearly full, so the contrast starts from a quieter place (0.015).
-    low, high = means(crisis_rate=0.015), means(crisis_rate=0.04)
+    low, high = _means(means, crisis_rate=0.015), _means(means, crisis_rate=0.04)
     for outcome in ("bed_occupancy", "electives_cancelled"):
-        assert high[outcome].mean() > low[outcome].mean(), (
-            f"more crises (0.015 -> 0.04) should raise {outcome}: {low[outcome].mean():.3g} -> "
-            f"{high[outcome].mean():.3g}")
+        paired_direction(low[outcome], high[outcome], +1, f"more crises (0.015 -> 0.04) should raise {outcome}")
 
 
 def test_fewer_beds_cancel_more_electives(means):
@@ -173,8 +160,11 @@ def test_threat_rigidity_raises_defensiveness(means):
 
 
 def test_learning_breadth_improves_practice(means):
-    _assert_up(means, "practice", "a code that learns from everyone (breadth 0.2 -> 1.0) should get more right",
-               learning_breadth=1.0)
+    # The code learns slowly (March 1991): over 80 weeks the gain is within seed noise, over three
+    # years it is clear.
+    paired_direction(means(seeds=SEEDS, weeks=156)["practice"],
+                     means(seeds=SEEDS, weeks=156, learning_breadth=1.0)["practice"], +1,
+                     "a code that learns from everyone (breadth 0.2 -> 1.0) should get more right over three years")
 
 
 def test_incident_rate_raises_incidents(means):
@@ -199,17 +189,17 @@ def _learning_state(p1, seed, weeks=100):
 
 @pytest.fixture(scope="module")
 def socialisation_runs():
-    return {p1: np.array([_learning_state(p1, seed) for seed in range(4)]) for p1 in (0.05, 0.9)}
+    return {p1: np.array([_learning_state(p1, seed) for seed in SEEDS]) for p1 in (0.05, 0.9)}
 
 
 def test_fast_socialisation_wipes_out_diversity_of_views(socialisation_runs):
-    slow, fast = socialisation_runs[0.05][:, 0].mean(), socialisation_runs[0.9][:, 0].mean()
-    assert fast < slow / 2, (f"faster socialisation (p1 0.05 -> 0.9) should leave far fewer staff views that "
-                             f"differ from the official way of working: {slow:.3f} -> {fast:.3f}")
+    slow, fast = socialisation_runs[0.05][:, 0], socialisation_runs[0.9][:, 0]
+    what = "faster socialisation (p1 0.05 -> 0.9) should leave fewer staff views that differ from the code"
+    paired_direction(slow, fast, -1, what)
+    assert fast.mean() < slow.mean() / 2, f"{what}, far fewer: {slow.mean():.3f} -> {fast.mean():.3f}"
 
 
 def test_fast_socialisation_lowers_practice_in_the_long_run(socialisation_runs):
     slow, fast = socialisation_runs[0.05][:, 1], socialisation_runs[0.9][:, 1]
-    assert fast.mean() < slow.mean(), (f"faster socialisation (p1 0.05 -> 0.9) should leave the official way of "
-                                       f"working knowing less in the long run (March 1991): {slow.round(3).tolist()} "
-                                       f"-> {fast.round(3).tolist()}")
+    paired_direction(slow, fast, -1, "faster socialisation (p1 0.05 -> 0.9) should leave the official way of "
+                                     "working knowing less in the long run (March 1991)")

@@ -74,3 +74,27 @@ def test_plot_draws_one_panel_per_outcome_with_a_line_per_scenario(results):
     for ax in titled:
         assert len(ax.lines) >= 2, f"{ax.get_title()}: one line per scenario"
     plt.close(fig)
+
+
+def test_the_paired_interval_resamples_pairs_and_covers_the_mean_difference():
+    from slsim.results.runner import _paired_interval
+    rng = np.random.default_rng(2)
+    shared = rng.normal(0, 5, 10)  # seed-to-seed noise both scenarios share (common random numbers)
+    base, other = 20 + shared, 17 + shared + rng.normal(0, 0.3, 10)
+    lo, hi, plo, phi = _paired_interval(np.c_[base, other], 0.90)
+    diff = (other - base).mean()
+    assert lo < diff < hi and hi < 0, "the interval of a clear fall lies below zero around the mean difference"
+    assert hi - lo < 1.0, "pairs are resampled together, so the shared noise (sd 5) does not widen the interval"
+    assert plo < 100 * diff / base.mean() < phi < 0
+    same = _paired_interval(np.c_[base, base], 0.90)
+    assert same == (0.0, 0.0, 0.0, 0.0), "no difference in any pair: a zero-width interval at zero"
+
+
+@pytest.mark.parametrize("baseline,defined", [([0, 0, 0, 0], False), ([0, 0, 1, 0], False),
+                                              ([-1, 2, 1, 0], False), ([10, 11, 9, 10], True)])
+def test_a_percentage_change_needs_a_baseline_clearly_above_zero(baseline, defined):
+    from slsim.results.runner import _paired_interval, percent_defined
+    assert percent_defined(np.array(baseline, float), 0.90) is defined
+    b = np.array(baseline, float)
+    _, _, plo, phi = _paired_interval(np.c_[b, b + 1], 0.90)
+    assert (plo == plo) is defined, "no percentage interval where the percentage is not defined"

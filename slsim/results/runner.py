@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from slsim.execution import (
     DEFAULT_WEEKS,
@@ -178,26 +179,64 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     return Results(frame, meta)
 
 
-def _paired_interval(pair: np.ndarray, level: float) -> tuple[float, float, float, float]:
-    """Percentile bootstrap intervals over paired replicates (rows: baseline, scenario value).
+def _mean_difference(b, o, axis=-1):
+    return o.mean(axis=axis) - b.mean(axis=axis)
 
-    Returns the interval of the mean difference and of the change in per cent of the baseline
-    mean (ratio of resampled means), NaN for fewer than two replicates. Resampling whole pairs
-    keeps the common random numbers, and a ratio of means cannot fall below -100%.
+
+def _percent_change(b, o, axis=-1):
+    return 100 * (o.mean(axis=axis) / b.mean(axis=axis) - 1)
+
+
+def _bca(statistic, b: np.ndarray, o: np.ndarray, level: float) -> tuple[float, float]:
+    """The BCa interval of ``statistic(b, o)`` by ``scipy.stats.bootstrap`` over whole pairs
+    (4,000 resamples, fixed seed). A statistic that is the same in every resample (e.g. identical
+    differences) gets that value as both ends; where BCa's corrections cannot be computed (too few
+    distinct pairs) the percentile interval of the same resamples is used."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # Degenerate data (BCa's jackknife on identical pairs) are handled below, not warned about.
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.bootstrap((b, o), statistic, paired=True, vectorized=True, n_resamples=4000,
+                              confidence_level=level, method="BCa", rng=np.random.default_rng(0))
+    dist = res.bootstrap_distribution
+    if np.ptp(dist) <= 1e-12 * max(1.0, float(np.abs(dist).max())):  # the same in every resample
+        return float(dist[0]), float(dist[0])
+    lo, hi = res.confidence_interval
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        tail = (1 - level) / 2
+        lo, hi = np.quantile(dist, [tail, 1 - tail])
+    return float(lo), float(hi)
+
+
+def percent_defined(baseline: np.ndarray, level: float) -> bool:
+    """Whether a change in per cent of the baseline mean is defined: the baseline mean must be clearly
+    above zero, i.e. the ``level`` t-interval of the baseline mean lies above zero (Fieller's condition
+    for a bounded interval of a ratio of means). A baseline at or near zero has no percentage, only a
+    difference in its units."""
+    n = len(baseline)
+    mean = float(np.mean(baseline))
+    if n < 2 or mean <= 0:
+        return mean > 0  # one replicate: a percentage without an interval
+    se = float(np.std(baseline, ddof=1)) / np.sqrt(n)
+    return bool(mean > stats.t.ppf((1 + level) / 2, n - 1) * se)
+
+
+def _paired_interval(pair: np.ndarray, level: float) -> tuple[float, float, float, float]:
+    """Bootstrap intervals over paired replicates (rows: baseline, scenario value): of the mean
+    difference, and of the change in per cent of the baseline mean (a ratio of means, so it cannot
+    fall below -100%). NaN for fewer than two replicates; the percentage's interval is NaN when the
+    percentage is not defined (:func:`percent_defined`).
+
+    ``scipy.stats.bootstrap`` with ``paired=True`` resamples whole pairs, so the common random
+    numbers are kept. BCa rather than percentile: it corrects the percentile interval for bias and
+    skew, which a ratio of means over a handful of replicates has.
     """
     if len(pair) < 2:
         return (np.nan,) * 4
-    rng = np.random.default_rng(0)
-    idx = rng.integers(0, len(pair), size=(4000, len(pair)))
-    b, o = pair[idx, 0].mean(axis=1), pair[idx, 1].mean(axis=1)
-    tail = (1 - level) / 2
-    q = [tail, 1 - tail]
-    lo, hi = np.quantile(o - b, q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100 * (o - b) / b
-    pct = pct[np.isfinite(pct)]
-    plo, phi = np.quantile(pct, q) if pct.size else (np.nan, np.nan)
-    return float(lo), float(hi), float(plo), float(phi)
+    b, o = pair[:, 0], pair[:, 1]
+    lo, hi = _bca(_mean_difference, b, o, level)
+    plo, phi = _bca(_percent_change, b, o, level) if percent_defined(b, level) else (np.nan, np.nan)
+    return lo, hi, plo, phi
 
 
 @dataclass
@@ -210,8 +249,10 @@ class Comparison(Results):
                     level: float = 0.90) -> pd.DataFrame:
         """Each scenario against the baseline, per outcome: the paired mean difference over
         replicates (common random numbers), its ``level`` interval and the change in per cent of the
-        baseline mean with its interval (percentile bootstrap over paired replicates, 4,000
-        resamples, fixed seed; none with one replicate)."""
+        baseline mean with its interval (BCa bootstrap over paired replicates by ``scipy.stats``,
+        4,000 resamples, fixed seed; none with one replicate). The percentage is "not defined" (NaN,
+        and the table shows the difference in units instead) unless both means are at or above zero
+        and the baseline mean is clearly above zero (:func:`percent_defined`)."""
         outcomes = list(outcomes or OUTCOMES)
         summ = self.summary(weeks)
         base = summ[summ["scenario"] == self.baseline].set_index("replicate")
@@ -229,8 +270,9 @@ class Comparison(Results):
                 lo, hi, plo, phi = _paired_interval(pair, level)
                 lvl, unit, _ = describe(name)
                 # A percentage is meaningful only between two positive levels (a deficit turning
-                # into a surplus, say, is reported as a difference in its units).
-                relative = mean_b > 0 and mean_o >= 0
+                # into a surplus, say, is reported as a difference in its units), and only when the
+                # baseline is clearly above zero (a near-zero baseline gives no bounded interval).
+                relative = mean_b > 0 and mean_o >= 0 and percent_defined(pair[:, 0], level)
                 rows.append({"outcome": name, "level": lvl, "unit": unit, "baseline": self.baseline,
                              "scenario": sc, "baseline_mean": mean_b, "scenario_mean": mean_o,
                              "difference": diff, "lo": lo, "hi": hi,

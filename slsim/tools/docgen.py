@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"  # slsim/tools/docgen.py -> the checkout
 
 
 def _coefficient_table(block) -> str:

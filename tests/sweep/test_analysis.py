@@ -84,6 +84,7 @@ def test_recovery_rule_on_a_planted_series():
     assert tab.loc["never", "gap_at_end"] == 1.0
 
 
+@pytest.mark.slow  # a real sweep and its analysis
 def test_scenario_discovery_on_a_real_sweep_finds_blame_behind_the_spiral(tmp_path):
     """A real grid over how leaders answer failure: the discovered regions (tree and PRIM) must
     put the retreat spiral where blame is high, and say so in the report."""
@@ -106,6 +107,7 @@ def test_scenario_discovery_on_a_real_sweep_finds_blame_behind_the_spiral(tmp_pa
     assert pd.read_csv(out / "analysis" / "discovery_prim.csv")["density"].ge(0.8).all()
 
 
+@pytest.mark.slow  # a real sweep and its analysis
 def test_an_unfinished_grid_sweep_is_analysed_with_a_caution_first(tmp_path):
     exp = write_experiment(tmp_path, name="unfinished", weeks=10, outputs={"weekly": [], "summary_weeks": 5})
     out = tmp_path / "out"

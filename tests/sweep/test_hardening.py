@@ -247,6 +247,7 @@ def test_a_session_killed_outright_is_marked_interrupted_by_the_next(tmp_path):
 
 
 # ------------------------------------------------------------------ 5 faults end in words
+@pytest.mark.slow  # a sweep as a process, stopped and resumed
 def test_sigterm_saves_finished_runs_and_says_so(tmp_path):
     exp = write_experiment(tmp_path, replicates=6)
     out = tmp_path / "out"

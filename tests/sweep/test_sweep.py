@@ -240,6 +240,7 @@ def _wait_for_parts(out: Path, proc: subprocess.Popen, n: int = 1) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow  # a sweep and its analysis as processes
 @pytest.mark.parametrize("how", ["sigint", "sigkill"])
 def test_cli_interrupt_and_resume(reference, tmp_path, how):
     # 48 runs in batches of 2: long enough to be caught mid-way, equal to the reference where they overlap
@@ -282,6 +283,7 @@ def test_cli_interrupt_and_resume(reference, tmp_path, how):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.slow  # a sweep and its analysis as processes
 def test_cli_analyse_writes_tables_and_figures(reference, tmp_path):
     out = tmp_path / "out"
     run_sweep(reference["exp"], out, processes=1)

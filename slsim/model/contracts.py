@@ -28,7 +28,7 @@ TABLES = ("citizens", "staff", "orgs")
 """The column tables: a process's contract names their columns as ``table.column``."""
 
 PLACE_STATE = frozenset({
-    "params", "coef", "streams", "week", "w", "rules", "style", "organisations", "log", "seed",
+    "params", "coef", "streams", "draws", "week", "w", "rules", "style", "organisations", "log", "seed",
     "beds", "step_down_places", "care_home_places", "elective_slots", "settle_capacity", "capacity_pending",
 })
 """Attributes of the place that every process may read (and, for ``w`` and ``log``, add to)."""

@@ -48,6 +48,7 @@ from pydantic import ValidationError
 from slsim.model import metrics
 from slsim.model.agents import Citizen, Organisation, Staff
 from slsim.model.burn_in_cache import BurnInCache
+from slsim.model.draws import PersonDraws
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
 from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE, Org
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
@@ -108,6 +109,7 @@ class SystemModel(mesa.Model):
         self.timeline = self.scenario_spec.timeline_with(timeline)
         self.streams = {name: np.random.default_rng(s) for name, s in
                         zip(STREAMS, np.random.SeedSequence(self.seed).spawn(len(STREAMS)))}
+        self.draws = PersonDraws(self)  # each person's own random numbers, keyed by who and when
         # The place is built at the start of its burn-in, which ends at week 0 (see _burn_in).
         self.week = -self.params.burn_in_weeks
         self.events: list[tuple[int, str, str, str]] = []  # (week, kind, organisation, text)

@@ -120,7 +120,8 @@ def discharge(model, rng) -> tuple[int, int]:
     c, p = model.citizens, model.params
     pathway = model.coef.pathway
     delayed = [row for row in range(len(c.place)) if c.place[row] == DELAYED]
-    tie_break = {row: rng.random() for row in delayed}
+    # Each patient's own tie-break and family die, keyed by who they are (common random numbers).
+    tie_break = {row: model.draws.uniform("hospital.queue_order", [row])[0] for row in delayed}
     queue = sorted(delayed, key=lambda row: (c.fit_week[row], tie_break[row]))
 
     assessments_left = stochastic_round(model.discharge_capacity, rng)
@@ -129,7 +130,8 @@ def discharge(model, rng) -> tuple[int, int]:
             c.assessed[row] = True
             assessments_left -= 1
     ready = [row for row in queue
-             if c.assessed[row] and rng.random() >= pathway.patient_choice_delay]
+             if c.assessed[row]
+             and model.draws.uniform("hospital.family_choice", [row])[0] >= pathway.patient_choice_delay]
 
     care_home_free = max(0, min(model.care_home_places, model.care_home_affordable)
                          - int((c.place == CARE_HOME).sum()))
@@ -149,7 +151,8 @@ def discharge(model, rng) -> tuple[int, int]:
             ready_for_step_down += 1
             step_down_free -= 1
             c.place[row] = STEP_DOWN
-            c.leave_week[row] = model.week + rng.geometric(1 / p.step_down_weeks)
+            stay = model.draws.geometric("hospital.step_down_stay", [row], 1 / p.step_down_weeks)[0]
+            c.leave_week[row] = model.week + stay
             left.append(row)
         elif home_care_line_open:
             # Home care, or (step-down care being full) discharge to assess at home.

@@ -76,10 +76,10 @@ class Process:
 PROCESSES: tuple[Process, ...] = (
     Process.of(time_use),
     Process.of(joint_work),
-    Process.of(needs),
+    Process.of(needs, draws=False),  # each citizen's own draws (slsim.model.draws), none from a stream
     Process.of(hospital),
     Process.of(home_care),
-    Process.of(voice),
+    Process.of(voice, draws=False),  # likewise
     Process.of(failures),
     Process.of(learning),
     Process.of(culture),

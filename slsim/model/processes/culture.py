@@ -284,12 +284,14 @@ def step(model) -> None:
     week = model.week
     frozen = orgs.balance < -c.freeze_weeks * orgs.budget
     rate = (p.base_turnover_per_year * _turnover_factor(c)[org] + p.burnout_turnover_per_year * s.stress ** 2) / 52
-    leave = s.filled & (rng.random(s.n) < rate)
+    staff_rows = np.arange(s.n)
+    leave = s.filled & (model.draws.uniform("culture.leave_post", staff_rows) < rate)
     n_leave = int(leave.sum())
     if n_leave:
         mean_wait = p.vacancy_weeks * np.where(frozen[org[leave]], c.freeze_vacancy_factor, 1.0)
         s.filled[leave] = False
-        s.vacant_until[leave] = week + np.ceil(rng.exponential(mean_wait)).astype(np.int32)
+        wait = model.draws.exponential("culture.vacancy", staff_rows[leave], mean_wait)
+        s.vacant_until[leave] = week + np.ceil(wait).astype(np.int32)
     refill = ~s.filled & ~leave & (s.vacant_until <= week)
     n_refill = int(refill.sum())
     if n_refill:
@@ -297,7 +299,8 @@ def step(model) -> None:
             norm = _org_norm(col, org, s.filled, senior, k, c.leader_weight)
             col[refill] = norm[org[refill]]
         s.stress[refill] = c.newcomer_stress
-        s.initiative[refill] = rng.normal(0, model.coef.workforce.initiative_sd, n_refill)
+        s.initiative[refill] = model.draws.normal("culture.newcomer_initiative", staff_rows[refill],
+                                                  model.coef.workforce.initiative_sd)
         s.tenure[refill] = 0
         s.beliefs[refill] = random_beliefs(n_refill, p.knowledge_dims, rng)
         s.filled[refill] = True

@@ -203,15 +203,15 @@ def step(model) -> None:
     free = max(0, model.beds - occupied)
     # Validation: some leave the list untreated each week.
     gone = np.flatnonzero(c.waiting)
-    gone = gone[rng.random(len(gone)) < k.list_attrition]
+    gone = gone[model.draws.uniform("hospital.list_attrition", gone) < k.list_attrition]
     c.waiting[gone] = False
     waiting = np.flatnonzero(c.waiting & (place == HOME) & (c.wait_start <= week - k.pre_op_weeks))
-    waiting = waiting[np.lexsort((rng.random(len(waiting)), c.wait_start[waiting]))]
+    waiting = waiting[np.lexsort((model.draws.uniform("hospital.list_order", waiting), c.wait_start[waiting]))]
     planned = min(stochastic_round(model.elective_slots, rng), len(waiting))
     reserved = min(planned, free)
     crises = model.crises
     crises = crises[place[crises] == HOME]
-    crises = crises[rng.permutation(len(crises))]
+    crises = model.draws.order("hospital.crisis_order", crises)
     general = free - reserved
     admit = crises[:general + reserved]
     boarded = max(0, len(admit) - general)  # emergencies boarding in elective beds
@@ -220,7 +220,7 @@ def step(model) -> None:
     crowding = min(1.0, max(0.0, occupied / model.beds - k.crowding_start) / k.crowding_span)
     mean_los = np.maximum(1.0, p.acute_los_weeks * (k.los_base + k.los_need * c.health_need[admit])
                           * (1 + k.staffing_los * model.acute_shortfall) * (1 - k.crowding_los * crowding))
-    c.fit_week[admit] = week + rng.geometric(1 / mean_los)
+    c.fit_week[admit] = week + model.draws.geometric("hospital.stay", admit, 1 / mean_los)
     c.unmet[no_bed] = True
     c.health_need[no_bed] = np.minimum(1, c.health_need[no_bed] + k.no_bed_harm)
     free -= len(admit)
@@ -274,13 +274,13 @@ def discharge(model, rng) -> tuple[int, int]:
     place = c.place
     week = model.week
     queue = np.flatnonzero(place == DELAYED)
-    queue = queue[np.lexsort((rng.random(len(queue)), c.fit_week[queue]))]
+    queue = queue[np.lexsort((model.draws.uniform("hospital.queue_order", queue), c.fit_week[queue]))]
     need_assess = queue[~c.assessed[queue]]
     n_assess = stochastic_round(model.discharge_capacity, rng)
     c.assessed[need_assess[:n_assess]] = True
     ready = queue[c.assessed[queue]]
     # Some discharges wait on the patient or family (choosing a home, equipment, a house move).
-    ready = ready[rng.random(len(ready)) >= pathway.patient_choice_delay]
+    ready = ready[model.draws.uniform("hospital.family_choice", ready) >= pathway.patient_choice_delay]
     cn = c.care_need[ready]
     to_ch = ready[cn >= pathway.care_home_need]
     is_sd = (cn >= pathway.step_down_need) & (cn < pathway.care_home_need)
@@ -295,7 +295,7 @@ def discharge(model, rng) -> tuple[int, int]:
     place[go_ch] = CARE_HOME
     c.waiting[go_ch] = False  # electives are not done from care homes
     place[go_sd] = STEP_DOWN
-    c.leave_week[go_sd] = week + rng.geometric(1 / p.step_down_weeks, len(go_sd))
+    c.leave_week[go_sd] = week + model.draws.geometric("hospital.step_down_stay", go_sd, 1 / p.step_down_weeks)
     # Home care: each discharge uses its hours at the visit floor out of the council's headroom,
     # in queue order: one who does not fit stops the line (nobody jumps the queue).
     hours_at_floor = p.home_care_max_hours * c.care_need[to_hc] * p.visit_minutes_floor / p.visit_minutes_planned

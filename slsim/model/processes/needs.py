@@ -56,7 +56,7 @@ import numpy as np
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.place import COMMUNITY_FACING, Org
 from slsim.model.population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE, Column
-from slsim.model.processes.shared import access_weight, weighted_pick
+from slsim.model.processes.shared import access_weight
 
 OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises", "support_pressure")
 COLUMNS = (Column("citizens", "waiting", bool),  # on the elective waiting list
@@ -244,21 +244,22 @@ def step(model) -> None:
     c = model.citizens
     p = model.params
     k = model.coef.needs
-    rng = model.streams["needs"]
+    draws = model.draws  # each citizen's own random numbers (common random numbers per person)
     n = c.n
+    everyone = np.arange(n)
     week = model.week
     # 1. drift
     unmet = c.unmet
     growth = (k.ageing + p.need_growth_per_year) / 52
-    for need, frailty, hit in ((c.health_need, c.frailty_h, p.unmet_deterioration),
-                               (c.care_need, c.frailty_c, k.unmet_care_share * p.unmet_deterioration)):
+    for need, frailty, hit, kind in ((c.health_need, c.frailty_h, p.unmet_deterioration, "health"),
+                                     (c.care_need, c.frailty_c, k.unmet_care_share * p.unmet_deterioration, "care")):
         frailty += growth + k.unmet_frailty_share * hit * unmet
-        need += k.reversion * (frailty - need) + hit * unmet + rng.normal(0, k.noise_sd, n)
+        need += k.reversion * (frailty - need) + hit * unmet + draws.normal(f"needs.drift.{kind}", everyone, k.noise_sd)
         np.clip(need, 0, 1, out=need)
         np.clip(frailty, 0, 1, out=frailty)
     # 2. renewal
     home = c.place == HOME
-    u = rng.random(n)
+    u = draws.uniform("needs.renewal", everyone)
     leave = (home & (u < p.population_renewal_per_year / 52 * (k.renewal_base + c.health_need))) | \
             ((c.place == CARE_HOME) & (u < 1 / k.care_home_stay_weeks))
     n_new = int(leave.sum())
@@ -267,9 +268,10 @@ def step(model) -> None:
         mean = k.newcomer_need_share * p.initial_need
         b = a * (1 - mean) / mean
         rows = np.flatnonzero(leave)
-        c.health_need[rows] = c.frailty_h[rows] = rng.beta(a, b, n_new)
-        c.care_need[rows] = c.frailty_c[rows] = np.clip(k.newcomer_care_from_health * c.health_need[rows]
-                                                            + k.newcomer_care_own * rng.beta(a, b, n_new), 0, 1)
+        c.health_need[rows] = c.frailty_h[rows] = draws.beta("needs.newcomer.health", rows, a, b)
+        c.care_need[rows] = c.frailty_c[rows] = np.clip(
+            k.newcomer_care_from_health * c.health_need[rows]
+            + k.newcomer_care_own * draws.beta("needs.newcomer.care", rows, a, b), 0, 1)
         c.place[rows] = HOME
         for col in (c.home_care, c.waiting, c.involved, c.unmet, c.assessed):
             col[rows] = False
@@ -287,7 +289,7 @@ def step(model) -> None:
     access = access_weight(model, c.outsider[needy])
     # Weighted random priority; a citizen with a plan made with them needs fewer staff hours
     # (the plan draws on their own and their community's energies).
-    order = weighted_pick(rng, needy, need[needy] * access, len(needy))
+    order = draws.pick("needs.support_order", needy, need[needy] * access, len(needy))
     cost = np.where(c.involved[order], k.co_produced_cost, 1.0)
     served = order[:int(np.searchsorted(np.cumsum(cost), contacts, side="right"))]
     is_complex = (c.health_need[served] > k.complex_need) & (c.care_need[served] > k.complex_need)
@@ -295,15 +297,15 @@ def step(model) -> None:
     n_joined = min(len(complex_rows), int(model.joint_case_capacity))
     joined = np.ones(len(served), bool)
     joined_complex = np.zeros(len(complex_rows), bool)
-    joined_complex[rng.permutation(len(complex_rows))[:n_joined]] = True
+    joined_complex[np.argsort(draws.uniform("needs.joined_up", complex_rows), kind="stable")[:n_joined]] = True
     joined[is_complex] = joined_complex
     # 4. early involvement: choose among those supported who are not yet involved
     inv_capacity = int(k.design_share * model.org_hours[:, INVOLVE].sum() / p.involvement_hours)
     fresh = served[~c.involved[served]]
-    newly = weighted_pick(rng, fresh, access_weight(model, c.outsider[fresh]), inv_capacity)
+    newly = draws.pick("needs.involve", fresh, access_weight(model, c.outsider[fresh]), inv_capacity)
     c.involved[newly] = True
     model.newly_involved = newly
-    lapse = c.involved & (rng.random(n) < 1 / k.plan_weeks)
+    lapse = c.involved & (draws.uniform("needs.plan_lapse", everyone) < 1 / k.plan_weeks)
     c.involved[lapse] = False
     fit = np.where(c.involved[served], 1.0, k.late_fit)
     practice = model.orgs.practice[COMMUNITY_FACING].mean()
@@ -334,9 +336,10 @@ def step(model) -> None:
             * np.where(c.unmet, k.unmet_crisis_factor, 1.0)
             * np.where(c.involved, 1 - k.plan_crisis_reduction, 1.0))
     risk = np.where(home, risk, 0.0)
-    model.crises = np.flatnonzero(rng.random(n) < risk)
+    model.crises = np.flatnonzero(draws.uniform("needs.crisis", everyone) < risk)
     model.w["crises"] = len(model.crises)
     # 6. elective referrals
-    join = home & ~c.waiting & (rng.random(n) < p.elective_rate * (k.referral_base + c.health_need))
+    referral = p.elective_rate * (k.referral_base + c.health_need)
+    join = home & ~c.waiting & (draws.uniform("needs.referral", everyone) < referral)
     c.waiting[join] = True
     c.wait_start[join] = week

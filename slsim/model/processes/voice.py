@@ -25,7 +25,7 @@ import numpy as np
 
 from slsim.model.coefficients import ASSUMPTION, Block, Coefficient
 from slsim.model.population import DELAYED, INVOLVE, Column
-from slsim.model.processes.shared import access_weight, weighted_pick
+from slsim.model.processes.shared import access_weight
 
 OWNS = ("last_voice",)
 COLUMNS = (Column("citizens", "voice_raised", bool),  # raised their voice this week
@@ -97,14 +97,14 @@ def step(model) -> None:
     c = model.citizens
     p = model.params
     k = model.coef.voice
-    rng = model.streams["voice"]
     n = c.n
     delayed = c.place == DELAYED
     eligible = delayed | (np.maximum(c.health_need, c.care_need) > model.coef.pathway.need_threshold)
-    raised = eligible & (rng.random(n) < k.raise_base + k.raise_dissatisfied * (1 - c.satisfaction))
+    chance = k.raise_base + k.raise_dissatisfied * (1 - c.satisfaction)
+    raised = eligible & (model.draws.uniform("voice.raise", np.arange(n)) < chance)
     raisers = np.flatnonzero(raised)
     listen = int(k.listening_share * model.org_hours[:, INVOLVE].sum() / p.involvement_hours + k.formal_channels * n)
-    heard_rows = weighted_pick(rng, raisers, access_weight(model, c.outsider[raisers]), listen)
+    heard_rows = model.draws.pick("voice.heard", raisers, access_weight(model, c.outsider[raisers]), listen)
     c.voice_raised[:] = raised
     c.voice_heard[:] = False
     c.voice_heard[heard_rows] = True

@@ -47,7 +47,9 @@ print(json.dumps(out))
 def measure(tree: Path, args) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     spec = json.dumps([PAIRS, args.sizes, args.seeds, args.weeks, OUTCOMES])
-    done = subprocess.run([sys.executable, "-c", WORKER, spec], env=env, capture_output=True, text=True, check=True)
+    # cwd is the tree too: "python -c" puts the working folder first on the path.
+    done = subprocess.run([sys.executable, "-c", WORKER, spec], env=env, cwd=tree, capture_output=True, text=True,
+                          check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

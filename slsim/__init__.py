@@ -16,10 +16,12 @@ from slsim.model.params import ORG_KINDS, ParameterError, Params
 from slsim.model.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 from slsim.model.system import SystemModel
 from slsim.results.runner import Comparison, Results, compare, run
+from slsim.results.story import Story, follow
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Citizen", "Comparison", "ORG_KINDS", "OUTCOMES", "Organisation", "ParameterError", "Params", "Results",
-    "Scenario", "ScenarioError", "Staff", "SystemModel", "compare", "list_scenarios", "load_scenario", "run",
+    "Scenario", "ScenarioError", "Staff", "Story", "SystemModel", "compare", "follow", "list_scenarios",
+    "load_scenario", "run",
 ]

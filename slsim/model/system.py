@@ -50,6 +50,7 @@ from slsim.model.agents import Citizen, Organisation, Staff
 from slsim.model.burn_in_cache import BurnInCache
 from slsim.model.draws import PersonDraws
 from slsim.model.params import FIXED_DURING_RUN, LEADERSHIP_FIELDS, ParameterError, Params, describe_validation_error
+from slsim.model.people import PeopleLog
 from slsim.model.place import ORG_KINDS, ORG_STAFF_SHARE, Org
 from slsim.model.population import FRONTLINE, MANAGER, SENIOR, Table, make_citizens, make_staff
 from slsim.model.processes import PROCESSES, STREAMS, Coefficients
@@ -82,6 +83,9 @@ class SystemModel(mesa.Model):
         rules: ``"fast"`` (default) or ``"teaching"``: run socialisation, code learning and
             discharges one person at a time, as :mod:`slsim.model.teaching` tells them. Same numbers,
             slower.
+        record_people: keep every citizen's end-of-week state in ``people``
+            (:class:`~slsim.model.people.PeopleLog`): where they are, why a delayed patient waits;
+            what ``slsim.follow`` tells one person's story from.
         burn_in_cache: a :class:`~slsim.model.burn_in_cache.BurnInCache` its owner (the run layer, a
             browser session) shares between the models it builds, so a place and seed burn in once;
             None (default) burns in afresh. Same numbers either way.
@@ -93,7 +97,7 @@ class SystemModel(mesa.Model):
     def __init__(self, scenario: str | Path | Scenario | None = None, *, rng: int | None = None,
                  timeline: list[dict[str, Any]] | None = None, profile: bool = False,
                  citizen_objects: bool | None = None, rules: str = "fast",
-                 burn_in_cache: BurnInCache | None = None, **params: Any) -> None:
+                 burn_in_cache: BurnInCache | None = None, record_people: bool = False, **params: Any) -> None:
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**32))
         if not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0:
@@ -116,6 +120,7 @@ class SystemModel(mesa.Model):
         self.profile = profile
         self._stepping = False
         self.citizen_objects = citizen_objects
+        self.people = PeopleLog() if record_people else None
         self.phase_seconds: dict[str, float] = defaultdict(float)
         self.w: dict[str, float] = {}  # this week's outcome tallies, read only by metrics
         self._build()
@@ -273,6 +278,8 @@ class SystemModel(mesa.Model):
     def step(self) -> None:
         """Advance the place by one week (see the module docstring for the order)."""
         self._advance_week(measure=True)
+        if self.people is not None:
+            self.people.record(self)
 
     def _advance_week(self, measure: bool, view=None, around=None) -> None:
         """One week's phases in order; during the burn-in without the timeline and the measures.

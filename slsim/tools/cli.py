@@ -218,6 +218,29 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_follow(args) -> int:
+    from rich.table import Table
+
+    from slsim.results.story import follow
+    _check_common(args)
+    params = _parse_sets(args.set)
+    a, b = _validate([args.a, args.b], params, args.weeks)
+    if args.citizen is not None and not 0 <= args.citizen < a.params_with(params).n_citizens:
+        raise UserError(f"--citizen {args.citizen}: allowed a row from 0 to {a.params_with(params).n_citizens - 1}")
+    story = follow(a, b, seed=args.seed, weeks=args.weeks, citizen=args.citizen, params=params)
+    console = _console()
+    console.print(f"[bold]{story.name}[/bold], {story.age} (citizen {story.row}), seed {args.seed}: "
+                  f"the same person, the same random events, two cultures.")
+    table = Table(show_lines=True)
+    for title, delayed in zip(story.titles, story.weeks_delayed):
+        table.add_column(f"{title}\n{delayed} week{'s' * (delayed != 1)} fit but in a hospital bed", overflow="fold")
+    left, right = ([e.sentence() for e in eps] for eps in story.episodes)
+    for i in range(max(len(left), len(right))):
+        table.add_row(left[i] if i < len(left) else "", right[i] if i < len(right) else "")
+    console.print(table)
+    return 0
+
+
 def cmd_compare(args) -> int:
     from slsim.results.runner import TimelineWarning, compare
     _check_common(args)
@@ -307,6 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--posterior", type=Path, default=None, metavar="DIR",
                    help="a calibration's results folder: replicates draw the fitted parameters from its posterior")
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("follow", help="one citizen's weeks under two scenarios, same place, same random events")
+    p.add_argument("a", metavar="A", help="the first scenario (e.g. blame_culture)")
+    p.add_argument("b", metavar="B", help="the second scenario (e.g. systems_leadership)")
+    p.add_argument("--citizen", type=int, default=None, metavar="ROW",
+                   help="a citizen's row (default: the one whose weeks waiting in a hospital bed differ most)")
+    p.add_argument("--weeks", type=int, default=104, help="weeks to simulate (default 104)")
+    p.add_argument("--seed", type=int, default=1, help="the place's seed (default 1)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    p.set_defaults(func=cmd_follow, replicates=1, processes=None, out=Path("."))
     _register_optional(sub)
     return parser
 

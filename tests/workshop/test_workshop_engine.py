@@ -521,3 +521,15 @@ def test_a_new_player_starts_from_todays_settings_and_must_choose_the_rest():
             assert all(getattr(Params(), f) == x for f, x in dec.CHOICES[name][choice][1].items()), name
     # A player who touched only the failure question shows just that on the timeline.
     assert dec.short_text(start | {"failure_response": "joint_review"}) == "joint review"
+
+
+def test_a_tables_story_is_the_same_person_as_under_the_reference_culture():
+    """One citizen's weeks at a table and under blame culture, same place and seed: the table's
+    story is the table's replay, and the reference's weeks match a reference run recorded alone."""
+    from slsim.tools.workshop.engine import table_story
+    setup = Setup("default", 5, rounds=2, weeks_per_round=13, n_citizens=2500, burn_in_weeks=0)
+    story = table_story(setup, {1: SYSTEMS, 2: SYSTEMS}, "blame_culture")
+    assert story.titles[1] == "Your table" and story.weeks == list(range(1, 27))
+    assert story.weeks_delayed[0] != story.weeks_delayed[1], "the chosen citizen's weeks differ"
+    again = table_story(setup, {1: SYSTEMS, 2: SYSTEMS}, "blame_culture", citizen=story.row)
+    assert again.text() == story.text()

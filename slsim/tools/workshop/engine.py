@@ -126,6 +126,26 @@ def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str,
     return model, results
 
 
+def table_story(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str, str]]], style: str,
+                citizen: int | None = None):
+    """One citizen's weeks at a table and under a reference culture (``style``: a scenario name such
+    as ``blame_culture``), on the workshop's place and seed: the same person with the same random
+    events (:func:`slsim.results.story.story_of`)."""
+    from slsim.results.story import story_of
+
+    table = new_model(setup, record_people=True)
+    for r in sorted(decisions_by_round):
+        run_round(table, r, decisions_by_round[r], setup.weeks_per_round)
+    params = resolve_scenario(style).params_with()
+    leadership = {f: getattr(params, f) for f in LEADERSHIP_FIELDS}
+    reference = new_model(setup, record_people=True, leadership_overrides={}, pooled_budget=params.pooled_budget,
+                          pooled_share=params.pooled_share, **leadership)
+    for _ in range(table.week):
+        reference.step()
+    title = resolve_scenario(style).title
+    return story_of(reference, table, (title, "Your table"), (style, "table"), citizen=citizen)
+
+
 def reference_run(setup: Setup, style: str, burn_in_cache: BurnInCache | None = None) -> list[dict[str, Any]]:
     """The weekly rows of the workshop's place run for all its weeks under a reference culture's
     leadership (place-wide, every organisation alike), from the same start and seed."""

@@ -95,9 +95,34 @@ def server(tmp_path):
     assert "Could not load URL" not in log
 
 
+PHONE = {"width": 390, "height": 844}
+ROOM = {"width": 1280, "height": 720}
+
+# Every visible element with text of its own whose text runs past its box (scrollWidth beyond
+# clientWidth, spilled or clipped) or past the window's edges, and whether the page scrolls sideways.
+OVERFLOW_JS = """() => {
+  const vw = document.documentElement.clientWidth, bad = [];
+  for (const el of document.querySelectorAll('.ws-root *')) {
+    if (el instanceof SVGElement) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.offsetParent) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || el.closest('.ws-scroll')) continue;
+    const spill = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== 'inline';
+    if (spill || r.right > vw + 1 || r.left < -1) bad.push(el.className + ': ' + el.textContent.trim().slice(0, 60));
+  }
+  if (document.documentElement.scrollWidth > vw + 1) bad.push('the page scrolls sideways');
+  return bad;
+}"""
+
+
 def _shot(page, name: str) -> None:
+    """A full-page screenshot, after checking that no text overflows its box on this screen."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # Vuetify's transitions
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    bad = page.evaluate(OVERFLOW_JS)
+    assert not bad, f"{name}: text overflows its box: {bad[:5]}"
 
 
 def _decide(page, choices: dict[str, str], round_no: int) -> None:
@@ -124,7 +149,7 @@ def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
     # sync_playwright in a process that already runs one fails).
     key = server.start()
     base = f"http://127.0.0.1:{server.port}"
-    contexts = [browser.new_context(viewport={"width": 1500, "height": 1000}) for _ in range(6)]
+    contexts = [browser.new_context(viewport=ROOM if i == 0 else PHONE) for i in range(6)]
     fac = contexts[0].new_page()
     fac.goto(f"{base}/facilitator?key={key}")
     fac.locator(".ws-create").wait_for(timeout=T)

@@ -44,27 +44,55 @@ from slsim.tools.workshop.service import BadInput, Refused, workshop_label
 from slsim.tools.workshop.service import shared as service
 
 POLL_S = 1.0  # seconds between a page's checks for a change worth re-rendering
+# The debrief's charts are drawn in a viewBox about as wide as a phone's column, so their 12-unit
+# text is about 12 px on a 390 px phone and about 18 px at the 560 px they reach on a projector.
+CHART_W, CHART_H = 360, 250
 
 CSS = """
-.ws-root { font-size: 17px; max-width: 1500px; }
-.ws-root h1 { font-size: 28px; margin: 4px 0; }
-.ws-root h2 { font-size: 22px; margin: 10px 0 4px; }
-.ws-card { border: 1px solid #ccd; border-radius: 6px; padding: 10px; background: #fbfbfd; }
+.ws-root { font-size: 17px; max-width: 1500px; overflow-wrap: break-word; box-sizing: border-box; }
+.ws-root *, .ws-root *::before, .ws-root *::after { box-sizing: border-box; }
+.ws-root h1 { font-size: 26px; margin: 4px 0; line-height: 1.2; }
+.ws-root h2 { font-size: 21px; margin: 10px 0 4px; line-height: 1.25; }
+.ws-card { border: 1px solid #ccd; border-radius: 6px; padding: 10px; background: #fbfbfd; max-width: 100%;
+  min-width: 0; }
 .ws-code { font-size: 44px; font-weight: bold; letter-spacing: 6px; font-family: monospace; }
 .ws-clock { font-size: 30px; font-weight: bold; font-family: monospace; }
-.ws-error { color: #b03a2e; font-weight: bold; }
-.ws-ok { color: #1e8449; font-weight: bold; }
-.ws-choices .v-btn-toggle { display: flex !important; flex-wrap: wrap !important; background: none !important; }
-.ws-choices .v-btn-toggle .v-btn { height: auto !important; min-height: 34px; text-transform: none !important;
-  letter-spacing: normal !important; margin: 2px; border: 1px solid #aab !important; border-radius: 4px !important;
-  font-size: 15px; max-width: 100%; }
+.ws-error { color: #a93226; font-weight: bold; }
+.ws-ok { color: #196f3d; font-weight: bold; }
+.ws-computer { color: #6c3483; font-style: italic; }
+.ws-choices .v-btn-toggle { display: flex !important; flex-direction: column !important; align-items: stretch;
+  background: none !important; width: 100%; }
+.ws-choices .v-btn-toggle .v-btn { height: auto !important; min-height: 44px; text-transform: none !important;
+  letter-spacing: normal !important; margin: 3px 0; border: 1px solid #aab !important;
+  border-radius: 4px !important; font-size: 16px; width: 100%; max-width: 100%; min-width: 0 !important;
+  justify-content: flex-start; }
 .ws-choices .v-btn-toggle .v-btn--active { background: #1f618d !important; color: white !important; }
-.ws-choices .v-btn__content { white-space: normal !important; text-align: left; padding: 4px 0; }
+.ws-choices .v-btn__content { white-space: normal !important; text-align: left; padding: 6px 0;
+  flex: 1 1 auto !important; max-width: 100%; min-width: 0; display: block !important; line-height: 1.3; }
+.ws-option-note { display: block; font-size: 14px; opacity: 0.9; margin-top: 2px; }
 .ws-grid { display: flex; flex-wrap: wrap; gap: 12px; }
-.ws-grid > div { flex: 1 1 300px; }
+.ws-grid > div { flex: 1 1 300px; min-width: 0; max-width: 100%; }
+.ws-seatgrid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.ws-seatgrid > .ws-col { flex: 1 1 340px; min-width: 0; max-width: 100%; display: flex; flex-direction: column;
+  gap: 12px; }
+.ws-scroll { max-width: 100%; overflow-x: auto; }
 .ws-table { border-collapse: collapse; font-size: 15px; }
-.ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; }
-.ws-chart { width: 100%; max-width: 520px; }
+.ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
+.ws-chart { width: 100%; max-width: 560px; height: auto; }
+.ws-root .v-input, .ws-root .v-select { max-width: 100%; }
+@media (max-width: 600px) {
+  .ws-root { font-size: 16px; padding: 8px !important; }
+  .ws-code { font-size: 34px; letter-spacing: 3px; }
+  .ws-clock { font-size: 24px; }
+  .ws-table { font-size: 14px; }
+  .ws-decisions, .ws-decisions thead, .ws-decisions tbody, .ws-decisions tr, .ws-decisions td,
+  .ws-decisions th { display: block; width: 100%; }
+  .ws-decisions thead { display: none; }
+  .ws-decisions tr { margin-bottom: 8px; border: 1px solid #ccd; }
+  .ws-decisions td { border: none; border-bottom: 1px solid #eee; }
+  .ws-decisions td:first-child { font-weight: bold; }
+  .ws-decisions td[data-round]::before { content: "Round " attr(data-round) ": "; font-weight: bold; }
+}
 """
 
 def use_signature(read) -> Any:
@@ -194,11 +222,13 @@ def PlayerPage(token: str, asked_seat: str | None):
         return
     if phase not in ("deciding", "paused"):
         return
-    with solara.Columns([5, 7]):
-        with solara.Column():
+    # Not solara.Columns: its columns keep their share of the width on a phone. Two flex columns
+    # that wrap give one column below about 700 px, decisions first (what the player acts on).
+    with solara.Div(classes=["ws-seatgrid"]):
+        with solara.Div(classes=["ws-col"], style={"order": "2"}):
             SeatSituation(view)
             Requests(token, view)
-        with solara.Column():
+        with solara.Div(classes=["ws-col"], style={"order": "1"}):
             if phase == "paused":
                 solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
                             "The round does not lock until the clock runs again.", classes=["ws-paused"])
@@ -520,13 +550,15 @@ def Debrief(workshop_id: str, tables: list[int], names):
                         " (computer)" if d["source"] == "computer" else "")
                     cells.append((text, {"seat": seat, "round": str(r)}))
                 body.append(cells)
-            solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"))
+            solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"),
+                        classes=["ws-scroll"])
             svgs = []
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
                 series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
                 svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)}",
-                                          present.unit_text(outcome), series, w["weeks_per_round"], t))
+                                          present.unit_text(outcome), series, w["weeks_per_round"], t,
+                                          w=CHART_W, h=CHART_H))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
                 solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])
@@ -554,7 +586,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
         solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
         solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
             ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
-            "ws-table ws-compared"))
+            "ws-table ws-compared"), classes=["ws-scroll"])
 
 
 routes = [solara.Route(path="/", component=Shell, layout=Plain),

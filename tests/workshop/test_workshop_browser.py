@@ -209,6 +209,9 @@ def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
     social = players["social_care"]
     expect(social.locator(".ws-request-text").first).to_have_text(
         "Please <b>assess</b> our delayed patients by Friday", timeout=T)
+    # Each choice shows what the model's run of the round gives it: a pooled budget costs the hospital.
+    expect(ann.locator(".ws-outlook-intro")).to_be_visible(timeout=T)
+    expect(ann.locator(".ws-choice-pool_offer-10")).to_contain_text("your balance \u2212", timeout=T)
     _shot(players["acute"], "4-player-seat")
     for seat, page in players.items():
         _decide(page, PLAN[seat], 1)

@@ -521,3 +521,38 @@ def test_a_new_player_starts_from_todays_settings_and_must_choose_the_rest():
             assert all(getattr(Params(), f) == x for f, x in dec.CHOICES[name][choice][1].items()), name
     # A player who touched only the failure question shows just that on the timeline.
     assert dec.short_text(start | {"failure_response": "joint_review"}) == "joint review"
+
+
+def test_each_choice_shows_what_the_model_gives_it_and_computing_it_changes_nothing(tmp_path):
+    """The outlook runs the table's round once per choice from its real start: a pooled budget
+    offered costs the hospital's own balance (more for 10% than 5%) and the same pool brings social
+    care money; every choice has an outlook; and the workshop's own rounds are as without it."""
+    plain, wp, _ = _run_workshop(tmp_path / "plain.db", stop_after=1)
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    acute = next(p for p in players if p["seat"] == "acute" and p["table_no"] == 1)
+    care = next(p for p in players if p["seat"] == "social_care" and p["table_no"] == 1)
+    mine = sv.outlook(acute["token"], wait=True)
+    assert sv.outlook_ready(acute["token"])
+    base = mine["base"]["base"]["balance_change"]
+    cost = {k: mine["pool_offer"][k]["balance_change"] - base for k in ("5", "10")}
+    assert cost["10"] < cost["5"] < 0, cost
+    gain = sv.outlook(care["token"], wait=True)["pool_answer"]
+    assert gain["yes"]["balance_change"] > gain["no"]["balance_change"]
+    assert set(mine) == {"base", *dec.decisions_for("acute")}
+    notes = {c: dec.outlook_note("acute", "pool_offer", c, mine) for c in dec.options("pool_offer")}
+    assert "your balance \u2212" in notes["10"] and "if social care joins" in notes["10"]
+    assert all(set(mine[d]) == set(dec.options(d)) for d in dec.decisions_for("acute")), "every choice has one"
+    sv.advance(sv.facilitator_key, w["id"])
+    plain.advance(plain.facilitator_key, wp["id"])
+    for t in (1, 2):
+        assert sv.store.round_results(w["id"], t) == plain.store.round_results(wp["id"], t)
+
+
+def test_a_seat_sees_its_own_organisation_before_round_1(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    p = sv.join(w["join_code"], "Ann")
+    opening = sv.opening(w["id"])
+    assert set(opening) == set(dec.SEATS) - {dec.CITIZENS}
+    assert all(o["budget"] > 0 and o["pressure"] > 0 for o in opening.values())
+    assert sv.seat_view(p["token"])["last"] is None  # so the page shows the opening state

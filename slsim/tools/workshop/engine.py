@@ -149,3 +149,77 @@ def round_means(rows: list[dict[str, Any]], outcome: str) -> float:
     """Mean of an outcome over a list of weekly rows (NaN if there are none)."""
     values = [row[outcome] for row in rows]
     return float(np.mean(values)) if values else float("nan")
+
+
+# ------------------------------------------------------------------ what each choice may bring
+OUTLOOK_FIELDS = ("balance_change", "pressure", "stress", "trust", "delayed_transfers")
+
+
+def _seat_summary(before: dict[str, float], result: dict[str, Any], seat: str) -> dict[str, float]:
+    """One seat's round in the numbers its options are compared on: the change of its running
+    balance over the round (GBP), its pressure and staff stress at the round's end, its mean trust
+    in its partners at the round's end (0-1; it carries into later rounds), and the place's delayed
+    transfers (patients per day, the round's mean)."""
+    org = result["orgs"][seat]
+    trust = [v for k, v in org.items() if k.startswith("trust_")]
+    return {"balance_change": org["balance"] - before["balance"], "pressure": org["pressure"],
+            "stress": org["stress"], "trust": float(np.mean(trust)) if trust else float("nan"),
+            "delayed_transfers": round_means(result["weeks"], "delayed_transfers")}
+
+
+def baseline_table(past: dict[int, dict[str, dict[str, str]]], round_no: int,
+                   style: str = "default") -> dict[str, dict[str, str]]:
+    """The table's decisions an option is compared against: every seat's decisions of the last
+    round, or in round 1 the computer's in the place's own style (the place as it runs today)."""
+    from slsim.tools.workshop.decisions import computer_choices
+    last = past.get(round_no - 1)
+    return {kind: dict(last[kind]) if last and kind in last else computer_choices(kind, style)
+            for kind in ORG_KINDS}
+
+
+def option_outlook(setup: Setup, past: dict[int, dict[str, dict[str, str]]], round_no: int,
+                   base: dict[str, dict[str, str]], burn_in_cache: BurnInCache | None = None,
+                   ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """What each choice of each organisation seat may bring this round, computed by the model:
+    for every seat, decision and choice, the table's round is run from its real start (``past``
+    replayed, same seed) with ``base`` changed in that one choice, and the seat's round summarised
+    (:func:`_seat_summary`). Returns seat -> decision -> choice -> summary, with the summary of the
+    unchanged ``base`` under the key ``"base"`` of each seat (decision ``"base"``, choice ``"base"``).
+
+    A pooled budget needs both sides: the hospital's offers are run as if social care joined, and
+    social care's answer as if the hospital offered 5%, when the other side's base says otherwise
+    (the screen says so). Runs of the same table are shared. The same seed runs every option, but
+    a different choice moves the random events that follow, so one run's difference is an
+    indication, not an estimate."""
+    from slsim.tools.workshop.decisions import CHOICES, decisions_for, options
+    runs: dict[str, dict[str, float]] = {}
+    rounds = {k: v for k, v in past.items() if k < round_no}
+    if rounds:
+        start_orgs = replay_table(setup, rounds, burn_in_cache=burn_in_cache)[1][round_no - 1]["orgs"]
+    else:
+        start_orgs = org_state(new_model(setup, burn_in_cache))
+
+    def run(table: dict[str, dict[str, str]], seat: str) -> dict[str, float]:
+        key = repr(sorted((k, sorted(v.items())) for k, v in table.items()))
+        if key not in runs:
+            model = replay_table(setup, rounds, burn_in_cache=burn_in_cache)[0] if rounds \
+                else new_model(setup, burn_in_cache)
+            runs[key] = run_round(model, round_no, table, setup.weeks_per_round)
+        return _seat_summary(start_orgs[seat], runs[key], seat)
+
+    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for seat in ORG_KINDS:
+        out[seat] = {"base": {"base": run(base, seat)}}
+        for decision in decisions_for(seat):
+            if decision not in CHOICES and decision not in ("pool_offer", "pool_answer"):
+                continue
+            out[seat][decision] = {}
+            for choice in options(decision):
+                table = {k: dict(v) for k, v in base.items()}
+                table[seat][decision] = choice
+                if decision == "pool_offer" and table["social_care"]["pool_answer"] != "yes":
+                    table["social_care"]["pool_answer"] = "yes"
+                if decision == "pool_answer" and table["acute"]["pool_offer"] == "none":
+                    table["acute"]["pool_offer"] = "5"
+                out[seat][decision][choice] = run(table, seat)
+    return out

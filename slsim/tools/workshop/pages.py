@@ -67,7 +67,7 @@ CSS = """
   border-radius: 4px !important; font-size: 16px; width: 100%; max-width: 100%; min-width: 0 !important;
   justify-content: flex-start; }
 .ws-choices .v-btn-toggle .v-btn--active { background: #1f618d !important; color: white !important; }
-.ws-choices .v-btn__content { white-space: normal !important; text-align: left; padding: 6px 0;
+.ws-choices .v-btn__content { white-space: pre-line !important; text-align: left; padding: 6px 0;
   flex: 1 1 auto !important; max-width: 100%; min-width: 0; display: block !important; line-height: 1.3; }
 .ws-option-note { display: block; font-size: 14px; opacity: 0.9; margin-top: 2px; }
 .ws-grid { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -210,9 +210,10 @@ def PlayerPage(token: str, asked_seat: str | None):
         solara.Text(f" · round {max(1, status['round'])} of {status['rounds']}", classes=["ws-round"])
         Clock(me["workshop"])
     phase = status["phase"]
+    opening = sv.opening(me["workshop"])
     if phase == "lobby":
         solara.Text("You are seated. The facilitator will start the first round soon.", classes=["ws-waiting"])
-        SeatSituation(view)
+        SeatSituation(view, opening)
         return
     if phase == "debrief":
         Debrief(me["workshop"], [me["table_no"]], names=None)
@@ -226,34 +227,41 @@ def PlayerPage(token: str, asked_seat: str | None):
     # that wrap give one column below about 700 px, decisions first (what the player acts on).
     with solara.Div(classes=["ws-seatgrid"]):
         with solara.Div(classes=["ws-col"], style={"order": "2"}):
-            SeatSituation(view)
+            SeatSituation(view, opening)
             Requests(token, view)
         with solara.Div(classes=["ws-col"], style={"order": "1"}):
             if phase == "paused":
                 solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
                             "The round does not lock until the clock runs again.", classes=["ws-paused"])
-            Decide(token, view, asked_seat or seat).key(f"decide-{status['round']}")
+            Decide(token, view, asked_seat or seat, sv.outlook(token)).key(f"decide-{status['round']}")
+
+
+def org_lines(o: dict[str, float]) -> list[str]:
+    """An organisation's state in a few lines (pressure, money, staff, trust in partners)."""
+    trust = [v for k, v in o.items() if k.startswith("trust_")]
+    return [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
+            f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
+            f"running balance {present.money(o['balance'])}",
+            f"Staff stress {present.amount('stress', o['stress'])}; posts vacant {present.share(o['vacancy'])}",
+            f"Your trust in partners: {present.number(sum(trust) / len(trust))} on a 0-1 scale" if trust else ""]
 
 
 @solara.component
-def SeatSituation(view: dict[str, Any]):
-    """The seat's organisation after the last round: pressures, money, staff; the round in words."""
+def SeatSituation(view: dict[str, Any], opening: dict[str, dict[str, float]]):
+    """The seat's organisation now (before round 1: the place as it is; later: after the last
+    round): pressure, money, staff, trust; then the round in words."""
     seat, last = view["me"]["seat"], view["last"]
     with solara.Card(classes=["ws-card", "ws-situation"]):
         if last is None:
-            solara.HTML(tag="h2", unsafe_innerHTML="Your organisation")
-            solara.Text("No round has run yet: the place is as it is today. Your first decisions take effect "
-                        "in round 1.")
+            solara.HTML(tag="h2", unsafe_innerHTML="Your organisation now")
+            if seat in opening:
+                for line in filter(None, org_lines(opening[seat])):
+                    solara.Text(line, classes=["ws-fact"], style={"display": "block"})
+            solara.Text("Your first decisions take effect in round 1.", style={"display": "block"})
             return
         solara.HTML(tag="h2", unsafe_innerHTML=f"After round {last['round']}")
         if seat in last["orgs"]:
-            o = last["orgs"][seat]
-            lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
-                     f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
-                     f"running balance {present.money(o['balance'])}",
-                     f"Staff stress {present.amount('stress', o['stress'])}; "
-                     f"posts vacant {present.share(o['vacancy'])}"]
-            for line in lines:
+            for line in filter(None, org_lines(last["orgs"][seat])):
                 solara.Text(line, classes=["ws-fact"], style={"display": "block"})
         card = scorecard_text(last["weeks"])
         solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()}: {t}" for g, t in card.items()),
@@ -300,8 +308,10 @@ def Requests(token: str, view: dict[str, Any]):
 
 
 @solara.component
-def Decide(token: str, view: dict[str, Any], seat: str):
-    """The seat's decisions for this round, one choice each, and Submit."""
+def Decide(token: str, view: dict[str, Any], seat: str, outlook: dict[str, Any] | None):
+    """The seat's decisions for this round, one choice each, and Submit. Under each choice, what
+    the model says it may bring (:func:`~slsim.tools.workshop.decisions.outlook_note`), once the
+    outlook is computed."""
     sv = service()
     own = view["me"]["seat"]
     start = view["decisions"] or dec.todays_choices(own)
@@ -322,6 +332,12 @@ def Decide(token: str, view: dict[str, Any], seat: str):
 
     with solara.Card(classes=["ws-card", "ws-decide", "ws-choices"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
+        if own in dec.SEATS[:-1]:
+            against = "the place as it runs today" if view["status"]["round"] <= 1 else "your table's last decisions"
+            solara.Text(f"Under each choice: what one run of the model gives this round for that choice alone, "
+                        f"against {against}, from the same random numbers." if outlook else
+                        "Working out what each choice may bring (a few seconds)...",
+                        style={"display": "block"}, classes=["ws-outlook-intro" if outlook else "ws-outlook-wait"])
         for name, value in values.items():
             solara.Text(dec.decision_title(name, own, view["last"]), style={"font-weight": "bold", "display": "block"},
                         classes=[f"ws-title-{name}"])
@@ -332,7 +348,9 @@ def Decide(token: str, view: dict[str, Any], seat: str):
             with solara.ToggleButtonsSingle(value=value, mandatory=value.value is not None,
                                             classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
-                    solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
+                    note = dec.outlook_note(own, name, key, outlook)
+                    solara.Button(f"{words}\n{note}" if note else words, value=key,
+                                  classes=[f"ws-choice-{name}-{key}"])
         solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])
         if message.value:
             solara.Text(message.value, classes=["ws-ok" if message.value.startswith("Submitted") else "ws-error",

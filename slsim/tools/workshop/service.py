@@ -57,7 +57,17 @@ from slsim.model.place import ORG_KINDS
 from slsim.model.scenario import ScenarioError, list_scenarios, resolve_scenario
 from slsim.results import present
 from slsim.tools.workshop import decisions as dec
-from slsim.tools.workshop.engine import REFERENCE_STYLES, Setup, new_model, reference_run, replay_table, run_round
+from slsim.tools.workshop.engine import (
+    REFERENCE_STYLES,
+    Setup,
+    baseline_table,
+    new_model,
+    option_outlook,
+    org_state,
+    reference_run,
+    replay_table,
+    run_round,
+)
 from slsim.tools.workshop.replay import setup_of
 from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
 
@@ -142,6 +152,9 @@ class Service:
         self._models: dict[tuple[str, int], tuple[int, Any]] = {}  # (workshop, table) -> (rounds done, model)
         self.burn_in_cache = BurnInCache()  # this server's workshops' places, burnt in once per place and seed
         self._bad_codes: deque[float] = deque()
+        # (workshop, table or 0 for round 1, round) -> each choice's outlook; None while it is computed
+        self._outlooks: dict[tuple[str, int, int], dict[str, Any] | None] = {}
+        self._openings: dict[str, dict[str, dict[str, float]]] = {}
         self._stop = threading.Event()
         self.store.write("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = self.store.one("SELECT value FROM settings WHERE key = 'facilitator_key'")
@@ -509,7 +522,7 @@ class Service:
             got = self.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
                                  "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
             offer = got["decisions"] if got else None
-        return row["phase"], row["round"], row["n"], offer
+        return row["phase"], row["round"], row["n"], offer, self.outlook_ready(token)
 
     def clock_reading(self, workshop_id: str) -> tuple[str, float | None]:
         """(phase, seconds left) in one small query: every open page reads it once a second.
@@ -555,6 +568,60 @@ class Service:
                 "last": last, "decisions": (mine or previous or {}).get("decisions"),
                 "submitted": bool(mine and mine["source"] == "player"), "requests": requests,
                 "prediction": dict(pred) if pred else None}
+
+    def opening(self, workshop_id: str) -> dict[str, dict[str, float]]:
+        """Each organisation's state before round 1 (the place after its burn-in, the same at every
+        table): what a seat sees before its first decision."""
+        if workshop_id not in self._openings:
+            self._openings[workshop_id] = org_state(new_model(self.setup_of(workshop_id), self.burn_in_cache))
+        return self._openings[workshop_id]
+
+    def _outlook_key(self, w: dict[str, Any], table: int) -> tuple[str, int, int]:
+        # Round 1 starts from the same place at every table: one outlook serves them all.
+        return (w["id"], table if w["round"] > 1 else 0, w["round"])
+
+    def outlook(self, token: Any, wait: bool = False) -> dict[str, Any] | None:
+        """What each of the player's choices may bring this round, as the model computes it
+        (:func:`~slsim.tools.workshop.engine.option_outlook`: the table's round run from its real
+        start once per choice, against the table's last decisions), for the player's seat:
+        decision -> choice -> summary, and ``"base"``. The first ask starts the computation in a
+        thread and returns None (``wait=True``: computes it now); later asks return it. None too
+        outside a deciding round and for the citizens' panel (its choice moves no number)."""
+        me = self.player(token)
+        w = self.workshop(me["workshop"])
+        if w["phase"] not in ("deciding", "paused") or me["seat"] not in ORG_KINDS:
+            return None
+        key = self._outlook_key(w, me["table_no"])
+        with self.lock:
+            if key in self._outlooks:
+                got = self._outlooks[key]
+                return None if got is None else got.get(me["seat"])
+            self._outlooks[key] = None
+            stored = self.store.decisions(w["id"], me["table_no"])
+            past = {r: {s: d["decisions"] for s, d in v.items()} for r, v in stored.items() if r < w["round"]}
+            setup = self.setup_of(w["id"])
+
+        def compute() -> None:
+            try:
+                got = option_outlook(setup, past, w["round"], baseline_table(past, w["round"], w["scenario"]),
+                                     self.burn_in_cache)
+            except Exception as err:  # shown as "not available" rather than a broken page
+                print(f"slsim workshop: outlook {key}: {err!r}", flush=True)
+                got = {}
+            with self.lock:
+                self._outlooks[key] = got
+
+        if wait:
+            compute()
+            return self.outlook(token)
+        threading.Thread(target=compute, daemon=True, name="workshop-outlook").start()
+        return None
+
+    def outlook_ready(self, token: Any) -> bool:
+        """Whether the player's outlook for this round has been computed (a page re-renders when it is)."""
+        me = self.player(token)
+        w = self.workshop(me["workshop"])
+        return self._outlooks.get(self._outlook_key(w, me["table_no"])) is not None
 
     def pool_view(self, workshop_id: str, table: int) -> dict[str, Any]:
         """The pooled budget as the hospital and social care may see it this round: the hospital's

@@ -269,9 +269,15 @@ def test_the_clock_locks_a_round_and_pause_and_extend_move_it(tmp_path):
     sv.clock.t += 31
     sv.tick()
     s = sv.status(w["id"])
-    assert (s["phase"], s["round"]) == ("deciding", 2)
+    assert (s["phase"], s["round"], s["seconds_left"]) == ("between", 2, 120), "round 2 waits with a full clock"
     rows = sv.store.all("SELECT seat, source FROM decisions WHERE round = 1 AND table_no = 1")
     assert {r["seat"]: r["source"] for r in rows}["acute"] == "computer", "nobody submitted: the computer decides"
+    sv.clock.t += 1000  # between rounds the clock does not run, and nothing locks
+    sv.tick()
+    assert sv.status(w["id"])["phase"] == "between"
+    sv.pause(sv.facilitator_key, w["id"])  # the facilitator starts round 2
+    s = sv.status(w["id"])
+    assert (s["phase"], s["round"], s["seconds_left"]) == ("deciding", 2, 120)
 
 
 def test_all_seats_submitting_locks_the_round_and_an_absent_player_keeps_last_rounds_choices(tmp_path):

@@ -314,5 +314,6 @@ def outlook_note(seat: str, decision: str, choice: str, outlook: dict[str, Any] 
         return "Model: no clear difference this round"
     words = "; ".join(filter(None, ["This round: " + ", ".join(now) if now else "",
                                     "carried on: " + ", ".join(later) if later else ""]))
-    cond = {"pool_offer": " (if social care joins)", "pool_answer": " (if the hospital offers 5%)"}.get(decision, "")
+    cond = {("pool_offer", True): " (if social care joins)",
+            ("pool_answer", True): " (if the hospital offers 5%)"}.get((decision, choice not in ("none", "no")), "")
     return f"Model: {words}{cond}"

@@ -23,7 +23,7 @@ Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import solara
 
@@ -40,9 +40,10 @@ from slsim.tools.workshop.debrief import (
     score,
     scorecard_text,
 )
-from slsim.tools.workshop.service import BadInput, Refused, workshop_label
+from slsim.tools.workshop.service import OPEN, BadInput, Refused, workshop_label
 from slsim.tools.workshop.service import shared as service
 
+SOURCE_NOTE = {"computer": " (computer)", "carried": " (not submitted: last round's kept)"}
 POLL_S = 1.0  # seconds between a page's checks for a change worth re-rendering
 # The debrief's charts are drawn in a viewBox about as wide as a phone's column, so their 12-unit
 # text is about 12 px on a 390 px phone and about 18 px at the 560 px they reach on a projector.
@@ -80,6 +81,16 @@ CSS = """
 .ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
 .ws-chart { width: 100%; max-width: 560px; height: auto; }
 .ws-root .v-input, .ws-root .v-select { max-width: 100%; }
+.ws-room { font-size: 22px; }
+.ws-room-address { font-size: 40px; font-weight: bold; font-family: monospace; }
+.ws-room-phase { font-size: 28px; font-weight: bold; }
+.ws-room-small { font-size: 22px; }
+.ws-room-seat { font-size: 20px; }
+.ws-room-computer { color: #6c3483; font-style: italic; }
+.ws-room-submitted { color: #196f3d; font-weight: bold; }
+.ws-qr svg { width: 180px; height: 180px; }
+.ws-room-chart { width: 620px; max-width: 100%; height: auto; }
+.ws-room-charts > div { flex: 0 1 620px; }
 @media (max-width: 600px) {
   .ws-root { font-size: 16px; padding: 8px !important; }
   .ws-code { font-size: 34px; letter-spacing: 3px; }
@@ -131,7 +142,7 @@ def Clock(workshop_id: str):
         return phase, clock_text(left)
 
     phase, text = use_signature(read)
-    words = {"deciding": text, "paused": f"{text} (paused)"}.get(phase, "")
+    words = {"deciding": text, "paused": f"{text} (paused)", "between": f"{text} (not started)"}.get(phase, "")
     solara.Text(words, classes=["ws-clock"])
 
 
@@ -152,7 +163,10 @@ def Shell():
     query = _query(router)
     where = (router.path or "/").strip("/")
     solara.Style(CSS)
-    if where == "facilitator":
+    if where == "room":
+        solara.Title("slsim workshop: the room")
+        RoomPage(query.get("key", ""), query.get("workshop"))
+    elif where == "facilitator":
         solara.Title("slsim workshop: facilitator")
         FacilitatorPage(query.get("key", ""), query.get("workshop"))
     elif where == "play":
@@ -221,8 +235,15 @@ def PlayerPage(token: str, asked_seat: str | None):
     if phase == "predicting":
         Prediction(token, view)
         return
-    if phase not in ("deciding", "paused"):
+    if phase not in OPEN:
         return
+    # Always rendered (empty outside the pause between rounds): the elements after it keep their
+    # place when the clock starts, so a player's half-made choices are not reset.
+    solara.Text(f"Round {status['round'] - 1}'s results are in: see After round {status['round'] - 1}. Talk them "
+                f"over with your table; the facilitator starts round {status['round']}'s clock when the room is "
+                "ready. You may already choose and submit." if phase == "between" else "",
+                classes=["ws-between" if phase == "between" else "ws-between-none"],
+                style={"display": "block", "font-weight": "bold", "margin": "6px 0"})
     # Not solara.Columns: its columns keep their share of the width on a phone. Two flex columns
     # that wrap give one column below about 700 px, decisions first (what the player acts on).
     with solara.Div(classes=["ws-seatgrid"]):
@@ -493,14 +514,22 @@ def Dashboard(key: str, workshop_id: str):
                     classes=["ws-phase"])
         Clock(workshop_id)
     with solara.Row(style={"flex-wrap": "wrap"}):
+        if phase == "between":
+            solara.Button(f"Start round {status['round']}'s clock", on_click=act(sv.pause), color="primary",
+                          classes=["ws-start-clock"])
         label_next = {"lobby": "Start round 1", "deciding": "Lock the round now", "paused": "Lock the round now",
-                      "predicting": "Reveal the last round"}.get(phase)
+                      "between": "Lock the round now", "predicting": "Reveal the last round"}.get(phase)
         if label_next:
             solara.Button(label_next, on_click=act(sv.advance), color="primary", classes=["ws-advance"])
         if phase in ("deciding", "paused"):
             solara.Button("Resume" if phase == "paused" else "Pause", on_click=act(sv.pause), classes=["ws-pause"])
+        if phase in OPEN:
             solara.Button("+1 minute", on_click=act(sv.extend), classes=["ws-extend"])
         solara.Button("Export for research", on_click=export, classes=["ws-export"])
+        room = f"/room?key={quote(key)}&workshop={quote(workshop_id)}"
+        solara.HTML(tag="a", unsafe_innerHTML="Room view for the projector (opens a new window)",
+                    attributes={"href": room, "target": "_blank", "rel": "noopener"}, classes=["ws-room-link"],
+                    style="align-self: center; margin-left: 8px")
     words, ok = message.value
     if words:
         solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])
@@ -528,7 +557,7 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                 for seat in status["seats"]:
                     who = next((n["name"] for n in names if n["table"] == t and n["seat"] == seat), None)
                     done = seat in status["submitted"].get(t, [])
-                    mark = "submitted" if done else ("deciding" if who else "computer")
+                    mark = "submitted" if done else ("deciding" if who else "computer plays this seat")
                     with solara.Row(style={"gap": "6px"}):
                         solara.Text(f"{dec.SEAT_LABELS[seat]}:", style={"font-weight": "bold"})
                         solara.Text(who or "(computer)", classes=["ws-player-name"])
@@ -538,6 +567,84 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                     for group, text in card.items():
                         solara.Text(f"{SCORECARD_TITLES[group]}: {text}",
                                     style={"display": "block"}, classes=[f"ws-score-{group}"])
+
+
+# ------------------------------------------------------------------ the room (projector)
+SEAT_STATE_WORDS = {"submitted": "\u2713 submitted", "deciding": "deciding\u2026", "computer": "computer plays"}
+ROOM_OUTCOMES = ("delayed_transfers", "stress")
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of ``text`` as inline SVG (segno), or "" without segno (the address is shown anyway)."""
+    try:
+        import segno
+    except ImportError:
+        return ""
+    return segno.make(text, error="m").svg_inline(scale=6, dark="#000", light="#fff", border=2)
+
+
+@solara.component
+def RoomPage(key: str, chosen: str | None):
+    """The room's screen for the projector: the join address large with a QR code, the clock,
+    which seats have submitted (people and computer told apart), and after each round every
+    table's smoothed path against the reference cultures. Facilitator only (it shows no names)."""
+    sv = service()
+    try:
+        sv.check_facilitator(key)
+    except Refused as err:
+        solara.Text(str(err), classes=["ws-error", "ws-refused"])
+        return
+    workshops = sv.workshops(key)
+    wid = chosen or (workshops[-1]["id"] if workshops else None)
+    if wid is None:
+        solara.Text("No workshop yet: create one on the facilitator's page.")
+        return
+    use_signature(lambda: sv.room_signature(wid))
+    w, status = sv.workshop(wid), sv.status(wid)
+    address = sv.join_address()
+    with solara.Div(classes=["ws-room"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "24px"}):
+            if address:
+                solara.HTML(tag="div", unsafe_innerHTML=qr_svg(address), classes=["ws-qr"])
+            with solara.Column(style={"gap": "4px"}):
+                solara.Text(f"Join at {address}" if address else "Join on the workshop's address",
+                            classes=["ws-room-address"])
+                with solara.Row(style={"align-items": "baseline", "gap": "12px"}):
+                    solara.Text("code", classes=["ws-room-small"])
+                    solara.Text(w["join_code"], classes=["ws-code"])
+                words = {"lobby": "waiting to start", "deciding": "deciding", "paused": "paused",
+                         "between": "results in: talk them over", "predicting": "predict the last round",
+                         "debrief": "debrief"}[status["phase"]]
+                with solara.Row(style={"align-items": "baseline", "gap": "12px"}):
+                    solara.Text(f"Round {max(1, status['round'])} of {w['rounds']} · {words}",
+                                classes=["ws-room-phase"])
+                    Clock(wid)
+        states = sv.seat_states(wid)
+        refs = solara.use_memo(lambda: sv.references(wid) if status["round"] > 1 or status["phase"] in (
+            "predicting", "debrief") else None, dependencies=[wid, status["round"], status["phase"]])
+        with solara.Div(classes=["ws-grid"]):
+            for t, seats in states.items():
+                with solara.Card(classes=["ws-card", f"ws-room-table-{t}"]):
+                    solara.HTML(tag="h2", unsafe_innerHTML=f"Table {t}")
+                    for seat, state in seats.items():
+                        solara.Text(f"{dec.SEAT_LABELS[seat]}: {SEAT_STATE_WORDS[state]}",
+                                    classes=[f"ws-room-seat ws-room-{state}"], style={"display": "block"})
+        if refs:
+            tables = []
+            for t in states:
+                results = sv.visible_results(wid, t)
+                tables.append((f"table {t}", [row for r in sorted(results) for row in results[r]["weeks"]]))
+            n = max((len(rows) for _, rows in tables), default=0)
+            if n:
+                svgs = []
+                for outcome in ROOM_OUTCOMES:
+                    svgs.append(charts.room_paths(
+                        outcome, present.outcome_label(outcome).capitalize(), present.unit_text(outcome),
+                        [(name, [r[outcome] for r in rows]) for name, rows in tables],
+                        [(title, [r[outcome] for r in refs[s][:n]]) for s, title in REFERENCE_TITLES.items()],
+                        w["weeks_per_round"]))
+                solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{x}</div>" for x in svgs),
+                            classes=["ws-grid", "ws-room-charts"])
 
 
 # ------------------------------------------------------------------ debrief
@@ -564,8 +671,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                 cells = [(dec.SEAT_LABELS[seat], {})]
                 for r in sorted(decisions):
                     d = decisions[r].get(seat)
-                    text = "" if d is None else dec.short_text(d["decisions"]) + (
-                        " (computer)" if d["source"] == "computer" else "")
+                    text = "" if d is None else dec.short_text(d["decisions"]) + SOURCE_NOTE.get(d["source"], "")
                     cells.append((text, {"seat": seat, "round": str(r)}))
                 body.append(cells)
             solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"),
@@ -609,4 +715,5 @@ def Debrief(workshop_id: str, tables: list[int], names):
 
 routes = [solara.Route(path="/", component=Shell, layout=Plain),
           solara.Route(path="play", component=Shell),
-          solara.Route(path="facilitator", component=Shell)]
+          solara.Route(path="facilitator", component=Shell),
+          solara.Route(path="room", component=Shell)]

@@ -14,8 +14,12 @@ Every page calls these methods; none trusts the browser. Rules:
   control characters); they are stored and shown as text, never as HTML. Bad input raises
   :class:`BadInput` with one line saying what is allowed, and changes nothing.
 * **Phases.** lobby -> deciding (round 1) -> ... -> deciding (last round) -> predicting ->
-  debrief; ``paused`` stops the clock of a deciding round, nothing else: players may still change
-  and submit their decisions, but the round does not lock while paused (the room is talking);
+  debrief. **Between rounds**: when a round (not the last) locks, the next one opens in the phase
+  ``between``: its clock stopped at its full minutes while the room reads and talks over the
+  results; it behaves as ``paused`` (decisions may be made, nothing locks) until the facilitator
+  starts its clock (:meth:`Service.pause`) or locks it. ``paused`` stops the clock of a deciding
+  round, nothing else: players may still change and submit their decisions, but the round does
+  not lock while paused (the room is talking);
   if every seat has submitted by then, it locks on resume. Decisions lock when every seat people
   play has submitted, when the round's minutes are up (:meth:`tick`), or when the facilitator
   advances. At the lock, each seat nobody submitted for gets its decisions from the computer
@@ -69,7 +73,7 @@ from slsim.tools.workshop.engine import (
     run_round,
 )
 from slsim.tools.workshop.replay import setup_of
-from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
+from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, URL_ENV, Store
 
 NAME_MAX = 40
 TEXT_MAX = 200
@@ -83,7 +87,8 @@ MAX_BAD_CODES = 30  # wrong join codes answered per minute, for the whole server
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 CODE_LENGTH = 8
 EXTEND_SECONDS = 60.0
-PHASES = ("lobby", "deciding", "paused", "predicting", "debrief")
+PHASES = ("lobby", "deciding", "paused", "between", "predicting", "debrief")
+OPEN = ("deciding", "paused", "between")  # a round is open for decisions
 TICK_S = 1.0  # seconds between the timer's checks for rounds whose minutes are up
 
 
@@ -290,7 +295,7 @@ class Service:
         with self.lock:
             self.tick()
             w = self.workshop(me["workshop"])
-            if w["phase"] not in ("deciding", "paused"):
+            if w["phase"] not in OPEN:
                 raise Refused(f"decisions are locked (the workshop is {w['phase']})")
             if round_no is not None and round_no != w["round"]:
                 raise Refused(f"round {round_no} has locked; this is round {w['round']}: decide again")
@@ -343,14 +348,15 @@ class Service:
             w = self.workshop(workshop_id)
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET deadline = deadline + ? WHERE id = ?", (seconds, w["id"]))
-            elif w["phase"] == "paused":
+            elif w["phase"] in ("paused", "between"):
                 self.store.write("UPDATE workshops SET paused_remaining = paused_remaining + ? WHERE id = ?",
                                  (seconds, w["id"]))
             else:
                 raise Refused(f"there is no round clock to extend (the workshop is {w['phase']})")
 
     def pause(self, key: str, workshop_id: str) -> None:
-        """Pause a deciding round's clock, or resume a paused one."""
+        """Pause a deciding round's clock, or resume a paused one (between rounds: start the next
+        round's clock)."""
         self.check_facilitator(key)
         with self.lock:
             w = self.workshop(workshop_id)
@@ -358,7 +364,7 @@ class Service:
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET phase = 'paused', paused_remaining = ?, deadline = NULL "
                                  "WHERE id = ?", (max(0.0, w["deadline"] - now), w["id"]))
-            elif w["phase"] == "paused":
+            elif w["phase"] in ("paused", "between"):
                 self.store.write("UPDATE workshops SET phase = 'deciding', deadline = ?, paused_remaining = NULL "
                                  "WHERE id = ?", (now + w["paused_remaining"], w["id"]))
                 if self._all_submitted(w):  # everyone submitted during the pause
@@ -373,7 +379,7 @@ class Service:
             w = self.workshop(workshop_id)
             if w["phase"] == "lobby":
                 self._open_round(w, 1)
-            elif w["phase"] in ("deciding", "paused"):
+            elif w["phase"] in OPEN:
                 self._lock_round(w)
             elif w["phase"] == "predicting":
                 self.store.write("UPDATE workshops SET phase = 'debrief' WHERE id = ?", (w["id"],))
@@ -458,8 +464,8 @@ class Service:
             self._models[(w["id"], t)] = (r, model)
             results.append(("INSERT OR REPLACE INTO round_results VALUES (?,?,?,?,?)",
                             (w["id"], t, r, json.dumps(result), _now_text())))
-        nxt = ("UPDATE workshops SET phase = 'deciding', round = ?, deadline = ?, paused_remaining = NULL "
-               "WHERE id = ?", (r + 1, self.clock() + 60 * w["minutes_per_round"], w["id"]))
+        nxt = ("UPDATE workshops SET phase = 'between', round = ?, deadline = NULL, paused_remaining = ? "
+               "WHERE id = ?", (r + 1, 60 * w["minutes_per_round"], w["id"]))
         if r >= w["rounds"]:
             nxt = ("UPDATE workshops SET phase = 'predicting', deadline = NULL, paused_remaining = NULL "
                    "WHERE id = ?", (w["id"],))
@@ -485,7 +491,7 @@ class Service:
         w = self.workshop(workshop_id)
         now = self.clock()
         left = (max(0.0, w["deadline"] - now) if w["phase"] == "deciding"
-                else w["paused_remaining"] if w["phase"] == "paused" else None)
+                else w["paused_remaining"] if w["phase"] in ("paused", "between") else None)
         submitted = {}
         for r in self.store.all("SELECT table_no, seat FROM decisions WHERE workshop = ? AND round = ? "
                                 "AND source = 'player'", (w["id"], w["round"])):
@@ -531,7 +537,7 @@ class Service:
         if row is None:
             raise Refused(f"no workshop {workshop_id!r}")
         left = (max(0.0, row["deadline"] - self.clock()) if row["phase"] == "deciding"
-                else row["paused_remaining"] if row["phase"] == "paused" else None)
+                else row["paused_remaining"] if row["phase"] in ("paused", "between") else None)
         return row["phase"], left
 
     def decisions(self, workshop_id: str, table: int) -> dict[int, dict[str, dict[str, Any]]]:
@@ -569,6 +575,19 @@ class Service:
                 "submitted": bool(mine and mine["source"] == "player"), "requests": requests,
                 "prediction": dict(pred) if pred else None}
 
+    def join_address(self) -> str:
+        """The address players open to join, as ``slsim workshop`` printed it ("" if unknown)."""
+        return os.environ.get(URL_ENV, "")
+
+    def seat_states(self, workshop_id: str) -> dict[int, dict[str, str]]:
+        """table -> seat -> who decides it this round, as the room sees it: ``"submitted"`` (a
+        person submitted), ``"deciding"`` (a person sits there and has not submitted) or
+        ``"computer"`` (nobody sits there: the computer plays it)."""
+        s = self.status(workshop_id)
+        return {t: {seat: "submitted" if seat in s["submitted"].get(t, []) else
+                    "deciding" if seat in s["played"].get(t, []) else "computer" for seat in s["seats"]}
+                for t in range(1, s["tables"] + 1)}
+
     def opening(self, workshop_id: str) -> dict[str, dict[str, float]]:
         """Each organisation's state before round 1 (the place after its burn-in, the same at every
         table): what a seat sees before its first decision."""
@@ -589,7 +608,7 @@ class Service:
         outside a deciding round and for the citizens' panel (its choice moves no number)."""
         me = self.player(token)
         w = self.workshop(me["workshop"])
-        if w["phase"] not in ("deciding", "paused") or me["seat"] not in ORG_KINDS:
+        if w["phase"] not in OPEN or me["seat"] not in ORG_KINDS:
             return None
         key = self._outlook_key(w, me["table_no"])
         with self.lock:

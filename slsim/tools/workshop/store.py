@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DB = "slsim-workshop.db"
+URL_ENV = "SLSIM_WORKSHOP_URL"  # the players' join address ``slsim workshop`` printed, for the room view
 DB_ENV = "SLSIM_WORKSHOP_DB"  # how ``slsim workshop`` tells the Solara server it becomes which database to open
 
 SCHEMA = """
@@ -40,10 +41,10 @@ CREATE TABLE IF NOT EXISTS workshops (
     burn_in_weeks INTEGER NOT NULL,
     version TEXT NOT NULL,
     created TEXT NOT NULL,
-    phase TEXT NOT NULL,                 -- lobby, deciding, paused, predicting, debrief
+    phase TEXT NOT NULL,                 -- lobby, deciding, paused, between, predicting, debrief
     round INTEGER NOT NULL,              -- the round being decided (0 in the lobby)
     deadline REAL,                       -- wall-clock seconds when decisions lock
-    paused_remaining REAL                -- seconds left when paused
+    paused_remaining REAL                -- seconds left when paused or between rounds
 );
 CREATE TABLE IF NOT EXISTS players (
     token TEXT PRIMARY KEY,

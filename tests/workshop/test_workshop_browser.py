@@ -5,7 +5,7 @@ computer plays the fifth seat at each table.
 On the way: a name with markup shows as text; a request reaches its seat; a player reloads
 mid-round and keeps their seat; a player asking to decide for another seat is refused; the
 server is killed (SIGKILL) mid-round and started again on the same database, and the workshop
-continues; between rounds the results wait for the facilitator to start the clock; the room view
+continues; a winter surge is thrown into round 2; between rounds the results wait for the facilitator to start the clock; the room view
 shows the join address, a QR code, the computer's seats marked and every table's path in text of
 at least 16 px; the debrief's curves equal ``slsim.tools.workshop.replay(...)`` at full precision.
 A screenshot of each screen goes to ``test-artifacts/workshop/``, each checked for text that
@@ -237,6 +237,12 @@ def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
                                           : parseFloat(getComputedStyle(e).fontSize)))""")
     assert smallest >= 16, f"room view text of {smallest:.1f} px at 1280x720"
     _shot(room, "5b-room-view")
+    # A shock for round 2: every table's players see it.
+    fac.locator(".ws-shock-winter_surge").click()
+    expect(fac.locator(".ws-shock-thrown-winter_surge")).to_be_visible(timeout=T)
+    expect(social.locator(".ws-shock-winter_surge")).to_contain_text("winter surge", timeout=T)
+    expect(players[(2, "acute")].locator(".ws-shock-winter_surge")).to_be_visible(timeout=T)
+    _shot(fac, "5c-facilitator-between-rounds-shock")
     fac.locator(".ws-start-clock").click()
     expect(fac.locator(".ws-phase")).to_contain_text("deciding", timeout=T)
 

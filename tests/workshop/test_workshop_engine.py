@@ -562,3 +562,32 @@ def test_a_seat_sees_its_own_organisation_before_round_1(tmp_path):
     assert set(opening) == set(dec.SEATS) - {dec.CITIZENS}
     assert all(o["budget"] > 0 and o["pressure"] > 0 for o in opening.values())
     assert sv.seat_view(p["token"])["last"] is None  # so the page shows the opening state
+
+
+def test_a_shock_acts_in_its_round_at_every_table_and_in_the_references_and_replays(tmp_path):
+    """A winter surge thrown into round 2 changes round 2 (not round 1) at every table and the
+    reference cultures' same weeks; it is logged in words; replay() reproduces the table with it;
+    the same kind twice in a round, a made-up kind and a player are refused."""
+    plain, wp, _ = _run_workshop(tmp_path / "plain.db", stop_after=1)
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    refs_before = sv.references(w["id"])
+    sv.shock(sv.facilitator_key, w["id"], "winter_surge")
+    with pytest.raises(Refused):
+        sv.shock(sv.facilitator_key, w["id"], "winter_surge")
+    with pytest.raises(BadInput):
+        sv.shock(sv.facilitator_key, w["id"], "meteor")
+    with pytest.raises(Refused):
+        sv.shock(players[0]["token"], w["id"], "budget_cut")
+    for s in (sv, plain):
+        s.advance(s.facilitator_key, s.workshops(s.facilitator_key)[0]["id"])
+    for t in (1, 2):
+        mine, theirs = sv.store.round_results(w["id"], t), plain.store.round_results(wp["id"], t)
+        assert mine[1] == theirs[1], "round 1 ran before the shock"
+        assert mine[2]["weeks"] != theirs[2]["weeks"], "the surge changed round 2"
+        assert any(kind == "shock" and "winter surge" in text for _, kind, _, text in mine[2]["events"])
+    refs = sv.references(w["id"])
+    weeks = SMALL["weeks_per_round"]
+    for style in refs:
+        assert refs[style][:weeks] == refs_before[style][:weeks]
+        assert refs[style][weeks:2 * weeks] != refs_before[style][weeks:2 * weeks], style
+    assert replay(tmp_path / "w.db", 1).rounds == sv.store.round_results(w["id"], 1)

@@ -23,6 +23,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +37,17 @@ from slsim.model.system import SystemModel
 from slsim.tools.workshop.decisions import changes_for
 
 REFERENCE_STYLES: tuple[str, ...] = ("blame_culture", "systems_leadership")
+
+# Shocks the facilitator may throw into a round: kind -> (words, the parameter, its multiple, whether
+# it lasts). A lasting shock (a budget cut) stays for the rest of the workshop; the others act for
+# the round's weeks and the parameter then goes back to its value before the round.
+SHOCKS: dict[str, tuple[str, str, float, bool]] = {
+    "winter_surge": ("A winter surge: 40% more crises among citizens this round", "crisis_surge", 1.4, False),
+    "budget_cut": ("A budget cut: adult social care and the voluntary sector lose 10% of their budgets from now on",
+                   "social_care_budget_level", 0.9, True),
+    "serious_incident": ("A serious incident: incidents three times as likely in every organisation this round",
+                         "incident_rate", 3.0, False),
+}
 
 
 @dataclass(frozen=True)
@@ -90,15 +102,40 @@ def org_state(model: SystemModel) -> dict[str, dict[str, float]]:
     return out
 
 
-def run_round(model: SystemModel, round_no: int, table: dict[str, dict[str, str]], weeks: int) -> dict[str, Any]:
-    """Apply one round's decisions of a table (all five organisation seats, validated) and step
-    ``weeks`` weeks. Returns the round's result (see the module docstring)."""
+def _shock_changes(model: SystemModel, shocks: Sequence[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """(the parameter changes of a round's shocks, the values the passing ones go back to)."""
+    changes: dict[str, float] = {}
+    restore: dict[str, float] = {}
+    for kind in shocks:
+        _, field, multiple, lasting = SHOCKS[kind]
+        before = float(getattr(model.params, field))
+        changes[field] = before * multiple
+        if not lasting:
+            restore[field] = before
+    return changes, restore
+
+
+def _step_with_shocks(model: SystemModel, round_no: int, weeks: int, shocks: Sequence[str]) -> None:
+    """Step a round's weeks with its shocks in force (logged in words), then end the passing ones."""
+    changes, restore = _shock_changes(model, shocks)
+    if changes:
+        model.apply_intervention(changes, note="; ".join(SHOCKS[k][0] for k in shocks), kind="shock")
+    for _ in range(weeks):
+        model.step()
+    if restore:
+        model.apply_intervention(restore, note=f"The shocks of round {round_no} pass", kind="shock")
+
+
+def run_round(model: SystemModel, round_no: int, table: dict[str, dict[str, str]], weeks: int,
+              shocks: Sequence[str] = ()) -> dict[str, Any]:
+    """Apply one round's decisions of a table (all five organisation seats, validated) and the
+    round's shocks (kinds of :data:`SHOCKS`, the same at every table), and step ``weeks`` weeks.
+    Returns the round's result (see the module docstring)."""
     changes = changes_for(table)
     model.apply_intervention(changes, note=f"Round {round_no}: the table's decisions")
     start = model.week
     n_events = len(model.events)
-    for _ in range(weeks):
-        model.step()
+    _step_with_shocks(model, round_no, weeks, shocks)
     frame = model.results()
     rows = [_row(r) for r in frame[frame["week"] > start].to_dict("records")]
     events = [[int(w), str(k), str(o), str(t)] for (w, k, o, t) in model.events[n_events:]]
@@ -110,10 +147,12 @@ def run_round(model: SystemModel, round_no: int, table: dict[str, dict[str, str]
 
 def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str, str]]],
                  upto: int | None = None, burn_in_cache: BurnInCache | None = None,
+                 shocks: dict[int, Sequence[str]] | None = None,
                  ) -> tuple[SystemModel, dict[int, dict[str, Any]]]:
-    """Recompute a table from its decisions (round -> seat -> choices), rounds 1..upto (default:
-    every round given, which must be 1, 2, ... without gaps). Returns the model after the last
-    round and each round's result."""
+    """Recompute a table from its decisions (round -> seat -> choices) and the workshop's shocks
+    (round -> kinds), rounds 1..upto (default: every round given, which must be 1, 2, ... without
+    gaps). Returns the model after the last round and each round's result."""
+    shocks = shocks or {}
     rounds = sorted(decisions_by_round)
     if upto is not None:
         rounds = [r for r in rounds if r <= upto]
@@ -122,19 +161,21 @@ def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str,
     model = new_model(setup, burn_in_cache)
     results = {}
     for r in rounds:
-        results[r] = run_round(model, r, decisions_by_round[r], setup.weeks_per_round)
+        results[r] = run_round(model, r, decisions_by_round[r], setup.weeks_per_round, shocks.get(r, ()))
     return model, results
 
 
-def reference_run(setup: Setup, style: str, burn_in_cache: BurnInCache | None = None) -> list[dict[str, Any]]:
+def reference_run(setup: Setup, style: str, burn_in_cache: BurnInCache | None = None,
+                  shocks: dict[int, Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """The weekly rows of the workshop's place run for all its weeks under a reference culture's
-    leadership (place-wide, every organisation alike), from the same start and seed."""
+    leadership (place-wide, every organisation alike), from the same start and seed, with the
+    workshop's shocks (round -> kinds) in the same weeks as at the tables."""
     params = resolve_scenario(style).params_with()
     leadership = {f: getattr(params, f) for f in LEADERSHIP_FIELDS}
     model = new_model(setup, burn_in_cache, leadership_overrides={}, pooled_budget=params.pooled_budget,
                       pooled_share=params.pooled_share, **leadership)
-    for _ in range(setup.weeks):
-        model.step()
+    for r in range(1, setup.rounds + 1):
+        _step_with_shocks(model, r, setup.weeks_per_round, (shocks or {}).get(r, ()))
     return [_row(r) for r in model.results().to_dict("records")]
 
 
@@ -179,6 +220,7 @@ def baseline_table(past: dict[int, dict[str, dict[str, str]]], round_no: int,
 
 def option_outlook(setup: Setup, past: dict[int, dict[str, dict[str, str]]], round_no: int,
                    base: dict[str, dict[str, str]], burn_in_cache: BurnInCache | None = None,
+                   shocks: dict[int, Sequence[str]] | None = None,
                    ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """What each choice of each organisation seat may bring this round, computed by the model:
     for every seat, decision and choice, the table's round is run from its real start (``past``
@@ -195,16 +237,16 @@ def option_outlook(setup: Setup, past: dict[int, dict[str, dict[str, str]]], rou
     runs: dict[str, dict[str, float]] = {}
     rounds = {k: v for k, v in past.items() if k < round_no}
     if rounds:
-        start_orgs = replay_table(setup, rounds, burn_in_cache=burn_in_cache)[1][round_no - 1]["orgs"]
+        start_orgs = replay_table(setup, rounds, burn_in_cache=burn_in_cache, shocks=shocks)[1][round_no - 1]["orgs"]
     else:
         start_orgs = org_state(new_model(setup, burn_in_cache))
 
     def run(table: dict[str, dict[str, str]], seat: str) -> dict[str, float]:
         key = repr(sorted((k, sorted(v.items())) for k, v in table.items()))
         if key not in runs:
-            model = replay_table(setup, rounds, burn_in_cache=burn_in_cache)[0] if rounds \
+            model = replay_table(setup, rounds, burn_in_cache=burn_in_cache, shocks=shocks)[0] if rounds \
                 else new_model(setup, burn_in_cache)
-            runs[key] = run_round(model, round_no, table, setup.weeks_per_round)
+            runs[key] = run_round(model, round_no, table, setup.weeks_per_round, (shocks or {}).get(round_no, ()))
         return _seat_summary(start_orgs[seat], runs[key], seat)
 
     out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}

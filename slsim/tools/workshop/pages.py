@@ -40,6 +40,7 @@ from slsim.tools.workshop.debrief import (
     score,
     scorecard_text,
 )
+from slsim.tools.workshop.engine import SHOCKS
 from slsim.tools.workshop.service import OPEN, BadInput, Refused, workshop_label
 from slsim.tools.workshop.service import shared as service
 
@@ -237,6 +238,9 @@ def PlayerPage(token: str, asked_seat: str | None):
         return
     if phase not in OPEN:
         return
+    for kind in view["shocks"]:
+        solara.Text(f"This round: {SHOCKS[kind][0]}.", classes=["ws-shock", f"ws-shock-{kind}"],
+                    style={"display": "block", "font-weight": "bold", "color": "#7b241c"})
     # Always rendered (empty outside the pause between rounds): the elements after it keep their
     # place when the clock starts, so a player's half-made choices are not reset.
     solara.Text(f"Round {status['round'] - 1}'s results are in: see After round {status['round'] - 1}. Talk them "
@@ -530,6 +534,16 @@ def Dashboard(key: str, workshop_id: str):
         solara.HTML(tag="a", unsafe_innerHTML="Room view for the projector (opens a new window)",
                     attributes={"href": room, "target": "_blank", "rel": "noopener"}, classes=["ws-room-link"],
                     style="align-self: center; margin-left: 8px")
+    if phase in OPEN:
+        thrown = sv.shocks(workshop_id).get(status["round"], [])
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Text(f"Shocks for round {status['round']} (every table):")
+            for kind, (words, *_rest) in SHOCKS.items():
+                if kind in thrown:
+                    solara.Text(f"\u2713 {words}", classes=["ws-ok", f"ws-shock-thrown-{kind}"])
+                else:
+                    solara.Button(kind.replace("_", " "), on_click=act(sv.shock, kind), outlined=True,
+                                  classes=[f"ws-shock-{kind}"])
     words, ok = message.value
     if words:
         solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])

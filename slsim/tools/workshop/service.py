@@ -63,6 +63,7 @@ from slsim.results import present
 from slsim.tools.workshop import decisions as dec
 from slsim.tools.workshop.engine import (
     REFERENCE_STYLES,
+    SHOCKS,
     Setup,
     baseline_table,
     new_model,
@@ -386,6 +387,30 @@ class Service:
             else:
                 raise Refused("the workshop is in its debrief; there is nothing to advance")
 
+    def shock(self, key: str, workshop_id: str, kind: Any) -> None:
+        """Throw a shock (a key of :data:`~slsim.tools.workshop.engine.SHOCKS`) into the open
+        round: it acts in that round's weeks at every table (and in the reference runs' same weeks).
+        Each kind once a round. Facilitator only; only while a round is open."""
+        self.check_facilitator(key)
+        if kind not in SHOCKS:
+            raise BadInput(f"shock {kind!r}: allowed: {', '.join(SHOCKS)}")
+        with self.lock:
+            w = self.workshop(workshop_id)
+            if w["phase"] not in OPEN:
+                raise Refused(f"a shock can be thrown only into an open round (the workshop is {w['phase']})")
+            if kind in self.store.shocks(w["id"]).get(w["round"], []):
+                raise Refused(f"round {w['round']} already has this shock")
+            self.store.write_many([
+                ("INSERT INTO shocks VALUES (?,?,?,?)", (w["id"], w["round"], kind, _now_text())),
+                # the reference cultures and the choices' outlooks must now include it
+                ("DELETE FROM reference_runs WHERE workshop = ?", (w["id"],))])
+            for k in [k for k in self._outlooks if k[0] == w["id"] and k[2] == w["round"]]:
+                del self._outlooks[k]
+
+    def shocks(self, workshop_id: str) -> dict[int, list[str]]:
+        """round -> the shocks thrown into it (kinds, see :data:`~slsim.tools.workshop.engine.SHOCKS`)."""
+        return self.store.shocks(self.workshop(workshop_id)["id"])
+
     def tick(self) -> None:
         """Lock every deciding round whose minutes are up (called by every page and a timer)."""
         with self.lock:
@@ -460,7 +485,7 @@ class Service:
                 fill.append(("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?)",
                              (w["id"], t, r, seat, json.dumps(choice), source, _now_text())))
             model = self._model_before(w["id"], t, r, setup, stored)
-            result = run_round(model, r, table, setup.weeks_per_round)
+            result = run_round(model, r, table, setup.weeks_per_round, self.store.shocks(w["id"]).get(r, ()))
             self._models[(w["id"], t)] = (r, model)
             results.append(("INSERT OR REPLACE INTO round_results VALUES (?,?,?,?,?)",
                             (w["id"], t, r, json.dumps(result), _now_text())))
@@ -482,7 +507,8 @@ class Service:
         if round_no == 1:
             return new_model(setup, self.burn_in_cache)
         past = {k: {s: d["decisions"] for s, d in v.items()} for k, v in stored.items() if k < round_no}
-        model, _ = replay_table(setup, past, upto=round_no - 1, burn_in_cache=self.burn_in_cache)
+        model, _ = replay_table(setup, past, upto=round_no - 1, burn_in_cache=self.burn_in_cache,
+                                shocks=self.store.shocks(wid))
         return model
 
     # ------------------------------------------------------------------ reading
@@ -510,17 +536,20 @@ class Service:
         s = self.status(workshop_id)
         n = self.store.one("SELECT (SELECT COUNT(*) FROM requests WHERE workshop = ?) AS r, "
                            "(SELECT COUNT(*) FROM predictions WHERE workshop = ?) AS p, "
-                           "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j", (workshop_id,) * 3)
+                           "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j, "
+                           "(SELECT COUNT(*) FROM shocks WHERE workshop = ?) AS k", (workshop_id,) * 4)
         return (s["phase"], s["round"], repr(sorted((k, sorted(v)) for k, v in s["submitted"].items())),
-                n["r"], n["p"], n["j"])
+                n["r"], n["p"], n["j"], n["k"])
 
     def seat_signature(self, token: Any) -> tuple:
         """What a player's page depends on: the phase and round, the number of requests sent to
-        their seat, and, for the hospital and social care, the other side's submitted pooled-budget
-        decisions (not other players' submissions: a room's submits must not re-render every page)."""
+        their seat, for the hospital and social care the other side's submitted pooled-budget
+        decisions (not other players' submissions: a room's submits must not re-render every page),
+        whether their choices' outlook is ready, and the number of shocks thrown."""
         me = self.player(token)
         row = self.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id "
-                             "AND table_no = ? AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
+                             "AND table_no = ? AND to_seat = ?) AS n, (SELECT COUNT(*) FROM shocks WHERE "
+                             "workshop = w.id) AS k FROM workshops w WHERE id = ?",
                              (me["table_no"], me["seat"], me["workshop"]))
         partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
         offer = None
@@ -528,7 +557,7 @@ class Service:
             got = self.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
                                  "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
             offer = got["decisions"] if got else None
-        return row["phase"], row["round"], row["n"], offer, self.outlook_ready(token)
+        return row["phase"], row["round"], row["n"], offer, self.outlook_ready(token), row["k"]
 
     def clock_reading(self, workshop_id: str) -> tuple[str, float | None]:
         """(phase, seconds left) in one small query: every open page reads it once a second.
@@ -573,6 +602,7 @@ class Service:
                 "pool": pool,
                 "last": last, "decisions": (mine or previous or {}).get("decisions"),
                 "submitted": bool(mine and mine["source"] == "player"), "requests": requests,
+                "shocks": self.store.shocks(me["workshop"]).get(status["round"], []),
                 "prediction": dict(pred) if pred else None}
 
     def join_address(self) -> str:
@@ -619,16 +649,18 @@ class Service:
             stored = self.store.decisions(w["id"], me["table_no"])
             past = {r: {s: d["decisions"] for s, d in v.items()} for r, v in stored.items() if r < w["round"]}
             setup = self.setup_of(w["id"])
+            shocks = self.store.shocks(w["id"])
 
         def compute() -> None:
             try:
                 got = option_outlook(setup, past, w["round"], baseline_table(past, w["round"], w["scenario"]),
-                                     self.burn_in_cache)
+                                     self.burn_in_cache, shocks)
             except Exception as err:  # shown as "not available" rather than a broken page
                 print(f"slsim workshop: outlook {key}: {err!r}", flush=True)
                 got = {}
             with self.lock:
-                self._outlooks[key] = got
+                if key in self._outlooks:  # not if a shock made it stale meanwhile
+                    self._outlooks[key] = got
 
         if wait:
             compute()
@@ -681,7 +713,8 @@ class Service:
             row = self.store.one("SELECT result FROM reference_runs WHERE workshop = ? AND style = ?",
                                  (workshop_id, style))
             if row is None:
-                rows = reference_run(self.setup_of(workshop_id), style, self.burn_in_cache)
+                rows = reference_run(self.setup_of(workshop_id), style, self.burn_in_cache,
+                                     shocks=self.store.shocks(workshop_id))
                 self.store.write("INSERT OR REPLACE INTO reference_runs VALUES (?,?,?)",
                                  (workshop_id, style, json.dumps(rows)))
                 out[style] = rows

@@ -92,6 +92,13 @@ CREATE TABLE IF NOT EXISTS round_results (
     computed_at TEXT NOT NULL,
     PRIMARY KEY (workshop, table_no, round)
 );
+CREATE TABLE IF NOT EXISTS shocks (
+    workshop TEXT NOT NULL,
+    round INTEGER NOT NULL,              -- the round whose weeks it acts in (every table alike)
+    kind TEXT NOT NULL,                  -- a key of engine.SHOCKS
+    thrown_at TEXT NOT NULL,
+    PRIMARY KEY (workshop, round, kind)
+);
 CREATE TABLE IF NOT EXISTS reference_runs (
     workshop TEXT NOT NULL,
     style TEXT NOT NULL,
@@ -103,6 +110,14 @@ CREATE TABLE IF NOT EXISTS reference_runs (
 
 class Store:
     """The database of one or more workshops (see the module docstring for the rules)."""
+
+    def shocks(self, workshop_id: str) -> dict[int, list[str]]:
+        """round -> the shocks the facilitator threw into it (kinds, in the order of engine.SHOCKS)."""
+        from slsim.tools.workshop.engine import SHOCKS
+        out: dict[int, list[str]] = {}
+        for r in self.all("SELECT round, kind FROM shocks WHERE workshop = ?", (workshop_id,)):
+            out.setdefault(r["round"], []).append(r["kind"])
+        return {r: sorted(kinds, key=list(SHOCKS).index) for r, kinds in out.items()}
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -297,6 +297,9 @@ def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
     expect(ann.locator(".ws-debrief-1")).to_be_visible(timeout=T)
     _shot(ann, "9-player-debrief")
     assert fac.locator(".ws-cause").first.inner_text().endswith("<i>waited</i> for the others")
+    # The debrief tells the story: the request in the players' words (as text), and a verdict.
+    expect(fac.locator(".ws-debrief-1 .ws-story-request").first).to_contain_text("Please <b>assess</b>")
+    expect(fac.locator(".ws-debrief-1 .ws-verdict")).to_contain_text("people a day")
 
     drawn = {}
     for outcome in SCORECARD.values():

@@ -334,7 +334,7 @@ def test_export_writes_decisions_and_outcomes_without_names(tmp_path):
     again = replay(tmp_path / "w.db", 1).frame
     pd.testing.assert_frame_equal(table1.reset_index(drop=True), again[table1.columns], check_exact=True)
     meta = json.loads((out / "workshop.meta.json").read_text())
-    assert (meta["scenario"], meta["seed"]) == ("default", 11) and len(meta["files"]) == 8
+    assert (meta["scenario"], meta["seed"]) == ("default", 11) and len(meta["files"]) == 12
     for f in out.iterdir():
         for p in players:
             assert p["name"].encode() not in f.read_bytes(), f"{p['name']} in {f.name}"
@@ -501,7 +501,10 @@ def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path)
 
 
 def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
-    sv, w, players = _run_workshop(tmp_path / "w.db")
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    to = next(s for s in ("acute", "social_care") if s != players[1]["seat"])
+    sv.send_request(players[1]["token"], to, "Ask Dr Jones to call me")
+    sv.shock(sv.facilitator_key, w["id"], "budget_cut")
     sv.store.write("UPDATE workshops SET phase = 'predicting' WHERE id = ?", (w["id"],))
     sv.predict(players[0]["token"], 12, "Dr Jones in discharge")
     for flag, out in (([], tmp_path / "with"), (["--no-free-text"], tmp_path / "without")):
@@ -509,6 +512,11 @@ def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
         assert done.returncode == 0, done.stderr
     with_ = pd.read_parquet(tmp_path / "with" / "workshop_predictions.parquet")
     assert list(with_["cause"]) == ["Dr Jones in discharge"]
+    asked = pd.read_parquet(tmp_path / "with" / "workshop_requests.parquet")
+    assert asked[["round", "from_seat", "to_seat", "text"]].values.tolist() == [
+        [2, players[1]["seat"], to, "Ask Dr Jones to call me"]]
+    thrown = pd.read_parquet(tmp_path / "with" / "workshop_shocks.parquet")
+    assert thrown[["round", "shock"]].values.tolist() == [[2, "budget_cut"]]
     assert "may name colleagues" in json.loads((tmp_path / "with" / "workshop.meta.json").read_text())["free_text"]
     for f in (tmp_path / "without").iterdir():
         assert b"Dr Jones" not in f.read_bytes(), f.name
@@ -591,3 +599,24 @@ def test_a_shock_acts_in_its_round_at_every_table_and_in_the_references_and_repl
         assert refs[style][:weeks] == refs_before[style][:weeks]
         assert refs[style][weeks:2 * weeks] != refs_before[style][weeks:2 * weeks], style
     assert replay(tmp_path / "w.db", 1).rounds == sv.store.round_results(w["id"], 1)
+
+
+def test_the_debrief_tells_each_round_and_gives_a_verdict_in_people_a_day(tmp_path):
+    from slsim.tools.workshop.debrief import story, verdict
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    sender = next(p for p in players if p["table_no"] == 1)
+    to = next(s for s in ("acute", "social_care") if s != sender["seat"])
+    sv.send_request(sender["token"], to, "<b>assess</b> Mrs B")  # between rounds 1 and 2: a round-2 request
+    sv.advance(sv.facilitator_key, w["id"])
+    results = sv.store.round_results(w["id"], 1)
+    told = story(results, sv.table_requests(w["id"], 1))
+    assert set(told) == {1, 2}
+    assert (f"{dec.SEAT_LABELS[sender['seat']]} asked {dec.SEAT_LABELS[to].lower()}:", "<b>assess</b> Mrs B") \
+        in told[2]
+    for r in (1, 2):
+        blamed = [e for e in results[r]["events"] if e[1] == "blame"]
+        assert all(any(e[3] in line for line, _ in told[r]) for e in blamed[:3]), "who blamed whom is told"
+    rows = [row for r in sorted(results) for row in results[r]["weeks"]]
+    words = verdict(rows, sv.references(w["id"]), SMALL["weeks_per_round"])
+    assert "people a day" in words and "blame culture" in words and "systems leadership" in words
+    assert words.count("closest to") == 1

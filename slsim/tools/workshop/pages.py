@@ -39,6 +39,8 @@ from slsim.tools.workshop.debrief import (
     reference_sentences,
     score,
     scorecard_text,
+    story,
+    verdict,
 )
 from slsim.tools.workshop.engine import SHOCKS
 from slsim.tools.workshop.service import OPEN, BadInput, Refused, workshop_label
@@ -698,6 +700,17 @@ def Debrief(workshop_id: str, tables: list[int], names):
                                           present.unit_text(outcome), series, w["weeks_per_round"], t,
                                           w=CHART_W, h=CHART_H))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
+            solara.Text(verdict(rows, refs, w["weeks_per_round"], facilitator=names is not None),
+                        classes=["ws-verdict"], style={"display": "block", "font-weight": "bold", "margin": "8px 0"})
+            solara.HTML(tag="h2", unsafe_innerHTML="Round by round")
+            asked = sv.table_requests(workshop_id, t)
+            for r, lines in story(results, asked).items():
+                solara.Text(f"Round {r}", style={"display": "block", "font-weight": "bold"}, classes=["ws-story-round"])
+                for line, quoted in lines:
+                    solara.Text(line, style={"display": "block"}, classes=["ws-story"])
+                    if quoted is not None:
+                        solara.Text(f"\u201c{quoted}\u201d", style={"display": "block", "margin-left": "12px"},
+                                    classes=["ws-story-request"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
                 solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])
             last = rows[-w["weeks_per_round"]:]

@@ -701,6 +701,13 @@ class Service:
         self.check_facilitator(key)
         return [{"table": p["table_no"], "seat": p["seat"], "name": p["name"]} for p in self.store.players(workshop_id)]
 
+    def table_requests(self, workshop_id: str, table: int) -> list[dict[str, Any]]:
+        """Every request sent at a table (round, from_seat, to_seat, text), oldest first, without
+        names; shown in the debrief once the rounds are over."""
+        return [dict(r) for r in self.store.all(
+            "SELECT round, from_seat, to_seat, text FROM requests WHERE workshop = ? AND table_no = ? ORDER BY id",
+            (workshop_id, table))]
+
     def predictions(self, workshop_id: str) -> list[dict[str, Any]]:
         """The room's predictions by table and seat (no names); shown in the debrief."""
         return [dict(r) for r in self.store.all("SELECT table_no, seat, delayed_transfers, cause FROM predictions "

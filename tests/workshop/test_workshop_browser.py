@@ -5,11 +5,12 @@ computer plays the fifth seat at each table.
 On the way: a name with markup shows as text; a request reaches its seat; a player reloads
 mid-round and keeps their seat; a player asking to decide for another seat is refused; the
 server is killed (SIGKILL) mid-round and started again on the same database, and the workshop
-continues; a winter surge is thrown into round 2; between rounds the results wait for the facilitator to start the clock; the room view
-shows the join address, a QR code, the computer's seats marked and every table's path in text of
-at least 16 px; the debrief's curves equal ``slsim.tools.workshop.replay(...)`` at full precision.
-A screenshot of each screen goes to ``test-artifacts/workshop/``, each checked for text that
-overflows its box.
+continues; a winter surge is thrown into round 2; between rounds the results wait for the
+facilitator to start the clock; the room view shows the join address, a QR code, the computer's
+seats marked and every table's path in text of at least 16 px; the debrief tells the table's
+story; its curves equal ``slsim.tools.workshop.replay(...)`` at full precision. A screenshot of
+each screen goes to ``test-artifacts/workshop/``, each checked for text that overflows its box
+and by axe-core (no serious or critical violation).
 """
 
 from __future__ import annotations
@@ -120,13 +121,20 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+AXE: list = []  # the axe fixture's check, set by the test (conftest functions are not imported by name)
+
+
 def _shot(page, name: str) -> None:
-    """A full-page screenshot, after checking that no text overflows its box on this screen."""
+    """A full-page screenshot, after checking that no text overflows its box on this screen and
+    that axe-core finds no serious or critical accessibility violation."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # Vuetify's transitions
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     bad = page.evaluate(OVERFLOW_JS)
     assert not bad, f"{name}: text overflows its box: {bad[:5]}"
+    if AXE:
+        found = AXE[0](page)
+        assert not found, f"{name}: axe-core: {found}"
 
 
 def _decide(page, choices: dict[str, str], round_no: int) -> None:
@@ -148,9 +156,10 @@ PLAN = {  # seat -> choices in every round (the rest stay as today; failures hav
 }
 
 
-def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser):
+def test_a_room_runs_a_workshop_to_the_debrief(server, tmp_path, browser, axe):
     # pytest-playwright's browser: one per test process, shared with the app's browser tests (a second
     # sync_playwright in a process that already runs one fails).
+    AXE[:] = [axe]
     key = server.start()
     base = f"http://127.0.0.1:{server.port}"
     contexts = [browser.new_context(viewport=ROOM if i == 0 else PHONE) for i in range(10)]

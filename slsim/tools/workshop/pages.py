@@ -22,10 +22,13 @@ Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+import ipyvue
 import solara
+import traitlets
 
 from slsim.model.scenario import list_scenarios
 from slsim.results import present
@@ -47,6 +50,8 @@ from slsim.tools.workshop.service import OPEN, BadInput, Refused, workshop_label
 from slsim.tools.workshop.service import shared as service
 
 SOURCE_NOTE = {"computer": " (computer)", "carried": " (not submitted: last round's kept)"}
+# A box that may scroll sideways (a wide table on a phone) must be reachable by keyboard.
+SCROLL_REGION = {"tabindex": "0", "role": "region"}
 POLL_S = 1.0  # seconds between a page's checks for a change worth re-rendering
 # The debrief's charts are drawn in a viewBox about as wide as a phone's column, so their 12-unit
 # text is about 12 px on a 390 px phone and about 18 px at the 560 px they reach on a projector.
@@ -85,7 +90,8 @@ CSS = """
 .ws-chart { width: 100%; max-width: 560px; height: auto; }
 .ws-root .v-input, .ws-root .v-select { max-width: 100%; }
 .ws-room { font-size: 22px; }
-.ws-room-address { font-size: 40px; font-weight: bold; font-family: monospace; }
+.ws-room-address { font-size: 40px; font-weight: bold; font-family: monospace; color: #1b2631 !important;
+  text-decoration: none; }
 .ws-room-phase { font-size: 28px; font-weight: bold; }
 .ws-room-small { font-size: 22px; }
 .ws-room-seat { font-size: 20px; }
@@ -108,6 +114,50 @@ CSS = """
   .ws-decisions td[data-round]::before { content: "Round " attr(data-round) ": "; font-weight: bold; }
 }
 """
+
+class _PageFixes(ipyvue.VueTemplate):
+    """An invisible widget that sets the document's language (for screen readers; Solara's template
+    has none), lets a phone zoom (the template forbids it), and repairs the ARIA Vuetify 2 gets wrong
+    in a select (a role=button slot holding a focusable input: nested-interactive). The browser
+    view has its own (``slsim.tools.app.learn``); the tools do not import each other."""
+
+    template = traitlets.Unicode("""<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    document.documentElement.lang = "en";
+    const vp = document.querySelector('meta[name="viewport"]');
+    if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
+    const repair = () => {
+      // every select's slot, also one repaired before: Vuetify sets aria-expanded again on opening
+      document.querySelectorAll('.v-select .v-input__slot[role], .v-select .v-input__slot[aria-expanded]')
+          .forEach(slot => {
+        const input = slot.querySelector('input');
+        if (input) {
+          input.setAttribute('role', 'combobox');
+          input.setAttribute('aria-haspopup', 'listbox');
+          input.setAttribute('aria-expanded', slot.getAttribute('aria-expanded') || 'false');
+          const label = slot.querySelector('label');
+          if (label && label.textContent) input.setAttribute('aria-label', label.textContent.trim());
+        }
+        ['role', 'aria-haspopup', 'aria-expanded', 'aria-owns'].forEach(a => slot.removeAttribute(a));
+      });
+    };
+    repair();
+    if (!window.__wsAria) {
+      window.__wsAria = new MutationObserver(repair);
+      window.__wsAria.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                              attributeFilter: ['role', 'aria-expanded']});
+    }
+  }
+}
+</script>""").tag(sync=True)
+
+
+@solara.component
+def PageFixes():
+    return _PageFixes.element()
+
 
 def use_signature(read) -> Any:
     """Re-render when ``read()`` (a cheap signature of what the page shows) changes: polled in a
@@ -166,6 +216,7 @@ def Shell():
     query = _query(router)
     where = (router.path or "/").strip("/")
     solara.Style(CSS)
+    PageFixes()
     if where == "room":
         solara.Title("slsim workshop: the room")
         RoomPage(query.get("key", ""), query.get("workshop"))
@@ -623,8 +674,11 @@ def RoomPage(key: str, chosen: str | None):
             if address:
                 solara.HTML(tag="div", unsafe_innerHTML=qr_svg(address), classes=["ws-qr"])
             with solara.Column(style={"gap": "4px"}):
-                solara.Text(f"Join at {address}" if address else "Join on the workshop's address",
-                            classes=["ws-room-address"])
+                # a link: the address can be opened from the projector's laptop too, and the page then
+                # has a focusable element (a scrolling page without one cannot be scrolled by keyboard)
+                solara.HTML(tag="a", unsafe_innerHTML=html.escape(f"Join at {address}" if address else
+                                                                  "Join on the workshop's address"),
+                            attributes={"href": address or "/"}, classes=["ws-room-address"])
                 with solara.Row(style={"align-items": "baseline", "gap": "12px"}):
                     solara.Text("code", classes=["ws-room-small"])
                     solara.Text(w["join_code"], classes=["ws-code"])
@@ -691,7 +745,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                     cells.append((text, {"seat": seat, "round": str(r)}))
                 body.append(cells)
             solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"),
-                        classes=["ws-scroll"])
+                        classes=["ws-scroll"], attributes=SCROLL_REGION | {"aria-label": f"Table {t}'s decisions"})
             svgs = []
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
@@ -737,7 +791,8 @@ def Debrief(workshop_id: str, tables: list[int], names):
         solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
         solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
             ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
-            "ws-table ws-compared"), classes=["ws-scroll"])
+            "ws-table ws-compared"), classes=["ws-scroll"],
+            attributes=SCROLL_REGION | {"aria-label": "The tables compared"})
 
 
 routes = [solara.Route(path="/", component=Shell, layout=Plain),

@@ -517,7 +517,11 @@ def SetUp(key: str, on_created):
 
     with solara.Card(classes=["ws-card", "ws-setup"], style={"max-width": "760px"}):
         solara.HTML(tag="h2", unsafe_innerHTML="Set up a workshop")
-        solara.Select("The place (scenario)", value=f["scenario"], values=names, classes=["ws-scenario"])
+        # scenarios by their names in words, not file names
+        by_label = {present.scenario_label(n): n for n in names}
+        label_of = {n: lbl for lbl, n in by_label.items()}
+        solara.Select("The place (scenario)", value=label_of.get(f["scenario"].value), values=list(by_label),
+                      on_value=lambda lbl: f["scenario"].set(by_label[lbl]), classes=["ws-scenario"])
         for k, words in (("tables", "Tables (1-12)"), ("rounds", "Rounds (1-20)"),
                          ("weeks", "Weeks per round (1-52)"), ("minutes", "Minutes per round (0.5-60)"),
                          ("citizens", "Citizens in the place (500-50,000)"),
@@ -528,8 +532,11 @@ def SetUp(key: str, on_created):
             for s, v in seats.items():
                 with solara.Div(classes=[f"ws-seat-{s}"]):
                     solara.Checkbox(label=dec.SEAT_LABELS[s], value=v)
-        solara.Select("The computer plays empty seats in the style of", value=f["style"], values=names,
-                      classes=["ws-style"])
+        solara.Select("The computer plays empty seats in the style of", value=label_of.get(f["style"].value),
+                      values=list(by_label), on_value=lambda lbl: f["style"].set(by_label[lbl]), classes=["ws-style"])
+        solara.Text("In this style the computer's seats (marked \u201ccomputer\u201d everywhere): "
+                    + dec.short_text(dec.computer_choices("acute", f["style"].value)) + ".",
+                    style={"display": "block"}, classes=["ws-style-words"])
         solara.Button("Create workshop", on_click=create, color="primary", classes=["ws-create"])
         if message.value:
             solara.Text(message.value, classes=["ws-error", "ws-setup-message"])
@@ -566,7 +573,8 @@ def Dashboard(key: str, workshop_id: str):
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Text("Join code", style={"font-size": "20px"})
         solara.Text(w["join_code"], classes=["ws-code"])
-        solara.Text(f"· {present.scenario_label(w['scenario'])} · seed {w['seed']} · {w['tables']} tables · "
+        tables = f"{w['tables']} table" + ("s" if w["tables"] != 1 else "")
+        solara.Text(f"· {present.scenario_label(w['scenario'])} · seed {w['seed']} · {tables} · "
                     f"{phase} · round {max(1, status['round'])} of {w['rounds']} ({w['weeks_per_round']} weeks each)",
                     classes=["ws-phase"])
         Clock(workshop_id)

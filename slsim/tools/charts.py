@@ -303,6 +303,61 @@ def curves(outcome: str, title: str, unit: str, series: Sequence[tuple[str, str,
     return _frame(title, f"{title} ({unit})", w, h, parts, attrs, cls="ws-chart")
 
 
+ROOM_CHART_W, ROOM_CHART_H = 460, 300  # drawn at ROOM_CHART_PX wide: 12-unit text is 16 px on the projector
+ROOM_CHART_PX = 620
+TABLE_COLOURS = ("#1b2631", "#7d3c98", "#117864", "#9c640c", "#2e4053", "#943126")  # solid lines, one a table
+
+
+def room_paths(outcome: str, title: str, unit: str, tables: Sequence[tuple[str, Sequence[float]]],
+               references: Sequence[tuple[str, Sequence[float]]], round_weeks: int,
+               smooth: int = SMOOTH_WEEKS) -> str:
+    """The room's chart for the projector: every table's path on one outcome over the weeks played
+    so far (solid, one colour a table) against the reference cultures over the same weeks (dashed),
+    each line a trailing mean over ``smooth`` weeks (:func:`smoothed`) and named at its end, at the
+    right, not in a legend (labels pushed apart so none overlaps). Drawn ``ROOM_CHART_W`` units wide
+    for ``ROOM_CHART_PX`` pixels, so the smallest text (12 units) is 16 px. Lines are
+    ``polyline.ws-room-line`` with ``data-series`` and ``data-values`` (the smoothed values)."""
+    w, h = ROOM_CHART_W, ROOM_CHART_H
+    n = max((len(v) for _, v in [*tables, *references]), default=0)
+    series = [(name, smoothed(np.asarray(v, float)), TABLE_COLOURS[i % len(TABLE_COLOURS)], 'stroke-width="3"')
+              for i, (name, v) in enumerate(tables)]
+    series += [(name, smoothed(np.asarray(v, float)), colour(i), REFERENCE_STROKE)
+               for i, (name, v) in enumerate(references)]
+    values = [float(x) for _, v, _, _ in series for x in v if math.isfinite(x)]
+    ylo, yhi = _nice_scale(min(values, default=math.nan), max(values, default=math.nan), None)
+    if unit_range(outcome) is not None:
+        ylo, yhi = max(ylo, unit_range(outcome)[0]), min(yhi, unit_range(outcome)[1])
+    right = 8 + int(0.6 * (FONT - 1) * max((len(name) for name, _, _, _ in series), default=4))
+    left, top, bottom = 44, 40, 20
+    parts, x, y = _axes(1, max(n, 2), ylo, yhi, w, h, left, top, bottom, right, (), None)
+    for end in range(round_weeks, n, round_weeks):
+        xx = float(x(end + 0.5))
+        parts.append(f'<line class="ws-round-end" x1="{xx:.1f}" y1="{top}" x2="{xx:.1f}" y2="{h - bottom}" '
+                     f'stroke="{ROUND_END}" stroke-dasharray="2,3"/>')
+    ends = []
+    for name, vals, line, style in reversed(series):  # the tables on top
+        parts.append(f'<polyline class="ws-room-line" data-series="{html.escape(name)}" '
+                     f'data-values="{html.escape(json.dumps([repr(float(v)) for v in vals]))}" '
+                     f'points="{_path(x(np.arange(1, len(vals) + 1)), y(vals))}" fill="none" stroke="{line}" {style}/>')
+        if len(vals):
+            ends.append([float(y(vals[-1])), name, line])
+    ends.sort()
+    gap = FONT + 1
+    for i in range(1, len(ends)):  # push labels down until none overlaps the one above
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + gap)
+    over = ends[-1][0] - (h - bottom) if ends else 0
+    for e in ends:  # and back up if the last one left the plot
+        e[0] -= max(0.0, over)
+    xl = w - right + 4
+    parts += [f'<text class="ws-room-label" x="{xl}" y="{yy + 4:.1f}" font-size="{FONT - 1}" font-weight="bold" '
+              f'fill="{line}">{html.escape(name)}</text>' for yy, name, line in ends]
+    cue = better(outcome)
+    arrow = f"\u2193 {cue} is better" if cue == "lower" else f"\u2191 {cue} is better" if cue else ""
+    parts.insert(0, _header(title, f"{unit}, {smooth}-week mean", w, cue, arrow))
+    attrs = f'data-outcome="{html.escape(outcome)}"'
+    return _frame(title, f"{title} ({unit})", w, h, parts, attrs, cls="ws-room-chart")
+
+
 def table_html(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, dict[str, str]]]], classes: str) -> str:
     """An HTML table; each cell is (text, data attributes). All text is escaped."""
     def e(text) -> str:

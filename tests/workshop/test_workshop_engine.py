@@ -269,9 +269,15 @@ def test_the_clock_locks_a_round_and_pause_and_extend_move_it(tmp_path):
     sv.clock.t += 31
     sv.tick()
     s = sv.status(w["id"])
-    assert (s["phase"], s["round"]) == ("deciding", 2)
+    assert (s["phase"], s["round"], s["seconds_left"]) == ("between", 2, 120), "round 2 waits with a full clock"
     rows = sv.store.all("SELECT seat, source FROM decisions WHERE round = 1 AND table_no = 1")
     assert {r["seat"]: r["source"] for r in rows}["acute"] == "computer", "nobody submitted: the computer decides"
+    sv.clock.t += 1000  # between rounds the clock does not run, and nothing locks
+    sv.tick()
+    assert sv.status(w["id"])["phase"] == "between"
+    sv.pause(sv.facilitator_key, w["id"])  # the facilitator starts round 2
+    s = sv.status(w["id"])
+    assert (s["phase"], s["round"], s["seconds_left"]) == ("deciding", 2, 120)
 
 
 def test_all_seats_submitting_locks_the_round_and_an_absent_player_keeps_last_rounds_choices(tmp_path):
@@ -328,7 +334,7 @@ def test_export_writes_decisions_and_outcomes_without_names(tmp_path):
     again = replay(tmp_path / "w.db", 1).frame
     pd.testing.assert_frame_equal(table1.reset_index(drop=True), again[table1.columns], check_exact=True)
     meta = json.loads((out / "workshop.meta.json").read_text())
-    assert (meta["scenario"], meta["seed"]) == ("default", 11) and len(meta["files"]) == 8
+    assert (meta["scenario"], meta["seed"]) == ("default", 11) and len(meta["files"]) == 12
     for f in out.iterdir():
         for p in players:
             assert p["name"].encode() not in f.read_bytes(), f"{p['name']} in {f.name}"
@@ -495,7 +501,10 @@ def test_the_workshop_selector_names_code_scenario_and_time_not_the_id(tmp_path)
 
 
 def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
-    sv, w, players = _run_workshop(tmp_path / "w.db")
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    to = next(s for s in ("acute", "social_care") if s != players[1]["seat"])
+    sv.send_request(players[1]["token"], to, "Ask Dr Jones to call me")
+    sv.shock(sv.facilitator_key, w["id"], "budget_cut")
     sv.store.write("UPDATE workshops SET phase = 'predicting' WHERE id = ?", (w["id"],))
     sv.predict(players[0]["token"], 12, "Dr Jones in discharge")
     for flag, out in (([], tmp_path / "with"), (["--no-free-text"], tmp_path / "without")):
@@ -503,6 +512,11 @@ def test_the_export_warns_of_free_text_and_can_leave_it_out(tmp_path):
         assert done.returncode == 0, done.stderr
     with_ = pd.read_parquet(tmp_path / "with" / "workshop_predictions.parquet")
     assert list(with_["cause"]) == ["Dr Jones in discharge"]
+    asked = pd.read_parquet(tmp_path / "with" / "workshop_requests.parquet")
+    assert asked[["round", "from_seat", "to_seat", "text"]].values.tolist() == [
+        [2, players[1]["seat"], to, "Ask Dr Jones to call me"]]
+    thrown = pd.read_parquet(tmp_path / "with" / "workshop_shocks.parquet")
+    assert thrown[["round", "shock"]].values.tolist() == [[2, "budget_cut"]]
     assert "may name colleagues" in json.loads((tmp_path / "with" / "workshop.meta.json").read_text())["free_text"]
     for f in (tmp_path / "without").iterdir():
         assert b"Dr Jones" not in f.read_bytes(), f.name
@@ -533,3 +547,86 @@ def test_a_tables_story_is_the_same_person_as_under_the_reference_culture():
     assert story.weeks_delayed[0] != story.weeks_delayed[1], "the chosen citizen's weeks differ"
     again = table_story(setup, {1: SYSTEMS, 2: SYSTEMS}, "blame_culture", citizen=story.row)
     assert again.text() == story.text()
+def test_each_choice_shows_what_the_model_gives_it_and_computing_it_changes_nothing(tmp_path):
+    """The outlook runs the table's round once per choice from its real start: a pooled budget
+    offered costs the hospital's own balance (more for 10% than 5%) and the same pool brings social
+    care money; every choice has an outlook; and the workshop's own rounds are as without it."""
+    plain, wp, _ = _run_workshop(tmp_path / "plain.db", stop_after=1)
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    acute = next(p for p in players if p["seat"] == "acute" and p["table_no"] == 1)
+    care = next(p for p in players if p["seat"] == "social_care" and p["table_no"] == 1)
+    mine = sv.outlook(acute["token"], wait=True)
+    assert sv.outlook_ready(acute["token"])
+    base = mine["base"]["base"]["balance_change"]
+    cost = {k: mine["pool_offer"][k]["balance_change"] - base for k in ("5", "10")}
+    assert cost["10"] < cost["5"] < 0, cost
+    gain = sv.outlook(care["token"], wait=True)["pool_answer"]
+    assert gain["yes"]["balance_change"] > gain["no"]["balance_change"]
+    assert set(mine) == {"base", *dec.decisions_for("acute")}
+    notes = {c: dec.outlook_note("acute", "pool_offer", c, mine) for c in dec.options("pool_offer")}
+    assert "your balance \u2212" in notes["10"] and "if social care joins" in notes["10"]
+    assert all(set(mine[d]) == set(dec.options(d)) for d in dec.decisions_for("acute")), "every choice has one"
+    sv.advance(sv.facilitator_key, w["id"])
+    plain.advance(plain.facilitator_key, wp["id"])
+    for t in (1, 2):
+        assert sv.store.round_results(w["id"], t) == plain.store.round_results(wp["id"], t)
+
+
+def test_a_seat_sees_its_own_organisation_before_round_1(tmp_path):
+    sv = _service(tmp_path / "w.db")
+    w = sv.create(sv.facilitator_key, **SMALL)
+    p = sv.join(w["join_code"], "Ann")
+    opening = sv.opening(w["id"])
+    assert set(opening) == set(dec.SEATS) - {dec.CITIZENS}
+    assert all(o["budget"] > 0 and o["pressure"] > 0 for o in opening.values())
+    assert sv.seat_view(p["token"])["last"] is None  # so the page shows the opening state
+
+
+def test_a_shock_acts_in_its_round_at_every_table_and_in_the_references_and_replays(tmp_path):
+    """A winter surge thrown into round 2 changes round 2 (not round 1) at every table and the
+    reference cultures' same weeks; it is logged in words; replay() reproduces the table with it;
+    the same kind twice in a round, a made-up kind and a player are refused."""
+    plain, wp, _ = _run_workshop(tmp_path / "plain.db", stop_after=1)
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    refs_before = sv.references(w["id"])
+    sv.shock(sv.facilitator_key, w["id"], "winter_surge")
+    with pytest.raises(Refused):
+        sv.shock(sv.facilitator_key, w["id"], "winter_surge")
+    with pytest.raises(BadInput):
+        sv.shock(sv.facilitator_key, w["id"], "meteor")
+    with pytest.raises(Refused):
+        sv.shock(players[0]["token"], w["id"], "budget_cut")
+    for s in (sv, plain):
+        s.advance(s.facilitator_key, s.workshops(s.facilitator_key)[0]["id"])
+    for t in (1, 2):
+        mine, theirs = sv.store.round_results(w["id"], t), plain.store.round_results(wp["id"], t)
+        assert mine[1] == theirs[1], "round 1 ran before the shock"
+        assert mine[2]["weeks"] != theirs[2]["weeks"], "the surge changed round 2"
+        assert any(kind == "shock" and "winter surge" in text for _, kind, _, text in mine[2]["events"])
+    refs = sv.references(w["id"])
+    weeks = SMALL["weeks_per_round"]
+    for style in refs:
+        assert refs[style][:weeks] == refs_before[style][:weeks]
+        assert refs[style][weeks:2 * weeks] != refs_before[style][weeks:2 * weeks], style
+    assert replay(tmp_path / "w.db", 1).rounds == sv.store.round_results(w["id"], 1)
+
+
+def test_the_debrief_tells_each_round_and_gives_a_verdict_in_people_a_day(tmp_path):
+    from slsim.tools.workshop.debrief import story, verdict
+    sv, w, players = _run_workshop(tmp_path / "w.db", stop_after=1)
+    sender = next(p for p in players if p["table_no"] == 1)
+    to = next(s for s in ("acute", "social_care") if s != sender["seat"])
+    sv.send_request(sender["token"], to, "<b>assess</b> Mrs B")  # between rounds 1 and 2: a round-2 request
+    sv.advance(sv.facilitator_key, w["id"])
+    results = sv.store.round_results(w["id"], 1)
+    told = story(results, sv.table_requests(w["id"], 1))
+    assert set(told) == {1, 2}
+    assert (f"{dec.SEAT_LABELS[sender['seat']]} asked {dec.SEAT_LABELS[to].lower()}:", "<b>assess</b> Mrs B") \
+        in told[2]
+    for r in (1, 2):
+        blamed = [e for e in results[r]["events"] if e[1] == "blame"]
+        assert all(any(e[3] in line for line, _ in told[r]) for e in blamed[:3]), "who blamed whom is told"
+    rows = [row for r in sorted(results) for row in results[r]["weeks"]]
+    words = verdict(rows, sv.references(w["id"]), SMALL["weeks_per_round"])
+    assert "people a day" in words and "blame culture" in words and "systems leadership" in words
+    assert words.count("closest to") == 1

@@ -179,3 +179,24 @@ def test_the_debriefs_curves_carry_their_numbers_and_keep_the_kits_axis_rules():
     assert charts.ticks(min(ticks), max(ticks)) == ticks, "round ticks, as in the browser view"
     assert "<b>" not in svg and "&lt;b&gt;blame" in svg
     assert 'data-better="lower"' in svg
+
+
+def test_the_room_tells_people_from_the_computer(tmp_path):
+    sv, w, players = _room(tmp_path)
+    sv.start(sv.facilitator_key, w["id"])
+    sv.submit(players["acute"]["token"], "acute", dec.computer_choices("acute", "default"), round_no=1)
+    states = sv.seat_states(w["id"])[1]
+    assert states["acute"] == "submitted" and states["social_care"] == "deciding"
+    assert states["community"] == states["voluntary"] == "computer"
+
+
+def test_the_room_chart_names_every_line_at_its_end_without_overlap():
+    from slsim.tools import charts
+    flat = [1.0] * 8  # four lines ending at one value: their labels must be pushed apart
+    svg = charts.room_paths("delayed_transfers", "Delayed transfers", "patients per day",
+                            [("table 1", flat), ("table 2", flat)],
+                            [("blame culture", flat), ("systems leadership", flat)], 4)
+    ys = sorted(float(y) for y in re.findall(r'class="ws-room-label" x="[\d.]+" y="([\d.]+)"', svg))
+    assert len(ys) == 4 and all(b - a >= charts.FONT for a, b in zip(ys, ys[1:]))
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    assert min(sizes) * charts.ROOM_CHART_PX / charts.ROOM_CHART_W >= 16, "text of 16 px or more on the projector"

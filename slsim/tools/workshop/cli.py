@@ -19,7 +19,7 @@ from pathlib import Path
 
 from slsim.errors import EXIT_BAD_INPUT, EXIT_OK
 from slsim.tools.serve import become_server, check_port
-from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
+from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, URL_ENV, Store
 
 DEFAULT_PORT = 8766
 
@@ -105,6 +105,7 @@ def cmd_workshop(args) -> int:
     print(f"slsim workshop: database: {store.path} (Ctrl+C stops the server; start it again to continue)",
           flush=True)
     os.environ[DB_ENV] = str(store.path)
+    os.environ[URL_ENV] = f"{base}/"
     started = become_server("slsim.tools.workshop.pages", args.host, port)
     return _fail(started) if isinstance(started, str) else started
 

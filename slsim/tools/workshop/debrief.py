@@ -85,3 +85,52 @@ def reference_sentences(table_rows: list[dict[str, Any]], references: dict[str, 
                       f"{present.amount(outcome, score(mine, outcome))} at this table in weeks "
                       f"{first}-{last}, against {' and '.join(theirs)} on the same random events.")
     return out
+
+
+STORY_KINDS = frozenset({"blame", "joint review", "shock"})  # the events a table's story tells
+STORY_EVENTS_PER_ROUND = 6
+
+
+def verdict(table_rows: list[dict[str, Any]], references: dict[str, list[dict[str, Any]]],
+            weeks_per_round: int, facilitator: bool = False) -> str:
+    """The table's last round in people-per-day terms against the reference cultures' same weeks on
+    the same random events: delayed transfers (patients a day, medically fit to leave, still in a
+    hospital bed; the round's mean), the difference from each culture, and the nearer one."""
+    if not table_rows:
+        return ""
+    last = table_rows[-1]["week"]
+    first = last - weeks_per_round + 1
+    mine = score(weeks_of(table_rows, first, last), "delayed_transfers")
+    theirs = {title: score(weeks_of(references[s], first, last), "delayed_transfers")
+              for s, title in REFERENCE_TITLES.items()}
+    parts = []
+    for title, value in theirs.items():
+        d = mine - value
+        parts.append(f"about the same as under {title}" if abs(d) < 0.05 else
+                     f"about {present.number(abs(d))} {'fewer' if d < 0 else 'more'} a day than under {title}")
+    nearest = min(theirs, key=lambda title: abs(mine - theirs[title]))
+    who = "The table" if facilitator else "Your table"
+    return (f"{who} ended with {present.number(mine)} people a day stuck in a hospital bed though fit to leave "
+            f"(weeks {first}-{last}): {' and '.join(parts)}, on the same random events. "
+            f"It ended closest to {nearest}.")
+
+
+def story(results: dict[int, dict[str, Any]], requests: list[dict[str, Any]]
+          ) -> dict[int, list[tuple[str, str | None]]]:
+    """round -> what happened at the table, as (line in words, a player's request text or None),
+    in order: the shocks, who blamed whom and which failures were reviewed jointly (trust falling
+    or rising, from the model's event log; at most :data:`STORY_EVENTS_PER_ROUND`, then a count of
+    the rest), and the requests seats sent each other (seat to seat, with the players' words, which
+    the page shows as text)."""
+    from slsim.tools.workshop.decisions import SEAT_LABELS
+    out: dict[int, list[str]] = {}
+    for r in sorted(results):
+        events = [e for e in results[r]["events"] if e[1] in STORY_KINDS]
+        lines: list[tuple[str, str | None]] = [(f"Week {week}: {text}", None)
+                                               for week, _, _, text in events[:STORY_EVENTS_PER_ROUND]]
+        if len(events) > STORY_EVENTS_PER_ROUND:
+            lines.append((f"... and {len(events) - STORY_EVENTS_PER_ROUND} more such events this round.", None))
+        lines += [(f"{SEAT_LABELS[q['from_seat']]} asked {SEAT_LABELS[q['to_seat']].lower()}:", q["text"])
+                  for q in requests if q["round"] == r]
+        out[r] = lines or [("No blame, joint review or request this round.", None)]
+    return out

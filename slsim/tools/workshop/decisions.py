@@ -40,36 +40,36 @@ SEAT_LABELS: dict[str, str] = {**{k: f"Director, {v.lower()}" for k, v in ORG_LA
 # decision -> choice -> (words shown, leadership values it sets)
 CHOICES: dict[str, dict[str, tuple[str, dict[str, float]]]] = {
     "failure_response": {
-        "blame_person": ("Find who made the mistake and hold them to account", {"blame_response": 0.85}),
-        "blame_partner": ("Make clear the partner organisation caused it", {"blame_response": 0.85}),
-        "joint_review": ("Review it jointly with partners, without blame", {"blame_response": 0.15}),
+        "blame_person": ("Name who made the mistake and hold them to account", {"blame_response": 0.85}),
+        "blame_partner": ("Name the partner organisation whose failure it was", {"blame_response": 0.85}),
+        "joint_review": ("Review it jointly with partners; nobody is named", {"blame_response": 0.15}),
     },
     "boundary_time": {
-        "little": ("Keep staff on our own targets", {"shared_ambition": 0.1}),
-        "some": ("Some time on partners' problems, as today", {"shared_ambition": 0.25}),
-        "much": ("Work to a shared ambition: time across boundaries and with citizens is part of the job",
+        "little": ("Staff stay on our own targets", {"shared_ambition": 0.1}),
+        "some": ("Some time on partners' problems (as today)", {"shared_ambition": 0.25}),
+        "much": ("Much staff time on partners' problems and with citizens, under a shared ambition",
                  {"shared_ambition": 0.8}),
     },
     "citizens": {
-        "late": ("Consult citizens late, on a finished plan", {"citizen_involvement": 0.1}),
-        "some": ("Involve some citizens, as today", {"citizen_involvement": 0.2}),
-        "early": ("Involve citizens from the start, reaching those on the outside", {"citizen_involvement": 0.7}),
+        "late": ("Consult citizens on a finished plan", {"citizen_involvement": 0.1}),
+        "some": ("Involve some citizens (as today)", {"citizen_involvement": 0.2}),
+        "early": ("Involve citizens from the start, including those seldom heard", {"citizen_involvement": 0.7}),
     },
     "who_decides": {
-        "hold": ("Decisions stay with senior managers", {"ceding": 0.1}),
-        "some": ("Cede some decisions, as today", {"ceding": 0.25}),
-        "cede": ("Cede decisions to frontline teams, partners and citizens", {"ceding": 0.7}),
+        "hold": ("Senior managers decide", {"ceding": 0.1}),
+        "some": ("Cede some decisions (as today)", {"ceding": 0.25}),
+        "cede": ("Cede many decisions to frontline teams, partners and citizens", {"ceding": 0.7}),
     },
     "learning": {
-        "top": ("The top sets the way of working; staff conform",
+        "top": ("The top sets the way of working; staff follow it",
                 {"socialisation_rate": 0.5, "learning_breadth": 0.0}),
-        "mixed": ("As today", {"socialisation_rate": 0.35, "learning_breadth": 0.2}),
-        "frontline": ("Learn from frontline staff and citizens' experience",
+        "mixed": ("Some of each (as today)", {"socialisation_rate": 0.35, "learning_breadth": 0.2}),
+        "frontline": ("The way of working follows what frontline staff and citizens report",
                       {"socialisation_rate": 0.1, "learning_breadth": 1.0}),
     },
     "pilot": {
-        "drop": ("Drop pilots: no uncertain projects", {"experimentation": 0.0, "partial_gain_acceptance": 0.0}),
-        "hold": ("Keep pilots as today", {"experimentation": 0.2, "partial_gain_acceptance": 0.3}),
+        "drop": ("No pilots", {"experimentation": 0.0, "partial_gain_acceptance": 0.0}),
+        "hold": ("Keep the pilots we have (as today)", {"experimentation": 0.2, "partial_gain_acceptance": 0.3}),
         "start": ("Start new pilots", {"experimentation": 0.6, "partial_gain_acceptance": 0.3}),
         "scale": ("Start pilots and scale partial gains", {"experimentation": 0.6, "partial_gain_acceptance": 0.8}),
     },
@@ -279,3 +279,41 @@ def pool_sentence(seat: str, pool: dict[str, Any]) -> str:
                 "computer": " (the computer plays social care)."}[state]
         return f"This round social care {what}{tail}"
     return ""
+
+
+# Differences smaller than these are "no difference" on a choice's note (model noise, not news).
+NOTE_FLOOR = {"balance_change": 500.0, "delayed_transfers": 0.05, "trust": 0.005, "stress": 0.005}
+
+
+def _signed(x: float, text: str) -> str:
+    return ("+" if x > 0 else "\u2212") + text
+
+
+def outlook_note(seat: str, decision: str, choice: str, outlook: dict[str, Any] | None) -> str:
+    """A choice's note in words, from the model's outlook for the seat
+    (:meth:`~slsim.tools.workshop.service.Service.outlook`): this round, the change of the seat's
+    own running balance and of the place's delayed transfers; later, the change of the seat's
+    trust in its partners and of its staff's stress at the round's end (both carry into the next
+    rounds). Every change is against the table's last decisions (round 1: the place as it runs);
+    changes under :data:`NOTE_FLOOR` are left out. Every choice is described the same way."""
+    if not outlook or decision not in outlook or choice not in outlook[decision]:
+        return ""
+    base, mine = outlook["base"]["base"], outlook[decision][choice]
+    d = {k: mine[k] - base[k] for k in NOTE_FLOOR}
+    now, later = [], []
+    if abs(d["balance_change"]) >= NOTE_FLOOR["balance_change"]:
+        now.append(f"your balance {_signed(d['balance_change'], present.money(abs(d['balance_change'])))}")
+    if abs(d["delayed_transfers"]) >= NOTE_FLOOR["delayed_transfers"]:
+        now.append(f"patients stuck in hospital "
+                   f"{_signed(d['delayed_transfers'], present.number(abs(d['delayed_transfers'])))} a day")
+    if abs(d["trust"]) >= NOTE_FLOOR["trust"]:
+        later.append(f"your trust in partners {_signed(d['trust'], present.number(abs(d['trust'])))}")
+    if abs(d["stress"]) >= NOTE_FLOOR["stress"]:
+        later.append(f"staff stress {_signed(d['stress'], present.number(abs(d['stress'])))}")
+    if not now and not later:
+        return "Model: no clear difference this round"
+    words = "; ".join(filter(None, ["This round: " + ", ".join(now) if now else "",
+                                    "carried on: " + ", ".join(later) if later else ""]))
+    cond = {("pool_offer", True): " (if social care joins)",
+            ("pool_answer", True): " (if the hospital offers 5%)"}.get((decision, choice not in ("none", "no")), "")
+    return f"Model: {words}{cond}"

@@ -7,11 +7,13 @@ last (scenario, seed, place size, burn-in, rounds, versions and every file's che
   computer, carried over) and the leadership values it set;
 * ``outcomes``: one row per table and week: every outcome column, with its round;
 * ``predictions``: the players' predictions by table and seat;
+* ``requests``: the requests players sent each other, by table, round, sending and receiving seat;
+* ``shocks``: the shocks the facilitator threw, by round (every table alike);
 * ``references``: the two reference cultures' weekly outcomes on the same place and seed.
 
-Names never leave the database: players appear only as their seat. The predictions' ``cause`` is
-the players' own words and may name colleagues; the record says so (``free_text``), and
-``free_text=False`` (``--no-free-text``) writes the column empty.
+Names never leave the database: players appear only as their seat. The predictions' ``cause`` and
+the requests' ``text`` are the players' own words and may name colleagues; the record says so
+(``free_text``), and ``free_text=False`` (``--no-free-text``) writes those columns empty.
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ from slsim.tools.workshop.store import Store
 STEM = "workshop"
 
 
-FREE_TEXT_NOTE = ("the predictions' cause column is the players' own words and may name colleagues or "
-                  "partners: check it before sharing")
-NO_FREE_TEXT_NOTE = "the predictions' cause column was left empty on export (--no-free-text)"
+FREE_TEXT_NOTE = ("the predictions' cause and the requests' text columns are the players' own words and may "
+                  "name colleagues or partners: check them before sharing")
+NO_FREE_TEXT_NOTE = "the predictions' cause and the requests' text columns were left empty on export (--no-free-text)"
 
 
 def frames(store: Store, workshop: str | None = None,
            free_text: bool = True) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """The workshop's record and its four tables (see the module docstring); ``free_text=False``
-    leaves the predictions' ``cause`` empty."""
+    """The workshop's record and its tables (see the module docstring); ``free_text=False``
+    leaves the predictions' ``cause`` and the requests' ``text`` empty."""
     w = resolve_workshop(store, workshop)
     record = {"workshop": w["id"], "scenario": w["scenario"], "seed": w["seed"], "slsim_version": w["version"]}
     decisions, outcomes = [], []
@@ -60,10 +62,15 @@ def frames(store: Store, workshop: str | None = None,
                     "cause": p["cause"] if free_text else ""}
                    for p in store.all("SELECT * FROM predictions WHERE workshop = ? ORDER BY table_no, seat",
                                       (w["id"],))]
+    requests = [{**record, "table": r["table_no"], "round": r["round"], "from_seat": r["from_seat"],
+                 "to_seat": r["to_seat"], "text": r["text"] if free_text else "", "sent_at": r["sent_at"]}
+                for r in store.all("SELECT * FROM requests WHERE workshop = ? ORDER BY id", (w["id"],))]
+    shocks = store.shocks(w["id"])
+    shock_rows = [{**record, "round": r, "shock": kind} for r in sorted(shocks) for kind in shocks[r]]
     refs = []
     for style in REFERENCE_STYLES:
         row = store.one("SELECT result FROM reference_runs WHERE workshop = ? AND style = ?", (w["id"], style))
-        rows = json.loads(row["result"]) if row else reference_run(setup_of(w), style)
+        rows = json.loads(row["result"]) if row else reference_run(setup_of(w), style, shocks=shocks)
         refs += [{**record, "style": style, **r} for r in rows]
     meta = {**{k: w[k] for k in ("id", "scenario", "seed", "tables", "rounds", "weeks_per_round",
                                  "minutes_per_round", "seats_played", "computer_style", "n_citizens",
@@ -73,6 +80,9 @@ def frames(store: Store, workshop: str | None = None,
     return meta, {"decisions": pd.DataFrame(decisions), "outcomes": pd.DataFrame(outcomes),
                   "predictions": pd.DataFrame(predictions, columns=[*record, "table", "seat", "delayed_transfers",
                                                                     "cause"]),
+                  "requests": pd.DataFrame(requests, columns=[*record, "table", "round", "from_seat", "to_seat",
+                                                              "text", "sent_at"]),
+                  "shocks": pd.DataFrame(shock_rows, columns=[*record, "round", "shock"]),
                   "references": pd.DataFrame(refs)}
 
 

@@ -22,10 +22,13 @@ Served by ``slsim workshop`` (``solara run slsim.tools.workshop.pages``). Rules 
 
 from __future__ import annotations
 
+import html
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
+import ipyvue
 import solara
+import traitlets
 
 from slsim.model.scenario import list_scenarios
 from slsim.results import present
@@ -39,33 +42,122 @@ from slsim.tools.workshop.debrief import (
     reference_sentences,
     score,
     scorecard_text,
+    story,
+    verdict,
 )
-from slsim.tools.workshop.service import BadInput, Refused, workshop_label
+from slsim.tools.workshop.engine import SHOCKS
+from slsim.tools.workshop.service import OPEN, BadInput, Refused, workshop_label
 from slsim.tools.workshop.service import shared as service
 
+SOURCE_NOTE = {"computer": " (computer)", "carried": " (not submitted: last round's kept)"}
+# A box that may scroll sideways (a wide table on a phone) must be reachable by keyboard.
+SCROLL_REGION = {"tabindex": "0", "role": "region"}
 POLL_S = 1.0  # seconds between a page's checks for a change worth re-rendering
+# The debrief's charts are drawn in a viewBox about as wide as a phone's column, so their 12-unit
+# text is about 12 px on a 390 px phone and about 18 px at the 560 px they reach on a projector.
+CHART_W, CHART_H = 360, 250
 
 CSS = """
-.ws-root { font-size: 17px; max-width: 1500px; }
-.ws-root h1 { font-size: 28px; margin: 4px 0; }
-.ws-root h2 { font-size: 22px; margin: 10px 0 4px; }
-.ws-card { border: 1px solid #ccd; border-radius: 6px; padding: 10px; background: #fbfbfd; }
+.ws-root { font-size: 17px; max-width: 1500px; overflow-wrap: break-word; box-sizing: border-box; }
+.ws-root *, .ws-root *::before, .ws-root *::after { box-sizing: border-box; }
+.ws-root h1 { font-size: 26px; margin: 4px 0; line-height: 1.2; }
+.ws-root h2 { font-size: 21px; margin: 10px 0 4px; line-height: 1.25; }
+.ws-card { border: 1px solid #ccd; border-radius: 6px; padding: 10px; background: #fbfbfd; max-width: 100%;
+  min-width: 0; }
 .ws-code { font-size: 44px; font-weight: bold; letter-spacing: 6px; font-family: monospace; }
 .ws-clock { font-size: 30px; font-weight: bold; font-family: monospace; }
-.ws-error { color: #b03a2e; font-weight: bold; }
-.ws-ok { color: #1e8449; font-weight: bold; }
-.ws-choices .v-btn-toggle { display: flex !important; flex-wrap: wrap !important; background: none !important; }
-.ws-choices .v-btn-toggle .v-btn { height: auto !important; min-height: 34px; text-transform: none !important;
-  letter-spacing: normal !important; margin: 2px; border: 1px solid #aab !important; border-radius: 4px !important;
-  font-size: 15px; max-width: 100%; }
+.ws-error { color: #a93226; font-weight: bold; }
+.ws-ok { color: #196f3d; font-weight: bold; }
+.ws-computer { color: #6c3483; font-style: italic; }
+.ws-choices .v-btn-toggle { display: flex !important; flex-direction: column !important; align-items: stretch;
+  background: none !important; width: 100%; }
+.ws-choices .v-btn-toggle .v-btn { height: auto !important; min-height: 44px; text-transform: none !important;
+  letter-spacing: normal !important; margin: 3px 0; border: 1px solid #aab !important;
+  border-radius: 4px !important; font-size: 16px; width: 100%; max-width: 100%; min-width: 0 !important;
+  justify-content: flex-start; }
 .ws-choices .v-btn-toggle .v-btn--active { background: #1f618d !important; color: white !important; }
-.ws-choices .v-btn__content { white-space: normal !important; text-align: left; padding: 4px 0; }
+.ws-choices .v-btn__content { white-space: pre-line !important; text-align: left; padding: 6px 0;
+  flex: 1 1 auto !important; max-width: 100%; min-width: 0; display: block !important; line-height: 1.3; }
+.ws-option-note { display: block; font-size: 14px; opacity: 0.9; margin-top: 2px; }
 .ws-grid { display: flex; flex-wrap: wrap; gap: 12px; }
-.ws-grid > div { flex: 1 1 300px; }
+.ws-grid > div { flex: 1 1 300px; min-width: 0; max-width: 100%; }
+.ws-seatgrid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.ws-seatgrid > .ws-col { flex: 1 1 340px; min-width: 0; max-width: 100%; display: flex; flex-direction: column;
+  gap: 12px; }
+.ws-scroll { max-width: 100%; overflow-x: auto; }
 .ws-table { border-collapse: collapse; font-size: 15px; }
-.ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; }
-.ws-chart { width: 100%; max-width: 520px; }
+.ws-table td, .ws-table th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
+.ws-chart { width: 100%; max-width: 560px; height: auto; }
+.ws-root .v-input, .ws-root .v-select { max-width: 100%; }
+.ws-room { font-size: 22px; }
+.ws-room-address { font-size: 40px; font-weight: bold; font-family: monospace; color: #1b2631 !important;
+  text-decoration: none; }
+.ws-room-phase { font-size: 28px; font-weight: bold; }
+.ws-room-small { font-size: 22px; }
+.ws-room-seat { font-size: 20px; }
+.ws-room-computer { color: #6c3483; font-style: italic; }
+.ws-room-submitted { color: #196f3d; font-weight: bold; }
+.ws-qr svg { width: 180px; height: 180px; }
+.ws-room-chart { width: 620px; max-width: 100%; height: auto; }
+.ws-room-charts > div { flex: 0 1 620px; }
+@media (max-width: 600px) {
+  .ws-root { font-size: 16px; padding: 8px !important; }
+  .ws-code { font-size: 34px; letter-spacing: 3px; }
+  .ws-clock { font-size: 24px; }
+  .ws-table { font-size: 14px; }
+  .ws-decisions, .ws-decisions thead, .ws-decisions tbody, .ws-decisions tr, .ws-decisions td,
+  .ws-decisions th { display: block; width: 100%; }
+  .ws-decisions thead { display: none; }
+  .ws-decisions tr { margin-bottom: 8px; border: 1px solid #ccd; }
+  .ws-decisions td { border: none; border-bottom: 1px solid #eee; }
+  .ws-decisions td:first-child { font-weight: bold; }
+  .ws-decisions td[data-round]::before { content: "Round " attr(data-round) ": "; font-weight: bold; }
+}
 """
+
+class _PageFixes(ipyvue.VueTemplate):
+    """An invisible widget that sets the document's language (for screen readers; Solara's template
+    has none), lets a phone zoom (the template forbids it), and repairs the ARIA Vuetify 2 gets wrong
+    in a select (a role=button slot holding a focusable input: nested-interactive). The browser
+    view has its own (``slsim.tools.app.learn``); the tools do not import each other."""
+
+    template = traitlets.Unicode("""<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    document.documentElement.lang = "en";
+    const vp = document.querySelector('meta[name="viewport"]');
+    if (vp) vp.setAttribute('content', 'width=device-width, initial-scale=1');
+    const repair = () => {
+      // every select's slot, also one repaired before: Vuetify sets aria-expanded again on opening
+      document.querySelectorAll('.v-select .v-input__slot[role], .v-select .v-input__slot[aria-expanded]')
+          .forEach(slot => {
+        const input = slot.querySelector('input');
+        if (input) {
+          input.setAttribute('role', 'combobox');
+          input.setAttribute('aria-haspopup', 'listbox');
+          input.setAttribute('aria-expanded', slot.getAttribute('aria-expanded') || 'false');
+          const label = slot.querySelector('label');
+          if (label && label.textContent) input.setAttribute('aria-label', label.textContent.trim());
+        }
+        ['role', 'aria-haspopup', 'aria-expanded', 'aria-owns'].forEach(a => slot.removeAttribute(a));
+      });
+    };
+    repair();
+    if (!window.__wsAria) {
+      window.__wsAria = new MutationObserver(repair);
+      window.__wsAria.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                              attributeFilter: ['role', 'aria-expanded']});
+    }
+  }
+}
+</script>""").tag(sync=True)
+
+
+@solara.component
+def PageFixes():
+    return _PageFixes.element()
+
 
 def use_signature(read) -> Any:
     """Re-render when ``read()`` (a cheap signature of what the page shows) changes: polled in a
@@ -103,7 +195,7 @@ def Clock(workshop_id: str):
         return phase, clock_text(left)
 
     phase, text = use_signature(read)
-    words = {"deciding": text, "paused": f"{text} (paused)"}.get(phase, "")
+    words = {"deciding": text, "paused": f"{text} (paused)", "between": f"{text} (not started)"}.get(phase, "")
     solara.Text(words, classes=["ws-clock"])
 
 
@@ -124,7 +216,11 @@ def Shell():
     query = _query(router)
     where = (router.path or "/").strip("/")
     solara.Style(CSS)
-    if where == "facilitator":
+    PageFixes()
+    if where == "room":
+        solara.Title("slsim workshop: the room")
+        RoomPage(query.get("key", ""), query.get("workshop"))
+    elif where == "facilitator":
         solara.Title("slsim workshop: facilitator")
         FacilitatorPage(query.get("key", ""), query.get("workshop"))
     elif where == "play":
@@ -182,9 +278,10 @@ def PlayerPage(token: str, asked_seat: str | None):
         solara.Text(f" · round {max(1, status['round'])} of {status['rounds']}", classes=["ws-round"])
         Clock(me["workshop"])
     phase = status["phase"]
+    opening = sv.opening(me["workshop"])
     if phase == "lobby":
         solara.Text("You are seated. The facilitator will start the first round soon.", classes=["ws-waiting"])
-        SeatSituation(view)
+        SeatSituation(view, opening)
         return
     if phase == "debrief":
         Debrief(me["workshop"], [me["table_no"]], names=None)
@@ -192,38 +289,57 @@ def PlayerPage(token: str, asked_seat: str | None):
     if phase == "predicting":
         Prediction(token, view)
         return
-    if phase not in ("deciding", "paused"):
+    if phase not in OPEN:
         return
-    with solara.Columns([5, 7]):
-        with solara.Column():
-            SeatSituation(view)
+    for kind in view["shocks"]:
+        solara.Text(f"This round: {SHOCKS[kind][0]}.", classes=["ws-shock", f"ws-shock-{kind}"],
+                    style={"display": "block", "font-weight": "bold", "color": "#7b241c"})
+    # Always rendered (empty outside the pause between rounds): the elements after it keep their
+    # place when the clock starts, so a player's half-made choices are not reset.
+    solara.Text(f"Round {status['round'] - 1}'s results are in: see After round {status['round'] - 1}. Talk them "
+                f"over with your table; the facilitator starts round {status['round']}'s clock when the room is "
+                "ready. You may already choose and submit." if phase == "between" else "",
+                classes=["ws-between" if phase == "between" else "ws-between-none"],
+                style={"display": "block", "font-weight": "bold", "margin": "6px 0"})
+    # Not solara.Columns: its columns keep their share of the width on a phone. Two flex columns
+    # that wrap give one column below about 700 px, decisions first (what the player acts on).
+    with solara.Div(classes=["ws-seatgrid"]):
+        with solara.Div(classes=["ws-col"], style={"order": "2"}):
+            SeatSituation(view, opening)
             Requests(token, view)
-        with solara.Column():
+        with solara.Div(classes=["ws-col"], style={"order": "1"}):
             if phase == "paused":
                 solara.Text("The facilitator has paused the clock; you can still change and submit your decisions. "
                             "The round does not lock until the clock runs again.", classes=["ws-paused"])
-            Decide(token, view, asked_seat or seat).key(f"decide-{status['round']}")
+            Decide(token, view, asked_seat or seat, sv.outlook(token)).key(f"decide-{status['round']}")
+
+
+def org_lines(o: dict[str, float]) -> list[str]:
+    """An organisation's state in a few lines (pressure, money, staff, trust in partners)."""
+    trust = [v for k, v in o.items() if k.startswith("trust_")]
+    return [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
+            f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
+            f"running balance {present.money(o['balance'])}",
+            f"Staff stress {present.amount('stress', o['stress'])}; posts vacant {present.share(o['vacancy'])}",
+            f"Your trust in partners: {present.number(sum(trust) / len(trust))} on a 0-1 scale" if trust else ""]
 
 
 @solara.component
-def SeatSituation(view: dict[str, Any]):
-    """The seat's organisation after the last round: pressures, money, staff; the round in words."""
+def SeatSituation(view: dict[str, Any], opening: dict[str, dict[str, float]]):
+    """The seat's organisation now (before round 1: the place as it is; later: after the last
+    round): pressure, money, staff, trust; then the round in words."""
     seat, last = view["me"]["seat"], view["last"]
     with solara.Card(classes=["ws-card", "ws-situation"]):
         if last is None:
-            solara.HTML(tag="h2", unsafe_innerHTML="Your organisation")
-            solara.Text("No round has run yet: the place is as it is today. Your first decisions take effect "
-                        "in round 1.")
+            solara.HTML(tag="h2", unsafe_innerHTML="Your organisation now")
+            if seat in opening:
+                for line in filter(None, org_lines(opening[seat])):
+                    solara.Text(line, classes=["ws-fact"], style={"display": "block"})
+            solara.Text("Your first decisions take effect in round 1.", style={"display": "block"})
             return
         solara.HTML(tag="h2", unsafe_innerHTML=f"After round {last['round']}")
         if seat in last["orgs"]:
-            o = last["orgs"][seat]
-            lines = [f"Pressure: {present.number(o['pressure'])} (demand over capacity; above 1 is over full)",
-                     f"Budget {present.money(o['budget'])} a week, spending {present.money(o['spend'])} a week; "
-                     f"running balance {present.money(o['balance'])}",
-                     f"Staff stress {present.amount('stress', o['stress'])}; "
-                     f"posts vacant {present.share(o['vacancy'])}"]
-            for line in lines:
+            for line in filter(None, org_lines(last["orgs"][seat])):
                 solara.Text(line, classes=["ws-fact"], style={"display": "block"})
         card = scorecard_text(last["weeks"])
         solara.Text("The place: " + "; ".join(f"{SCORECARD_TITLES[g].lower()}: {t}" for g, t in card.items()),
@@ -270,8 +386,10 @@ def Requests(token: str, view: dict[str, Any]):
 
 
 @solara.component
-def Decide(token: str, view: dict[str, Any], seat: str):
-    """The seat's decisions for this round, one choice each, and Submit."""
+def Decide(token: str, view: dict[str, Any], seat: str, outlook: dict[str, Any] | None):
+    """The seat's decisions for this round, one choice each, and Submit. Under each choice, what
+    the model says it may bring (:func:`~slsim.tools.workshop.decisions.outlook_note`), once the
+    outlook is computed."""
     sv = service()
     own = view["me"]["seat"]
     start = view["decisions"] or dec.todays_choices(own)
@@ -292,6 +410,12 @@ def Decide(token: str, view: dict[str, Any], seat: str):
 
     with solara.Card(classes=["ws-card", "ws-decide", "ws-choices"]):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Your decisions for round {view['status']['round']}")
+        if own in dec.SEATS[:-1]:
+            against = "the place as it runs today" if view["status"]["round"] <= 1 else "your table's last decisions"
+            solara.Text(f"Under each choice: what one run of the model gives this round for that choice alone, "
+                        f"against {against}, from the same random numbers." if outlook else
+                        "Working out what each choice may bring (a few seconds)...",
+                        style={"display": "block"}, classes=["ws-outlook-intro" if outlook else "ws-outlook-wait"])
         for name, value in values.items():
             solara.Text(dec.decision_title(name, own, view["last"]), style={"font-weight": "bold", "display": "block"},
                         classes=[f"ws-title-{name}"])
@@ -302,7 +426,9 @@ def Decide(token: str, view: dict[str, Any], seat: str):
             with solara.ToggleButtonsSingle(value=value, mandatory=value.value is not None,
                                             classes=[f"ws-decision-{name}"]):
                 for key, words in dec.options(name).items():
-                    solara.Button(words, value=key, classes=[f"ws-choice-{name}-{key}"])
+                    note = dec.outlook_note(own, name, key, outlook)
+                    solara.Button(f"{words}\n{note}" if note else words, value=key,
+                                  classes=[f"ws-choice-{name}-{key}"])
         solara.Button("Submit decisions", on_click=submit, color="primary", classes=["ws-submit"])
         if message.value:
             solara.Text(message.value, classes=["ws-ok" if message.value.startswith("Submitted") else "ws-error",
@@ -391,7 +517,11 @@ def SetUp(key: str, on_created):
 
     with solara.Card(classes=["ws-card", "ws-setup"], style={"max-width": "760px"}):
         solara.HTML(tag="h2", unsafe_innerHTML="Set up a workshop")
-        solara.Select("The place (scenario)", value=f["scenario"], values=names, classes=["ws-scenario"])
+        # scenarios by their names in words, not file names
+        by_label = {present.scenario_label(n): n for n in names}
+        label_of = {n: lbl for lbl, n in by_label.items()}
+        solara.Select("The place (scenario)", value=label_of.get(f["scenario"].value), values=list(by_label),
+                      on_value=lambda lbl: f["scenario"].set(by_label[lbl]), classes=["ws-scenario"])
         for k, words in (("tables", "Tables (1-12)"), ("rounds", "Rounds (1-20)"),
                          ("weeks", "Weeks per round (1-52)"), ("minutes", "Minutes per round (0.5-60)"),
                          ("citizens", "Citizens in the place (500-50,000)"),
@@ -402,8 +532,11 @@ def SetUp(key: str, on_created):
             for s, v in seats.items():
                 with solara.Div(classes=[f"ws-seat-{s}"]):
                     solara.Checkbox(label=dec.SEAT_LABELS[s], value=v)
-        solara.Select("The computer plays empty seats in the style of", value=f["style"], values=names,
-                      classes=["ws-style"])
+        solara.Select("The computer plays empty seats in the style of", value=label_of.get(f["style"].value),
+                      values=list(by_label), on_value=lambda lbl: f["style"].set(by_label[lbl]), classes=["ws-style"])
+        solara.Text("In this style the computer's seats (marked \u201ccomputer\u201d everywhere): "
+                    + dec.short_text(dec.computer_choices("acute", f["style"].value)) + ".",
+                    style={"display": "block"}, classes=["ws-style-words"])
         solara.Button("Create workshop", on_click=create, color="primary", classes=["ws-create"])
         if message.value:
             solara.Text(message.value, classes=["ws-error", "ws-setup-message"])
@@ -440,19 +573,38 @@ def Dashboard(key: str, workshop_id: str):
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Text("Join code", style={"font-size": "20px"})
         solara.Text(w["join_code"], classes=["ws-code"])
-        solara.Text(f"· {present.scenario_label(w['scenario'])} · seed {w['seed']} · {w['tables']} tables · "
+        tables = f"{w['tables']} table" + ("s" if w["tables"] != 1 else "")
+        solara.Text(f"· {present.scenario_label(w['scenario'])} · seed {w['seed']} · {tables} · "
                     f"{phase} · round {max(1, status['round'])} of {w['rounds']} ({w['weeks_per_round']} weeks each)",
                     classes=["ws-phase"])
         Clock(workshop_id)
     with solara.Row(style={"flex-wrap": "wrap"}):
+        if phase == "between":
+            solara.Button(f"Start round {status['round']}'s clock", on_click=act(sv.pause), color="primary",
+                          classes=["ws-start-clock"])
         label_next = {"lobby": "Start round 1", "deciding": "Lock the round now", "paused": "Lock the round now",
-                      "predicting": "Reveal the last round"}.get(phase)
+                      "between": "Lock the round now", "predicting": "Reveal the last round"}.get(phase)
         if label_next:
             solara.Button(label_next, on_click=act(sv.advance), color="primary", classes=["ws-advance"])
         if phase in ("deciding", "paused"):
             solara.Button("Resume" if phase == "paused" else "Pause", on_click=act(sv.pause), classes=["ws-pause"])
+        if phase in OPEN:
             solara.Button("+1 minute", on_click=act(sv.extend), classes=["ws-extend"])
         solara.Button("Export for research", on_click=export, classes=["ws-export"])
+        room = f"/room?key={quote(key)}&workshop={quote(workshop_id)}"
+        solara.HTML(tag="a", unsafe_innerHTML="Room view for the projector (opens a new window)",
+                    attributes={"href": room, "target": "_blank", "rel": "noopener"}, classes=["ws-room-link"],
+                    style="align-self: center; margin-left: 8px")
+    if phase in OPEN:
+        thrown = sv.shocks(workshop_id).get(status["round"], [])
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Text(f"Shocks for round {status['round']} (every table):")
+            for kind, (words, *_rest) in SHOCKS.items():
+                if kind in thrown:
+                    solara.Text(f"\u2713 {words}", classes=["ws-ok", f"ws-shock-thrown-{kind}"])
+                else:
+                    solara.Button(kind.replace("_", " "), on_click=act(sv.shock, kind), outlined=True,
+                                  classes=[f"ws-shock-{kind}"])
     words, ok = message.value
     if words:
         solara.Text(words, classes=["ws-ok" if ok else "ws-error", "ws-dashboard-message"])
@@ -480,7 +632,7 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                 for seat in status["seats"]:
                     who = next((n["name"] for n in names if n["table"] == t and n["seat"] == seat), None)
                     done = seat in status["submitted"].get(t, [])
-                    mark = "submitted" if done else ("deciding" if who else "computer")
+                    mark = "submitted" if done else ("deciding" if who else "computer plays this seat")
                     with solara.Row(style={"gap": "6px"}):
                         solara.Text(f"{dec.SEAT_LABELS[seat]}:", style={"font-weight": "bold"})
                         solara.Text(who or "(computer)", classes=["ws-player-name"])
@@ -490,6 +642,87 @@ def Tables(workshop_id: str, status: dict[str, Any], names: list[dict[str, Any]]
                     for group, text in card.items():
                         solara.Text(f"{SCORECARD_TITLES[group]}: {text}",
                                     style={"display": "block"}, classes=[f"ws-score-{group}"])
+
+
+# ------------------------------------------------------------------ the room (projector)
+SEAT_STATE_WORDS = {"submitted": "\u2713 submitted", "deciding": "deciding\u2026", "computer": "computer plays"}
+ROOM_OUTCOMES = ("delayed_transfers", "stress")
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of ``text`` as inline SVG (segno), or "" without segno (the address is shown anyway)."""
+    try:
+        import segno
+    except ImportError:
+        return ""
+    return segno.make(text, error="m").svg_inline(scale=6, dark="#000", light="#fff", border=2)
+
+
+@solara.component
+def RoomPage(key: str, chosen: str | None):
+    """The room's screen for the projector: the join address large with a QR code, the clock,
+    which seats have submitted (people and computer told apart), and after each round every
+    table's smoothed path against the reference cultures. Facilitator only (it shows no names)."""
+    sv = service()
+    try:
+        sv.check_facilitator(key)
+    except Refused as err:
+        solara.Text(str(err), classes=["ws-error", "ws-refused"])
+        return
+    workshops = sv.workshops(key)
+    wid = chosen or (workshops[-1]["id"] if workshops else None)
+    if wid is None:
+        solara.Text("No workshop yet: create one on the facilitator's page.")
+        return
+    use_signature(lambda: sv.room_signature(wid))
+    w, status = sv.workshop(wid), sv.status(wid)
+    address = sv.join_address()
+    with solara.Div(classes=["ws-room"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "24px"}):
+            if address:
+                solara.HTML(tag="div", unsafe_innerHTML=qr_svg(address), classes=["ws-qr"])
+            with solara.Column(style={"gap": "4px"}):
+                # a link: the address can be opened from the projector's laptop too, and the page then
+                # has a focusable element (a scrolling page without one cannot be scrolled by keyboard)
+                solara.HTML(tag="a", unsafe_innerHTML=html.escape(f"Join at {address}" if address else
+                                                                  "Join on the workshop's address"),
+                            attributes={"href": address or "/"}, classes=["ws-room-address"])
+                with solara.Row(style={"align-items": "baseline", "gap": "12px"}):
+                    solara.Text("code", classes=["ws-room-small"])
+                    solara.Text(w["join_code"], classes=["ws-code"])
+                words = {"lobby": "waiting to start", "deciding": "deciding", "paused": "paused",
+                         "between": "results in: talk them over", "predicting": "predict the last round",
+                         "debrief": "debrief"}[status["phase"]]
+                with solara.Row(style={"align-items": "baseline", "gap": "12px"}):
+                    solara.Text(f"Round {max(1, status['round'])} of {w['rounds']} · {words}",
+                                classes=["ws-room-phase"])
+                    Clock(wid)
+        states = sv.seat_states(wid)
+        refs = solara.use_memo(lambda: sv.references(wid) if status["round"] > 1 or status["phase"] in (
+            "predicting", "debrief") else None, dependencies=[wid, status["round"], status["phase"]])
+        with solara.Div(classes=["ws-grid"]):
+            for t, seats in states.items():
+                with solara.Card(classes=["ws-card", f"ws-room-table-{t}"]):
+                    solara.HTML(tag="h2", unsafe_innerHTML=f"Table {t}")
+                    for seat, state in seats.items():
+                        solara.Text(f"{dec.SEAT_LABELS[seat]}: {SEAT_STATE_WORDS[state]}",
+                                    classes=[f"ws-room-seat ws-room-{state}"], style={"display": "block"})
+        if refs:
+            tables = []
+            for t in states:
+                results = sv.visible_results(wid, t)
+                tables.append((f"table {t}", [row for r in sorted(results) for row in results[r]["weeks"]]))
+            n = max((len(rows) for _, rows in tables), default=0)
+            if n:
+                svgs = []
+                for outcome in ROOM_OUTCOMES:
+                    svgs.append(charts.room_paths(
+                        outcome, present.outcome_label(outcome).capitalize(), present.unit_text(outcome),
+                        [(name, [r[outcome] for r in rows]) for name, rows in tables],
+                        [(title, [r[outcome] for r in refs[s][:n]]) for s, title in REFERENCE_TITLES.items()],
+                        w["weeks_per_round"]))
+                solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{x}</div>" for x in svgs),
+                            classes=["ws-grid", "ws-room-charts"])
 
 
 # ------------------------------------------------------------------ debrief
@@ -516,18 +749,30 @@ def Debrief(workshop_id: str, tables: list[int], names):
                 cells = [(dec.SEAT_LABELS[seat], {})]
                 for r in sorted(decisions):
                     d = decisions[r].get(seat)
-                    text = "" if d is None else dec.short_text(d["decisions"]) + (
-                        " (computer)" if d["source"] == "computer" else "")
+                    text = "" if d is None else dec.short_text(d["decisions"]) + SOURCE_NOTE.get(d["source"], "")
                     cells.append((text, {"seat": seat, "round": str(r)}))
                 body.append(cells)
-            solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"))
+            solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(headers, body, "ws-table ws-decisions"),
+                        classes=["ws-scroll"], attributes=SCROLL_REGION | {"aria-label": f"Table {t}'s decisions"})
             svgs = []
             for group, outcome in SCORECARD.items():
                 series = [("table", f"table {t}", [row[outcome] for row in rows])]
                 series += [(s, title, [row[outcome] for row in refs[s]]) for s, title in REFERENCE_TITLES.items()]
                 svgs.append(charts.curves(outcome, f"{SCORECARD_TITLES[group]}: {present.outcome_label(outcome)}",
-                                          present.unit_text(outcome), series, w["weeks_per_round"], t))
+                                          present.unit_text(outcome), series, w["weeks_per_round"], t,
+                                          w=CHART_W, h=CHART_H))
             solara.HTML(tag="div", unsafe_innerHTML="".join(f"<div>{s}</div>" for s in svgs), classes=["ws-grid"])
+            solara.Text(verdict(rows, refs, w["weeks_per_round"], facilitator=names is not None),
+                        classes=["ws-verdict"], style={"display": "block", "font-weight": "bold", "margin": "8px 0"})
+            solara.HTML(tag="h2", unsafe_innerHTML="Round by round")
+            asked = sv.table_requests(workshop_id, t)
+            for r, lines in story(results, asked).items():
+                solara.Text(f"Round {r}", style={"display": "block", "font-weight": "bold"}, classes=["ws-story-round"])
+                for line, quoted in lines:
+                    solara.Text(line, style={"display": "block"}, classes=["ws-story"])
+                    if quoted is not None:
+                        solara.Text(f"\u201c{quoted}\u201d", style={"display": "block", "margin-left": "12px"},
+                                    classes=["ws-story-request"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
                 solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])
             last = rows[-w["weeks_per_round"]:]
@@ -554,9 +799,11 @@ def Debrief(workshop_id: str, tables: list[int], names):
         solara.HTML(tag="h2", unsafe_innerHTML="The tables compared (last round)")
         solara.HTML(tag="div", unsafe_innerHTML=charts.table_html(
             ["", *[f"{SCORECARD_TITLES[g]}: {present.outcome_label(o)}" for g, o in SCORECARD.items()]], compared,
-            "ws-table ws-compared"))
+            "ws-table ws-compared"), classes=["ws-scroll"],
+            attributes=SCROLL_REGION | {"aria-label": "The tables compared"})
 
 
 routes = [solara.Route(path="/", component=Shell, layout=Plain),
           solara.Route(path="play", component=Shell),
-          solara.Route(path="facilitator", component=Shell)]
+          solara.Route(path="facilitator", component=Shell),
+          solara.Route(path="room", component=Shell)]

@@ -66,5 +66,5 @@ def replay(source: Store | str | Path, table: int, workshop: str | None = None) 
     locked = set(store.round_results(w["id"], table))
     stored = store.decisions(w["id"], table)
     decisions = {r: {s: d["decisions"] for s, d in seats.items()} for r, seats in stored.items() if r in locked}
-    _, rounds = replay_table(setup, decisions)
+    _, rounds = replay_table(setup, decisions, shocks=store.shocks(w["id"]))
     return Replay(w["id"], table, setup, decisions, rounds)

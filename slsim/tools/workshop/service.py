@@ -14,8 +14,12 @@ Every page calls these methods; none trusts the browser. Rules:
   control characters); they are stored and shown as text, never as HTML. Bad input raises
   :class:`BadInput` with one line saying what is allowed, and changes nothing.
 * **Phases.** lobby -> deciding (round 1) -> ... -> deciding (last round) -> predicting ->
-  debrief; ``paused`` stops the clock of a deciding round, nothing else: players may still change
-  and submit their decisions, but the round does not lock while paused (the room is talking);
+  debrief. **Between rounds**: when a round (not the last) locks, the next one opens in the phase
+  ``between``: its clock stopped at its full minutes while the room reads and talks over the
+  results; it behaves as ``paused`` (decisions may be made, nothing locks) until the facilitator
+  starts its clock (:meth:`Service.pause`) or locks it. ``paused`` stops the clock of a deciding
+  round, nothing else: players may still change and submit their decisions, but the round does
+  not lock while paused (the room is talking);
   if every seat has submitted by then, it locks on resume. Decisions lock when every seat people
   play has submitted, when the round's minutes are up (:meth:`tick`), or when the facilitator
   advances. At the lock, each seat nobody submitted for gets its decisions from the computer
@@ -57,9 +61,20 @@ from slsim.model.place import ORG_KINDS
 from slsim.model.scenario import ScenarioError, list_scenarios, resolve_scenario
 from slsim.results import present
 from slsim.tools.workshop import decisions as dec
-from slsim.tools.workshop.engine import REFERENCE_STYLES, Setup, new_model, reference_run, replay_table, run_round
+from slsim.tools.workshop.engine import (
+    REFERENCE_STYLES,
+    SHOCKS,
+    Setup,
+    baseline_table,
+    new_model,
+    option_outlook,
+    org_state,
+    reference_run,
+    replay_table,
+    run_round,
+)
 from slsim.tools.workshop.replay import setup_of
-from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, Store
+from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, URL_ENV, Store
 
 NAME_MAX = 40
 TEXT_MAX = 200
@@ -73,7 +88,8 @@ MAX_BAD_CODES = 30  # wrong join codes answered per minute, for the whole server
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 CODE_LENGTH = 8
 EXTEND_SECONDS = 60.0
-PHASES = ("lobby", "deciding", "paused", "predicting", "debrief")
+PHASES = ("lobby", "deciding", "paused", "between", "predicting", "debrief")
+OPEN = ("deciding", "paused", "between")  # a round is open for decisions
 TICK_S = 1.0  # seconds between the timer's checks for rounds whose minutes are up
 
 
@@ -142,6 +158,9 @@ class Service:
         self._models: dict[tuple[str, int], tuple[int, Any]] = {}  # (workshop, table) -> (rounds done, model)
         self.burn_in_cache = BurnInCache()  # this server's workshops' places, burnt in once per place and seed
         self._bad_codes: deque[float] = deque()
+        # (workshop, table or 0 for round 1, round) -> each choice's outlook; None while it is computed
+        self._outlooks: dict[tuple[str, int, int], dict[str, Any] | None] = {}
+        self._openings: dict[str, dict[str, dict[str, float]]] = {}
         self._stop = threading.Event()
         self.store.write("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = self.store.one("SELECT value FROM settings WHERE key = 'facilitator_key'")
@@ -277,7 +296,7 @@ class Service:
         with self.lock:
             self.tick()
             w = self.workshop(me["workshop"])
-            if w["phase"] not in ("deciding", "paused"):
+            if w["phase"] not in OPEN:
                 raise Refused(f"decisions are locked (the workshop is {w['phase']})")
             if round_no is not None and round_no != w["round"]:
                 raise Refused(f"round {round_no} has locked; this is round {w['round']}: decide again")
@@ -330,14 +349,15 @@ class Service:
             w = self.workshop(workshop_id)
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET deadline = deadline + ? WHERE id = ?", (seconds, w["id"]))
-            elif w["phase"] == "paused":
+            elif w["phase"] in ("paused", "between"):
                 self.store.write("UPDATE workshops SET paused_remaining = paused_remaining + ? WHERE id = ?",
                                  (seconds, w["id"]))
             else:
                 raise Refused(f"there is no round clock to extend (the workshop is {w['phase']})")
 
     def pause(self, key: str, workshop_id: str) -> None:
-        """Pause a deciding round's clock, or resume a paused one."""
+        """Pause a deciding round's clock, or resume a paused one (between rounds: start the next
+        round's clock)."""
         self.check_facilitator(key)
         with self.lock:
             w = self.workshop(workshop_id)
@@ -345,7 +365,7 @@ class Service:
             if w["phase"] == "deciding":
                 self.store.write("UPDATE workshops SET phase = 'paused', paused_remaining = ?, deadline = NULL "
                                  "WHERE id = ?", (max(0.0, w["deadline"] - now), w["id"]))
-            elif w["phase"] == "paused":
+            elif w["phase"] in ("paused", "between"):
                 self.store.write("UPDATE workshops SET phase = 'deciding', deadline = ?, paused_remaining = NULL "
                                  "WHERE id = ?", (now + w["paused_remaining"], w["id"]))
                 if self._all_submitted(w):  # everyone submitted during the pause
@@ -360,12 +380,36 @@ class Service:
             w = self.workshop(workshop_id)
             if w["phase"] == "lobby":
                 self._open_round(w, 1)
-            elif w["phase"] in ("deciding", "paused"):
+            elif w["phase"] in OPEN:
                 self._lock_round(w)
             elif w["phase"] == "predicting":
                 self.store.write("UPDATE workshops SET phase = 'debrief' WHERE id = ?", (w["id"],))
             else:
                 raise Refused("the workshop is in its debrief; there is nothing to advance")
+
+    def shock(self, key: str, workshop_id: str, kind: Any) -> None:
+        """Throw a shock (a key of :data:`~slsim.tools.workshop.engine.SHOCKS`) into the open
+        round: it acts in that round's weeks at every table (and in the reference runs' same weeks).
+        Each kind once a round. Facilitator only; only while a round is open."""
+        self.check_facilitator(key)
+        if kind not in SHOCKS:
+            raise BadInput(f"shock {kind!r}: allowed: {', '.join(SHOCKS)}")
+        with self.lock:
+            w = self.workshop(workshop_id)
+            if w["phase"] not in OPEN:
+                raise Refused(f"a shock can be thrown only into an open round (the workshop is {w['phase']})")
+            if kind in self.store.shocks(w["id"]).get(w["round"], []):
+                raise Refused(f"round {w['round']} already has this shock")
+            self.store.write_many([
+                ("INSERT INTO shocks VALUES (?,?,?,?)", (w["id"], w["round"], kind, _now_text())),
+                # the reference cultures and the choices' outlooks must now include it
+                ("DELETE FROM reference_runs WHERE workshop = ?", (w["id"],))])
+            for k in [k for k in self._outlooks if k[0] == w["id"] and k[2] == w["round"]]:
+                del self._outlooks[k]
+
+    def shocks(self, workshop_id: str) -> dict[int, list[str]]:
+        """round -> the shocks thrown into it (kinds, see :data:`~slsim.tools.workshop.engine.SHOCKS`)."""
+        return self.store.shocks(self.workshop(workshop_id)["id"])
 
     def tick(self) -> None:
         """Lock every deciding round whose minutes are up (called by every page and a timer)."""
@@ -441,12 +485,12 @@ class Service:
                 fill.append(("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?,?,?,?)",
                              (w["id"], t, r, seat, json.dumps(choice), source, _now_text())))
             model = self._model_before(w["id"], t, r, setup, stored)
-            result = run_round(model, r, table, setup.weeks_per_round)
+            result = run_round(model, r, table, setup.weeks_per_round, self.store.shocks(w["id"]).get(r, ()))
             self._models[(w["id"], t)] = (r, model)
             results.append(("INSERT OR REPLACE INTO round_results VALUES (?,?,?,?,?)",
                             (w["id"], t, r, json.dumps(result), _now_text())))
-        nxt = ("UPDATE workshops SET phase = 'deciding', round = ?, deadline = ?, paused_remaining = NULL "
-               "WHERE id = ?", (r + 1, self.clock() + 60 * w["minutes_per_round"], w["id"]))
+        nxt = ("UPDATE workshops SET phase = 'between', round = ?, deadline = NULL, paused_remaining = ? "
+               "WHERE id = ?", (r + 1, 60 * w["minutes_per_round"], w["id"]))
         if r >= w["rounds"]:
             nxt = ("UPDATE workshops SET phase = 'predicting', deadline = NULL, paused_remaining = NULL "
                    "WHERE id = ?", (w["id"],))
@@ -463,7 +507,8 @@ class Service:
         if round_no == 1:
             return new_model(setup, self.burn_in_cache)
         past = {k: {s: d["decisions"] for s, d in v.items()} for k, v in stored.items() if k < round_no}
-        model, _ = replay_table(setup, past, upto=round_no - 1, burn_in_cache=self.burn_in_cache)
+        model, _ = replay_table(setup, past, upto=round_no - 1, burn_in_cache=self.burn_in_cache,
+                                shocks=self.store.shocks(wid))
         return model
 
     # ------------------------------------------------------------------ reading
@@ -472,7 +517,7 @@ class Service:
         w = self.workshop(workshop_id)
         now = self.clock()
         left = (max(0.0, w["deadline"] - now) if w["phase"] == "deciding"
-                else w["paused_remaining"] if w["phase"] == "paused" else None)
+                else w["paused_remaining"] if w["phase"] in ("paused", "between") else None)
         submitted = {}
         for r in self.store.all("SELECT table_no, seat FROM decisions WHERE workshop = ? AND round = ? "
                                 "AND source = 'player'", (w["id"], w["round"])):
@@ -491,17 +536,20 @@ class Service:
         s = self.status(workshop_id)
         n = self.store.one("SELECT (SELECT COUNT(*) FROM requests WHERE workshop = ?) AS r, "
                            "(SELECT COUNT(*) FROM predictions WHERE workshop = ?) AS p, "
-                           "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j", (workshop_id,) * 3)
+                           "(SELECT COUNT(*) FROM players WHERE workshop = ?) AS j, "
+                           "(SELECT COUNT(*) FROM shocks WHERE workshop = ?) AS k", (workshop_id,) * 4)
         return (s["phase"], s["round"], repr(sorted((k, sorted(v)) for k, v in s["submitted"].items())),
-                n["r"], n["p"], n["j"])
+                n["r"], n["p"], n["j"], n["k"])
 
     def seat_signature(self, token: Any) -> tuple:
         """What a player's page depends on: the phase and round, the number of requests sent to
-        their seat, and, for the hospital and social care, the other side's submitted pooled-budget
-        decisions (not other players' submissions: a room's submits must not re-render every page)."""
+        their seat, for the hospital and social care the other side's submitted pooled-budget
+        decisions (not other players' submissions: a room's submits must not re-render every page),
+        whether their choices' outlook is ready, and the number of shocks thrown."""
         me = self.player(token)
         row = self.store.one("SELECT phase, round, (SELECT COUNT(*) FROM requests WHERE workshop = w.id "
-                             "AND table_no = ? AND to_seat = ?) AS n FROM workshops w WHERE id = ?",
+                             "AND table_no = ? AND to_seat = ?) AS n, (SELECT COUNT(*) FROM shocks WHERE "
+                             "workshop = w.id) AS k FROM workshops w WHERE id = ?",
                              (me["table_no"], me["seat"], me["workshop"]))
         partner = {"acute": "social_care", "social_care": "acute"}.get(me["seat"])
         offer = None
@@ -509,7 +557,7 @@ class Service:
             got = self.store.one("SELECT decisions FROM decisions WHERE workshop = ? AND table_no = ? AND round = ? "
                                  "AND seat = ?", (me["workshop"], me["table_no"], row["round"], partner))
             offer = got["decisions"] if got else None
-        return row["phase"], row["round"], row["n"], offer
+        return row["phase"], row["round"], row["n"], offer, self.outlook_ready(token), row["k"]
 
     def clock_reading(self, workshop_id: str) -> tuple[str, float | None]:
         """(phase, seconds left) in one small query: every open page reads it once a second.
@@ -518,7 +566,7 @@ class Service:
         if row is None:
             raise Refused(f"no workshop {workshop_id!r}")
         left = (max(0.0, row["deadline"] - self.clock()) if row["phase"] == "deciding"
-                else row["paused_remaining"] if row["phase"] == "paused" else None)
+                else row["paused_remaining"] if row["phase"] in ("paused", "between") else None)
         return row["phase"], left
 
     def decisions(self, workshop_id: str, table: int) -> dict[int, dict[str, dict[str, Any]]]:
@@ -554,7 +602,77 @@ class Service:
                 "pool": pool,
                 "last": last, "decisions": (mine or previous or {}).get("decisions"),
                 "submitted": bool(mine and mine["source"] == "player"), "requests": requests,
+                "shocks": self.store.shocks(me["workshop"]).get(status["round"], []),
                 "prediction": dict(pred) if pred else None}
+
+    def join_address(self) -> str:
+        """The address players open to join, as ``slsim workshop`` printed it ("" if unknown)."""
+        return os.environ.get(URL_ENV, "")
+
+    def seat_states(self, workshop_id: str) -> dict[int, dict[str, str]]:
+        """table -> seat -> who decides it this round, as the room sees it: ``"submitted"`` (a
+        person submitted), ``"deciding"`` (a person sits there and has not submitted) or
+        ``"computer"`` (nobody sits there: the computer plays it)."""
+        s = self.status(workshop_id)
+        return {t: {seat: "submitted" if seat in s["submitted"].get(t, []) else
+                    "deciding" if seat in s["played"].get(t, []) else "computer" for seat in s["seats"]}
+                for t in range(1, s["tables"] + 1)}
+
+    def opening(self, workshop_id: str) -> dict[str, dict[str, float]]:
+        """Each organisation's state before round 1 (the place after its burn-in, the same at every
+        table): what a seat sees before its first decision."""
+        if workshop_id not in self._openings:
+            self._openings[workshop_id] = org_state(new_model(self.setup_of(workshop_id), self.burn_in_cache))
+        return self._openings[workshop_id]
+
+    def _outlook_key(self, w: dict[str, Any], table: int) -> tuple[str, int, int]:
+        # Round 1 starts from the same place at every table: one outlook serves them all.
+        return (w["id"], table if w["round"] > 1 else 0, w["round"])
+
+    def outlook(self, token: Any, wait: bool = False) -> dict[str, Any] | None:
+        """What each of the player's choices may bring this round, as the model computes it
+        (:func:`~slsim.tools.workshop.engine.option_outlook`: the table's round run from its real
+        start once per choice, against the table's last decisions), for the player's seat:
+        decision -> choice -> summary, and ``"base"``. The first ask starts the computation in a
+        thread and returns None (``wait=True``: computes it now); later asks return it. None too
+        outside a deciding round and for the citizens' panel (its choice moves no number)."""
+        me = self.player(token)
+        w = self.workshop(me["workshop"])
+        if w["phase"] not in OPEN or me["seat"] not in ORG_KINDS:
+            return None
+        key = self._outlook_key(w, me["table_no"])
+        with self.lock:
+            if key in self._outlooks:
+                got = self._outlooks[key]
+                return None if got is None else got.get(me["seat"])
+            self._outlooks[key] = None
+            stored = self.store.decisions(w["id"], me["table_no"])
+            past = {r: {s: d["decisions"] for s, d in v.items()} for r, v in stored.items() if r < w["round"]}
+            setup = self.setup_of(w["id"])
+            shocks = self.store.shocks(w["id"])
+
+        def compute() -> None:
+            try:
+                got = option_outlook(setup, past, w["round"], baseline_table(past, w["round"], w["scenario"]),
+                                     self.burn_in_cache, shocks)
+            except Exception as err:  # shown as "not available" rather than a broken page
+                print(f"slsim workshop: outlook {key}: {err!r}", flush=True)
+                got = {}
+            with self.lock:
+                if key in self._outlooks:  # not if a shock made it stale meanwhile
+                    self._outlooks[key] = got
+
+        if wait:
+            compute()
+            return self.outlook(token)
+        threading.Thread(target=compute, daemon=True, name="workshop-outlook").start()
+        return None
+
+    def outlook_ready(self, token: Any) -> bool:
+        """Whether the player's outlook for this round has been computed (a page re-renders when it is)."""
+        me = self.player(token)
+        w = self.workshop(me["workshop"])
+        return self._outlooks.get(self._outlook_key(w, me["table_no"])) is not None
 
     def pool_view(self, workshop_id: str, table: int) -> dict[str, Any]:
         """The pooled budget as the hospital and social care may see it this round: the hospital's
@@ -583,6 +701,13 @@ class Service:
         self.check_facilitator(key)
         return [{"table": p["table_no"], "seat": p["seat"], "name": p["name"]} for p in self.store.players(workshop_id)]
 
+    def table_requests(self, workshop_id: str, table: int) -> list[dict[str, Any]]:
+        """Every request sent at a table (round, from_seat, to_seat, text), oldest first, without
+        names; shown in the debrief once the rounds are over."""
+        return [dict(r) for r in self.store.all(
+            "SELECT round, from_seat, to_seat, text FROM requests WHERE workshop = ? AND table_no = ? ORDER BY id",
+            (workshop_id, table))]
+
     def predictions(self, workshop_id: str) -> list[dict[str, Any]]:
         """The room's predictions by table and seat (no names); shown in the debrief."""
         return [dict(r) for r in self.store.all("SELECT table_no, seat, delayed_transfers, cause FROM predictions "
@@ -595,7 +720,8 @@ class Service:
             row = self.store.one("SELECT result FROM reference_runs WHERE workshop = ? AND style = ?",
                                  (workshop_id, style))
             if row is None:
-                rows = reference_run(self.setup_of(workshop_id), style, self.burn_in_cache)
+                rows = reference_run(self.setup_of(workshop_id), style, self.burn_in_cache,
+                                     shocks=self.store.shocks(workshop_id))
                 self.store.write("INSERT OR REPLACE INTO reference_runs VALUES (?,?,?)",
                                  (workshop_id, style, json.dumps(rows)))
                 out[style] = rows

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DB = "slsim-workshop.db"
+URL_ENV = "SLSIM_WORKSHOP_URL"  # the players' join address ``slsim workshop`` printed, for the room view
 DB_ENV = "SLSIM_WORKSHOP_DB"  # how ``slsim workshop`` tells the Solara server it becomes which database to open
 
 SCHEMA = """
@@ -40,10 +41,10 @@ CREATE TABLE IF NOT EXISTS workshops (
     burn_in_weeks INTEGER NOT NULL,
     version TEXT NOT NULL,
     created TEXT NOT NULL,
-    phase TEXT NOT NULL,                 -- lobby, deciding, paused, predicting, debrief
+    phase TEXT NOT NULL,                 -- lobby, deciding, paused, between, predicting, debrief
     round INTEGER NOT NULL,              -- the round being decided (0 in the lobby)
     deadline REAL,                       -- wall-clock seconds when decisions lock
-    paused_remaining REAL                -- seconds left when paused
+    paused_remaining REAL                -- seconds left when paused or between rounds
 );
 CREATE TABLE IF NOT EXISTS players (
     token TEXT PRIMARY KEY,
@@ -91,6 +92,13 @@ CREATE TABLE IF NOT EXISTS round_results (
     computed_at TEXT NOT NULL,
     PRIMARY KEY (workshop, table_no, round)
 );
+CREATE TABLE IF NOT EXISTS shocks (
+    workshop TEXT NOT NULL,
+    round INTEGER NOT NULL,              -- the round whose weeks it acts in (every table alike)
+    kind TEXT NOT NULL,                  -- a key of engine.SHOCKS
+    thrown_at TEXT NOT NULL,
+    PRIMARY KEY (workshop, round, kind)
+);
 CREATE TABLE IF NOT EXISTS reference_runs (
     workshop TEXT NOT NULL,
     style TEXT NOT NULL,
@@ -102,6 +110,14 @@ CREATE TABLE IF NOT EXISTS reference_runs (
 
 class Store:
     """The database of one or more workshops (see the module docstring for the rules)."""
+
+    def shocks(self, workshop_id: str) -> dict[int, list[str]]:
+        """round -> the shocks the facilitator threw into it (kinds, in the order of engine.SHOCKS)."""
+        from slsim.tools.workshop.engine import SHOCKS
+        out: dict[int, list[str]] = {}
+        for r in self.all("SELECT round, kind FROM shocks WHERE workshop = ?", (workshop_id,)):
+            out.setdefault(r["round"], []).append(r["kind"])
+        return {r: sorted(kinds, key=list(SHOCKS).index) for r, kinds in out.items()}
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -122,6 +122,70 @@ def test_an_edit_of_a_file_reached_through_extends_is_seen(tmp_path, monkeypatch
         run_sweep(exp, out, processes=1)
 
 
+def test_a_resume_on_changed_model_code_is_refused_in_one_line_unless_allowed(tmp_path, capsys, monkeypatch):
+    import slsim.provenance as provenance
+    exp, out = _my_experiment(tmp_path), tmp_path / "out"
+    sweep_until_ctrl_c(exp, out, after=3)
+    old = read_manifest(out)["inputs"]["model_sha256"]
+    assert old == provenance.model_sha256()
+    monkeypatch.setattr(provenance, "model_sha256", lambda: "f" * 64)  # as if a rule's code had been edited
+    before = tree(out)
+    code, _, err = cli(capsys, "sweep", exp, "--out", out, "--processes", "1")
+    assert code == 2 and one_line(err), err
+    assert f"the model's code changed (slsim/model sha256 {old[:12]} -> ffffffffffff" in err, err
+    assert tree(out) == before
+    summary = run_sweep(exp, out, processes=1, allow_changed_inputs=True)
+    assert summary.completed == 3 and summary.skipped == 3
+    sessions = read_manifest(out)["sessions"]
+    assert any("model's code changed" in c for c in sessions[-1]["allowed_changed_inputs"])
+    assert [s["inputs"]["model_sha256"] for s in sessions] == [old, "f" * 64]
+
+
+def test_the_model_hash_changes_with_one_constant_of_a_rule_and_not_with_the_folder(tmp_path, monkeypatch):
+    import slsim.provenance as provenance
+    copy = tmp_path / "elsewhere" / "model"
+    shutil.copytree(provenance.MODEL, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "MODEL", copy)
+    same = provenance.model_sha256.__wrapped__()
+    assert same == provenance.model_sha256()
+    rule = copy / "processes" / "hospital.py"
+    text = rule.read_text()
+    i = next(i for i, ch in enumerate(text) if ch.isdigit())  # the first digit in the rule's source
+    rule.write_text(text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:])
+    assert provenance.model_sha256.__wrapped__() != same
+
+
+def test_the_same_inputs_in_a_clone_at_another_path_resume(tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    shutil.copytree(scenario_dir(), first / "scenarios")
+    monkeypatch.setenv("SLSIM_SCENARIOS", str(first / "scenarios"))
+    exp = write_experiment(first, name="mine", scenario="blame_culture",
+                           factors={"budget_gap": {"range": [-0.1, 0.1], "steps": 3}})
+    sweep_until_ctrl_c(exp, first / "out", after=3)
+    clone = tmp_path / "clone"
+    shutil.copytree(first, clone)  # a colleague's clone: the same content at another path
+    shutil.rmtree(first)
+    monkeypatch.setenv("SLSIM_SCENARIOS", str(clone / "scenarios"))
+    summary = run_sweep(clone / exp.name, clone / "out", processes=1)
+    assert summary.completed == 3 and summary.skipped == 3
+
+
+def test_every_part_names_the_code_and_experiment_it_came_from(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from slsim.provenance import stamp
+    exp, out = _my_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    parts = sorted(out.glob("*/part-*.parquet"))
+    assert {p.parent.name for p in parts} == {"runs", "weekly"}
+    content = read_manifest(out)["experiment"]["content_sha256"]
+    for part in parts:
+        meta = json.loads(pq.read_schema(part).metadata[b"slsim"])
+        assert meta == stamp() | {"experiment_sha256": content}
+
+
 # ------------------------------------------------------------------ 2 bounded work
 FIVE = ["blame_response", "ceding", "experimentation", "learning_breadth", "shared_ambition"]
 

@@ -4,7 +4,8 @@ Layout of a results folder::
 
     manifest.json            experiment (file and content hashes, content), design, every run's
                              id, point, replicate, seed and parameters, versions, sessions
-    runs/part-S-B.parquet    one row per finished run (ok or failed): ids, factors, status, error,
+    runs/part-S-B.parquet    (every part's Parquet metadata ``slsim``: version, model and experiment hashes)
+                             one row per finished run (ok or failed): ids, factors, status, error,
                              per-run summaries of every outcome
     weekly/part-S-B.parquet  one row per run x week, for the outcomes the experiment keeps weekly
 
@@ -19,11 +20,13 @@ Rules:
   keeps the first record of a run id and drops later ones, in memory and on load.
 * Resuming needs the same experiment content: everything that decides the runs' numbers. Comments,
   title, description, ``batch_runs`` and ``analysis`` hints may change; anything else is refused.
-* Provenance by content: the manifest's ``inputs`` hold the sha256 of every scenario file the
-  experiment reaches (through ``extends:`` and ``adopt:`` too) and of each run's resolved
+* Provenance by content: the manifest's ``inputs`` hold slsim's version and the sha256 of the model's
+  source (:mod:`slsim.provenance`), the sha256 of every scenario file the experiment reaches
+  (through ``extends:`` and ``adopt:`` too; keyed by its path relative to the experiment file, and
+  the same files by content at other paths count as the same) and of each run's resolved
   parameters and timeline (``resolved_params``, keyed by that hash; each run names its hash in the
-  manifest and in its row, column ``params_sha256``). A resume whose scenario files or resolved
-  parameters differ is refused, saying what changed, unless ``allow_changed_inputs``; what was
+  manifest and in its row, column ``params_sha256``). A resume whose model code, scenario files or
+  resolved parameters differ is refused, saying what changed, unless ``allow_changed_inputs``; what was
   accepted is recorded in that session's ``allowed_changed_inputs``.
 * One sweep per folder: a session holds an OS lock on ``OUT/.slsim.lock`` (released when its
   process ends, however it ends) and names itself in ``OUT/.slsim-running.json``; a second sweep
@@ -130,9 +133,10 @@ def versions() -> dict[str, str]:
             out[dist] = md.version(dist)
         except md.PackageNotFoundError:
             pass
-    if "slsim" not in out:
-        from slsim import __version__
-        out["slsim"] = __version__
+    from slsim.provenance import stamp
+    # from git in a checkout: an editable install's recorded version is that of the commit it was installed at
+    out["slsim"] = stamp()["slsim_version"]
+    out["slsim_model_sha256"] = stamp()["model_sha256"]
     return out
 
 
@@ -171,15 +175,21 @@ def sweep_inputs(exp: Experiment, runs) -> dict[str, Any]:
     h = hashlib.sha256()
     for r in runs:
         h.update(r.resolved_sha256.encode())
+    from slsim.provenance import stamp
+    base = Path(exp.path).resolve().parent if exp.path else Path.cwd()
+    # Keyed by the path relative to the experiment's folder, so a clone at another path has the same keys;
+    # compared by content (changed_inputs).
+    files = {os.path.relpath(path, base): digest for path, digest in input_files(exp, runs).items()}
     return {"experiment_file": {"path": str(Path(exp.path).resolve()) if exp.path else None,
                                 "sha256": exp.file_sha256},
-            "scenario_files": input_files(exp, runs), "resolved_params_sha256": h.hexdigest()}
+            "scenario_files": dict(sorted(files.items())), "resolved_params_sha256": h.hexdigest(), **stamp()}
 
 
 def _session_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     return {"experiment_file_sha256": inputs["experiment_file"]["sha256"],
             "scenario_files": dict(inputs["scenario_files"]),
-            "resolved_params_sha256": inputs["resolved_params_sha256"]}
+            "resolved_params_sha256": inputs["resolved_params_sha256"],
+            "model_sha256": inputs.get("model_sha256"), "slsim_version": inputs.get("slsim_version")}
 
 
 def _short(path: str) -> str:
@@ -196,8 +206,14 @@ def changed_inputs(manifest: dict[str, Any], inputs: dict[str, Any], runs) -> li
     old = manifest.get("inputs")
     if not isinstance(old, dict):
         return []
+    from slsim.provenance import model_change
     changes = []
+    code = model_change(old)
+    if code:
+        changes.append(code)
     before, after = old.get("scenario_files") or {}, inputs["scenario_files"]
+    if sorted(before.values()) == sorted(after.values()):
+        before = after  # the same files by content (a clone at another path, a folder moved)
     for path in sorted(set(before) | set(after)):
         a, b = before.get(path), after.get(path)
         if a == b:
@@ -339,6 +355,18 @@ class ResultStore:
         self.manifest["sessions"].append(sess)
         self.write_manifest()
 
+    def _parquet(self, frame: pd.DataFrame, path: Path) -> None:
+        """Write a part with its provenance in the file's metadata (key ``slsim``: slsim's version, the
+        model's source hash and the experiment's content hash), so a part carries where it came from."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from slsim.provenance import stamp
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"slsim"] = json.dumps(stamp() | {"experiment_sha256": self.exp.content_sha256}).encode()
+        pq.write_table(table.replace_schema_metadata(meta), path)
+
     def _record_runs(self, runs) -> None:
         """Each run's resolved-parameter hash in its manifest record; the records by hash (kept
         for every hash any session ran, so older rows stay explained)."""
@@ -449,9 +477,9 @@ class ResultStore:
             weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
             if weekly:
                 frame = pd.concat(weekly, ignore_index=True)
-                write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
+                write_atomic_bytes(self.out / "weekly" / name, lambda p: self._parquet(frame, p))
             runs_frame = pd.DataFrame([self._row(rec) for rec in fresh])
-            write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
+            write_atomic_bytes(self.out / "runs" / name, lambda p: self._parquet(runs_frame, p))
             self.batch += 1
             self.done.update(seen)
             self.failed.update({rec.run_id: rec.error for rec in fresh if rec.status != "ok"})

@@ -40,7 +40,7 @@ def _version_from_git() -> str | None:
     top = _git("rev-parse", "--show-toplevel")
     if top is None or Path(top).resolve() != PACKAGE.parent:
         return None  # not our own checkout (e.g. a wheel installed inside some other repository)
-    sha = _git("rev-parse", "--short=7", "HEAD")
+    sha = _git("rev-parse", "--short=10", "HEAD")
     if sha is None:
         return None
     dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))

@@ -308,3 +308,25 @@ def test_the_shipped_posterior_loads_and_lies_within_its_priors():
     assert set(post.parameters) == set(cal.parameters)
     for name, prior in cal.parameters.items():
         assert post.frame[name].between(prior.low, prior.high).all(), name
+
+
+def test_a_calibration_continued_on_changed_model_code_is_refused_unless_allowed(tmp_path, capsys):
+    import json
+
+    from slsim.provenance import model_sha256
+    from slsim.tools.calibration.fit import check_folder
+    file = write(tmp_path, toy_spec())
+    cal = load_calibration(file)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {"name": "toy", "sha256": cal.sha256, "method": "abc", "status": "interrupted", "generations": [],
+           "slsim_version": "0.1.dev1+gold", "model_sha256": "0" * 64}
+    (out / "calibration.json").write_text(json.dumps(old))
+    before = (out / "calibration.json").read_bytes()
+    rc = main(["calibrate", str(file), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"the model's code changed (slsim/model sha256 000000000000 -> {model_sha256()[:12]}" in err, err
+    assert "--allow-changed-inputs" in err and (out / "calibration.json").read_bytes() == before
+    state = check_folder(out, cal, "abc", allow_changed_inputs=True)
+    assert state["model_sha256"] == model_sha256() and "model's code changed" in state["allowed_changed_inputs"][0]

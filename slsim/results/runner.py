@@ -164,7 +164,7 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     frame = pd.concat(frames, ignore_index=True)
     import mesa
 
-    from slsim import __version__
+    from slsim.provenance import stamp
     from slsim.results.output import sha256
     meta = {"scenarios": [sc.name for sc in resolved], "weeks": weeks, "replicates": replicates, "seed": seed,
             "replicate_seeds": seeds, "params": params or {}, "timeline": timeline or [],
@@ -173,7 +173,7 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
                                    for sc in resolved},
             "scenario_files": {sc.name: {"path": str(sc.path), "sha256": sha256(sc.path)}
                                for sc in resolved if sc.path is not None},
-            "slsim_version": __version__, "mesa_version": mesa.__version__}
+            **stamp(), "mesa_version": mesa.__version__}
     if posterior is not None:
         meta["posterior"] = posterior.describe() | {"replicate_params": drawn}
     return Results(frame, meta)

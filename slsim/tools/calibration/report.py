@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 from pathlib import Path
@@ -150,14 +151,21 @@ def fit_figure(cal: Calibration, table: pd.DataFrame, path: Path) -> None:
     axes[0, 0].legend(fontsize=8, loc="upper left")
     fig.suptitle(cal.spec.title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png", metadata=_provenance())
     plt.close(fig)
+
+
+def _provenance() -> dict[str, str]:
+    """PNG text chunks naming the code that made a figure (slsim's version, the model's source hash)."""
+    from slsim.provenance import stamp
+    return {"Software": f"slsim {stamp()['slsim_version']}", "Description": json.dumps(stamp())}
 
 
 def marginals_figure(cal: Calibration, posterior: pd.DataFrame, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     names = list(cal.parameters)
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3), squeeze=False)
@@ -170,9 +178,12 @@ def marginals_figure(cal: Calibration, posterior: pd.DataFrame, path: Path) -> N
         ax.plot(xs, prior.scipy().pdf(xs), color="#636363", ls="--", label="prior")
         ax.set_title(name, fontsize=10)
         ax.set_xlim(prior.low, prior.high)
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # long values (0.0125) overlapped at the default ticks
+        ax.set_xlabel(name.replace("_", " "), fontsize=9)
+    axes[0, 0].set_ylabel("density (weighted)", fontsize=9)
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png", metadata=_provenance())
     plt.close(fig)
 
 

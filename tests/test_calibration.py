@@ -335,3 +335,22 @@ def test_a_calibration_continued_on_changed_model_code_is_refused_unless_allowed
     assert "--allow-changed-inputs" in err and (out / "calibration.json").read_bytes() == before
     state = check_folder(out, cal, "abc", allow_changed_inputs=True)
     assert state["model_sha256"] == model_sha256() and "model's code changed" in state["allowed_changed_inputs"][0]
+
+
+def test_a_corrupt_history_database_is_one_line_and_exit_2(tmp_path, capsys):
+    import json
+
+    from slsim.provenance import stamp
+    file = write(tmp_path, toy_spec())
+    cal = load_calibration(file)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "calibration.json").write_text(json.dumps({"name": "toy", "sha256": cal.sha256, "method": "abc",
+                                                      "status": "interrupted", "run_id": 1, "generations": []}
+                                                     | stamp()))
+    (out / "history.db").write_bytes(b"this is not SQLite\n" * 200)
+    rc = main(["calibrate", str(file), "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("calibrating ")]
+    assert rc == 2 and len(lines) == 1, err
+    assert lines[0].startswith("slsim: error: ") and "history.db: cannot be read" in lines[0], err

@@ -26,6 +26,7 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
@@ -234,6 +235,20 @@ def _new_state(cal: Calibration, method: str) -> dict[str, Any]:
             "status": "running", **stamp()}
 
 
+@contextlib.contextmanager
+def _readable_history(out: Path):
+    """A history database that cannot be read (truncated, overwritten, not SQLite) is one line naming it,
+    not SQLAlchemy's traceback."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.Error, OSError, KeyError, ValueError) as err:
+        raise CalibrationError(f"{out / HISTORY}: cannot be read as this calibration's history "
+                               f"({err.__class__.__name__}); move the folder away or choose another --out") from None
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     from slsim.results.output import write_atomic
     write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str)))
@@ -290,12 +305,13 @@ def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
         # exactly what an uninterrupted run would have used (pyABC would otherwise start again
         # from the prior sample's epsilon).
         from pyabc.weighted_statistics import weighted_quantile
-        last = pyabc.History(db, _id=state["run_id"])
-        if last.max_t >= 0:
-            wd = last.get_weighted_distances()
-            w = wd.w.to_numpy(dtype=float)
-            eps = pyabc.QuantileEpsilon(initial_epsilon=float(weighted_quantile(
-                points=wd.distance.to_numpy(), weights=w / w.sum(), alpha=0.5)))
+        with _readable_history(out):
+            last = pyabc.History(db, _id=state["run_id"])
+            if last.max_t >= 0:
+                wd = last.get_weighted_distances()
+                w = wd.w.to_numpy(dtype=float)
+                eps = pyabc.QuantileEpsilon(initial_epsilon=float(weighted_quantile(
+                    points=wd.distance.to_numpy(), weights=w / w.sum(), alpha=0.5)))
     abc = pyabc.ABCSMC(model, _prior(cal), _Distance(observed_sd(payload)), population_size=m.population,
                        sampler=sampler, **({"eps": eps} if eps is not None else {}))
     t_start = time.time()
@@ -318,7 +334,8 @@ def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
         history = abc.new(db, x0)
         state["run_id"] = history.id
     else:
-        abc.load(db, state["run_id"])
+        with _readable_history(out):
+            abc.load(db, state["run_id"])
     _write_json(out / STATE, state)
     first = abc.history.max_t + 1
     try:

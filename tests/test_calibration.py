@@ -354,3 +354,15 @@ def test_a_corrupt_history_database_is_one_line_and_exit_2(tmp_path, capsys):
     lines = [ln for ln in err.splitlines() if not ln.startswith("calibrating ")]
     assert rc == 2 and len(lines) == 1, err
     assert lines[0].startswith("slsim: error: ") and "history.db: cannot be read" in lines[0], err
+
+
+def test_no_verdict_from_nan_distances_or_a_handful_of_particles():
+    from slsim.tools.calibration.report import MIN_PARTICLES, identification
+    cal = calibration_from_dict(toy_spec())
+    narrow = pd.DataFrame({"crisis_rate": np.linspace(0.029, 0.031, 40), "weight": 1 / 40})
+    assert identification(cal, narrow).verdict.tolist() == ["pinned down"]  # the same posterior, judged
+    nan = identification(cal, narrow, {"final_epsilon": float("nan")}).verdict.tolist()
+    assert nan[0].startswith("not judged: the distances were not numbers"), nan
+    few = narrow.iloc[:MIN_PARTICLES - 1].assign(weight=1 / (MIN_PARTICLES - 1))
+    assert identification(cal, few).verdict.iloc[0].startswith(f"not judged: {MIN_PARTICLES - 1} particles")
+    assert identification(cal, narrow.iloc[:MIN_PARTICLES]).verdict.iloc[0] == "pinned down"

@@ -105,7 +105,8 @@ def main(args) -> int:
                                                           f"{pr.epsilon:.3g}", file=sys.stderr, flush=True))
         meta = {"method": method, "generations": len(result.generations) or None,
                 "simulations": sum(g["simulations"] for g in result.generations) or None,
-                "failures": result.failures, "seconds": time.time() - t0}
+                "failures": result.failures, "seconds": time.time() - t0,
+                "final_epsilon": result.generations[-1]["epsilon"] if result.generations else None}
         print("drawing from the posterior for the fit figure and the hold-out ...", file=sys.stderr, flush=True)
         paths = write_outputs(cal, out, result.posterior, meta, workers=workers, client=client)
     except KeyboardInterrupt:

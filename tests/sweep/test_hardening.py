@@ -343,10 +343,46 @@ def test_a_corrupt_part_is_skipped_by_analyse_and_quarantined_and_rerun_on_resum
     rep = analyse(out)
     assert any(f"skipped 1 unreadable part** (runs/{part.name})" in line for line in rep.lines), rep.lines
     summary = run_sweep(exp, out, processes=1)
-    assert summary.quarantined == [f"runs/{part.name}"] and summary.completed == 3 and summary.skipped == 9
-    assert part.with_name(part.name + ".corrupt").exists() and not part.exists()
-    assert read_manifest(out)["sessions"][-1]["quarantined_parts"] == [f"runs/{part.name}"]
+    assert summary.quarantined == [f"runs/{part.name} (unreadable)"]
+    assert summary.completed == 3 and summary.skipped == 9
+    # set aside outside runs/ and weekly/, so folder readers (pandas, arrow, R) can read those whole
+    assert (out / "quarantine" / "runs" / (part.name + ".corrupt")).exists() and not part.exists()
+    assert (out / "quarantine" / "weekly" / (part.name + ".corrupt")).exists()
+    assert not [p for p in out.glob("*/*") if p.parent.name in ("runs", "weekly") and p.suffix != ".parquet"]
+    assert read_manifest(out)["sessions"][-1]["quarantined_parts"] == [f"runs/{part.name} (unreadable)"]
     pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(whole))
+    pd.read_parquet(out / "runs")  # a folder reader opens the folder
+
+
+@pytest.mark.parametrize("damage,why", [
+    ("another experiment's part", "from another experiment"),
+    ("a part with other seeds", "has seed"),
+    ("a deleted weekly part", "its weekly part is missing"),
+])
+def test_a_foreign_or_incomplete_part_is_set_aside_on_resume_and_skipped_on_load(tmp_path, damage, why):
+    exp, out = write_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    whole = load_results(out)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    if damage == "another experiment's part":
+        other = write_experiment(tmp_path, name="other", seed=99)
+        run_sweep(other, tmp_path / "o2", processes=1)
+        shutil.copy(sorted((tmp_path / "o2" / "runs").glob("part-*.parquet"))[1], part)
+        with pytest.warns(UserWarning, match="not of this sweep"):
+            assert len(load_results(out)) == 9
+    elif damage == "a part with other seeds":
+        df = pd.read_parquet(part)
+        df["seed"] = df["seed"] + 1
+        df.to_parquet(part, index=False)  # no slsim metadata: judged by its rows
+        with pytest.warns(UserWarning, match="not of this sweep"):
+            assert len(load_results(out)) == 9
+    else:
+        (out / "weekly" / part.name).unlink()
+    summary = run_sweep(exp, out, processes=1)
+    assert len(summary.quarantined) == 1 and why in summary.quarantined[0], summary.quarantined
+    assert summary.completed == 3 and summary.skipped == 9
+    pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(whole))
+    assert load_results(out, what="weekly")["run_id"].nunique() == 12
 
 
 @pytest.mark.parametrize("content,what", [

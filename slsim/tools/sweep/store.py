@@ -32,9 +32,12 @@ Rules:
   process ends, however it ends) and names itself in ``OUT/.slsim-running.json``; a second sweep
   into the folder is refused naming the first. A session still "running" in the manifest when a
   new one takes the lock belongs to a process that died: it is marked "interrupted".
-* A runs part that cannot be read (truncated, corrupt) is renamed ``*.parquet.corrupt`` with its
-  weekly part when a session starts, reported, and its runs run again; :func:`load_results` skips
-  unreadable parts and names them (:func:`unreadable_parts`).
+* Every runs part is checked when a session starts and on load: readable, and its rows the manifest's
+  (the experiment hash in its metadata, run ids, seeds, parameters' hashes: :func:`foreign_reason`);
+  a part with finished runs whose weekly part is missing counts as damaged too. A session moves a
+  damaged or foreign part (with its weekly part) to ``quarantine/runs/NAME.corrupt``, outside the
+  folders readers scan, reports it, and runs its runs again; :func:`load_results` skips such parts
+  with a warning naming them (:func:`unreadable_parts`).
 * A manifest that is not a sweep manifest (``{}``, a list, missing fields) is one line naming it.
 * A file that cannot be written (disk full, quota) is one line naming it; the temporary file is
   removed, so nothing partial is left.
@@ -55,6 +58,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from slsim.errors import SlsimError
@@ -66,6 +70,7 @@ MANIFEST = "manifest.json"
 LOCK = ".slsim.lock"
 RUNNING = ".slsim-running.json"
 CORRUPT = ".corrupt"
+QUARANTINE = "quarantine"
 
 
 class StoreWriteError(SlsimError):
@@ -414,25 +419,33 @@ class ResultStore:
         quarantined = []
         frames = {}
         for p in sorted(runs_dir.glob("part-*.parquet")) if runs_dir.is_dir() else []:
-            df = _readable(p, ["run_id", "status", "error"])
-            if df is None:
-                p.rename(p.with_name(p.name + CORRUPT))
-                quarantined.append(f"runs/{p.name}")
+            df = _readable(p)
+            why = "unreadable" if df is None else foreign_reason(self.manifest, p, df)
+            if why:
+                quarantine(self.out, f"runs/{p.name}")
+                quarantined.append(f"runs/{p.name} ({why})")
             else:
                 frames[p.name] = df
+        weekly_kept = bool(self.exp.spec.outputs.weekly)
         if weekly_dir.is_dir():
             for p in weekly_dir.glob("part-*.parquet"):
                 if p.name not in frames:
-                    if f"runs/{p.name}" in quarantined:
-                        p.rename(p.with_name(p.name + CORRUPT))  # kept beside its runs part, for a look
+                    if (self.out / QUARANTINE / "runs" / (p.name + CORRUPT)).exists():
+                        quarantine(self.out, f"weekly/{p.name}")  # kept with its runs part, for a look
                     else:
                         p.unlink()  # its runs were never committed: they will run again
                 elif _readable(p, ["run_id"]) is None:
                     # its runs part is fine but the weekly series are lost: run the batch again
-                    p.rename(p.with_name(p.name + CORRUPT))
-                    (runs_dir / p.name).rename(runs_dir / (p.name + CORRUPT))
-                    quarantined += [f"weekly/{p.name}", f"runs/{p.name}"]
+                    quarantine(self.out, f"weekly/{p.name}")
+                    quarantine(self.out, f"runs/{p.name}")
+                    quarantined += [f"weekly/{p.name} (unreadable)", f"runs/{p.name} (its weekly part unreadable)"]
                     del frames[p.name]
+        for name in sorted(frames):
+            if weekly_kept and (frames[name]["status"] == "ok").any() and not (weekly_dir / name).exists():
+                # a batch with finished runs always writes its weekly part first: it was deleted
+                quarantine(self.out, f"runs/{name}")
+                quarantined.append(f"runs/{name} (its weekly part is missing)")
+                del frames[name]
         for name in sorted(frames):
             df = frames[name]
             for rid, status, error in zip(df["run_id"], df["status"], df["error"]):
@@ -554,6 +567,44 @@ def _readable(path: Path, columns: list[str] | None = None) -> pd.DataFrame | No
         return None
 
 
+def quarantine(out: Path, part: str) -> Path:
+    """Move ``runs/NAME`` or ``weekly/NAME`` to ``quarantine/runs/NAME.corrupt`` (outside the folders
+    that readers of ``runs/`` and ``weekly/`` scan: pandas, arrow and R read every file there)."""
+    dest = out / QUARANTINE / (part + CORRUPT)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(out / part, dest)
+    return dest
+
+
+def foreign_reason(manifest: dict[str, Any], path: Path, df: pd.DataFrame) -> str | None:
+    """Why the runs part ``path`` (read as ``df``) does not belong to the sweep of ``manifest``, in a few
+    words; None when it does. Checked: the experiment hash in the part's metadata, every run id is one of
+    the manifest's, with the manifest's seed, and its ``params_sha256`` is one the manifest records."""
+    try:
+        import pyarrow.parquet as pq
+        meta = json.loads((pq.read_schema(path).metadata or {}).get(b"slsim", b"{}"))
+    except Exception:  # noqa: BLE001 - unreadable metadata: judged by the rows alone
+        meta = {}
+    want = manifest.get("experiment", {}).get("content_sha256")
+    if isinstance(meta, dict) and meta.get("experiment_sha256") not in (None, want):
+        return f"from another experiment, content hash {str(meta['experiment_sha256'])[:12]}"
+    runs = manifest.get("runs") or []
+    if "run_id" not in df or "status" not in df:
+        return "not a runs part (no run_id or status column)"
+    hashes = set(manifest.get("resolved_params") or {})
+    for i, row in enumerate(df.itertuples(index=False)):
+        rid = getattr(row, "run_id")
+        if not (isinstance(rid, (int, np.integer)) and 0 <= rid < len(runs) and isinstance(runs[rid], dict)):
+            return f"run id {rid!r} is not one of this sweep's {len(runs)}"
+        seed = getattr(row, "seed", None)
+        if seed is not None and seed != runs[rid].get("seed"):
+            return f"run {rid} has seed {seed}, the manifest {runs[rid].get('seed')}"
+        ph = getattr(row, "params_sha256", None)
+        if hashes and ph is not None and ph not in hashes:
+            return f"run {rid}'s parameters' hash {str(ph)[:12]} is not in the manifest"
+    return None
+
+
 def unreadable_parts(path: str | Path) -> list[str]:
     """The runs and weekly parts of a results folder that cannot be read, as ``runs/part-...``."""
     out = []
@@ -564,20 +615,28 @@ def unreadable_parts(path: str | Path) -> list[str]:
     return out
 
 
-def _read_parts(folder: Path) -> list[tuple[str, pd.DataFrame]]:
-    """Every readable part; unreadable ones are skipped with a warning naming them."""
+def _read_parts(folder: Path, manifest: dict[str, Any] | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """Every readable part; unreadable ones, and with ``manifest`` runs parts that do not belong to it
+    (:func:`foreign_reason`), are skipped with a warning naming them."""
     if not folder.is_dir():
         return []
-    out, bad = [], []
+    out, bad, foreign = [], [], []
     for p in sorted(folder.glob("part-*.parquet")):
         df = _readable(p)
+        why = foreign_reason(manifest, p, df) if manifest is not None and df is not None else None
         if df is None:
             bad.append(p.name)
+        elif why:
+            foreign.append(f"{p.name}: {why}")
         else:
             out.append((p.name, df))
     if bad:
         warnings.warn(f"{folder}: skipped {len(bad)} unreadable part{'s' if len(bad) != 1 else ''} "
                       f"({', '.join(bad)}); a resume of the sweep reruns their runs", stacklevel=3)
+    if foreign:
+        warnings.warn(f"{folder}: skipped {len(foreign)} part{'s' if len(foreign) != 1 else ''} not of this sweep "
+                      f"({'; '.join(foreign)}); a resume sets {'them' if len(foreign) != 1 else 'it'} aside and "
+                      f"reruns {'their' if len(foreign) != 1 else 'its'} runs", stacklevel=3)
     return out
 
 
@@ -592,7 +651,7 @@ def load_results(path: str | Path, what: str = "runs", failed: bool = False) -> 
     """
     path = Path(path)
     manifest = read_manifest(path)
-    parts = _read_parts(path / "runs")
+    parts = _read_parts(path / "runs", manifest)
     factor_names = [f["name"] for f in manifest["factors"]]
     if not parts:
         cols = ["run_id", "point", "replicate", "seed", "scenario", *[f for f in factor_names if f != "scenario"],

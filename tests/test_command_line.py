@@ -360,3 +360,27 @@ def test_compare_of_two_files_with_one_name_is_refused_before_any_work(capsys, t
     err = capsys.readouterr().err
     assert err.startswith("slsim: error: compare needs different scenarios") and "name: field" in err, err
     assert not out.exists(), "nothing written, not even the folder"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "default", "--weeks", "2.5"], "argument --weeks: invalid int value: '2.5'"),
+    (["run", "default", "--seed", str(2**63)], f"argument --seed: {2**63}: allowed a whole number from 0 to"),
+    (["compare", "default", "blame_culture", "--seed", "-1"], "argument --seed: -1: allowed"),
+    (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+])
+def test_a_usage_error_is_one_line_without_the_usage_block(capsys, tmp_path, argv, needle):
+    with pytest.raises(SystemExit) as info:
+        main(argv + (["--out", str(tmp_path / "o")] if argv[0] != "nosuchcommand" else []))
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and err.startswith("slsim: error: "), err
+    assert needle in err and "usage:" not in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_version_names_the_commit_and_outputs_name_the_model_code(capsys, tmp_path):
+    from slsim.provenance import model_sha256, version
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"slsim {version()}"
+    res = slsim.run("default", weeks=2, replicates=1, params=COLD)
+    assert res.meta["model_sha256"] == model_sha256() and res.meta["slsim_version"] == version()

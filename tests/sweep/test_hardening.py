@@ -610,3 +610,22 @@ def test_ctrl_c_with_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path):
     saved = len(load_results(out))
     assert proc.returncode == 130 and seconds < 10, (seconds, err)
     assert one_line(err) == f"slsim: interrupted; {saved} of 36 runs saved in {out}; run the same command to resume"
+
+
+def test_the_tidy_export_is_what_load_results_gives_and_names_its_code(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from slsim.provenance import model_sha256
+    from slsim.tools.sweep import export_results
+    exp, out = write_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    files = export_results(out, tmp_path / "x")
+    assert sorted(p.name for p in files) == ["runs.csv", "runs.parquet", "weekly.csv", "weekly.parquet"]
+    for what in ("runs", "weekly"):
+        loaded = load_results(out, what=what)
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "x" / f"{what}.parquet"), loaded)
+        assert len(pd.read_csv(tmp_path / "x" / f"{what}.csv")) == len(loaded) > 0
+    meta = json.loads(pq.read_schema(tmp_path / "x" / "runs.parquet").metadata[b"slsim"])
+    assert meta["model_sha256"] == model_sha256()

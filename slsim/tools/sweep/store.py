@@ -678,3 +678,28 @@ def load_results(path: str | Path, what: str = "runs", failed: bool = False) -> 
     ids = ok[["run_id", "point", "replicate", "seed", "scenario", *[f for f in factor_names if f != "scenario"]]]
     out = ids.merge(weekly, on="run_id", how="inner")
     return out.sort_values(["run_id", "week"]).reset_index(drop=True)
+
+
+def export_results(path: str | Path, dest: str | Path) -> list[Path]:
+    """Write a sweep's tidy tables into ``dest``: ``runs.csv`` and ``runs.parquet`` (one row per
+    finished run, as :func:`load_results`), ``weekly.csv`` and ``weekly.parquet`` (one row per run x
+    week). Each Parquet file is one dataset a folder reader (pandas, arrow, R's arrow) opens alone, with
+    slsim's version, the model's hash and the experiment's hash in its metadata (key ``slsim``); each
+    file is written atomically. Returns the files written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path, dest = Path(path), Path(dest)
+    manifest = read_manifest(path)
+    stamp = (manifest.get("inputs") or {})
+    meta = json.dumps({"slsim_version": stamp.get("slsim_version"), "model_sha256": stamp.get("model_sha256"),
+                       "experiment_sha256": manifest["experiment"].get("content_sha256")}).encode()
+    dest.mkdir(parents=True, exist_ok=True)
+    files = []
+    for what in ("runs", "weekly"):
+        frame = load_results(path, what=what)
+        files.append(write_atomic_bytes(dest / f"{what}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"slsim": meta})
+        files.append(write_atomic_bytes(dest / f"{what}.parquet", lambda p, t=table: pq.write_table(t, p)))
+    return files

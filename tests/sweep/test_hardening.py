@@ -407,11 +407,12 @@ def test_a_bad_manifest_is_one_line_naming_the_file(tmp_path, capsys, content, w
 def test_a_full_disk_names_the_file_and_leaves_nothing_partial(tmp_path, monkeypatch, capsys):
     exp, out = write_experiment(tmp_path), tmp_path / "out"
 
-    def full(self, path, *a, **k):
+    def full(table, path, *a, **k):
         Path(path).write_bytes(b"PAR1 half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    import pyarrow.parquet as pq
+    monkeypatch.setattr(pq, "write_table", full)  # how the store writes its parts
     with pytest.raises(StoreWriteError) as info:
         run_sweep(exp, out, processes=1)
     msg = str(info.value)

@@ -100,12 +100,11 @@ def cmd_params(args) -> int:
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is the house's one line (``slsim: error: ...``, exit 2) without the
-    usage block; ``--help`` still shows it. Sub-command parsers are made of the same class."""
+    """argparse, but a usage error is the house's one line (a :class:`UserError`: ``slsim: error: ...``,
+    exit 2) without the usage block; ``--help`` still shows it. Sub-command parsers are of the same class."""
 
     def error(self, message: str):
-        print(f"slsim: error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
+        raise UserError(f"{message} (see '{self.prog} --help')")
 
 
 def _seed(text: str) -> int:
@@ -347,8 +346,8 @@ def _register_optional(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except SlsimError as err:
         return print_error(err)

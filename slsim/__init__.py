@@ -17,18 +17,21 @@ from slsim.model.scenario import Scenario, ScenarioError, list_scenarios, load_s
 from slsim.model.system import SystemModel
 from slsim.results.runner import Comparison, Results, compare, run
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str):
+    # Read lazily: in a checkout the version comes from git (slsim.provenance), not worth a subprocess at import.
+    if name == "__version__":
+        from slsim.provenance import version
+        return version()
+    # slsim.follow and slsim.Story load the story module (and its model runs) only when asked for.
+    if name in ("follow", "Story"):
+        from slsim.results import story
+        return getattr(story, name)
+    raise AttributeError(f"module 'slsim' has no attribute {name!r}")
+
 
 __all__ = [
     "Citizen", "Comparison", "ORG_KINDS", "OUTCOMES", "Organisation", "ParameterError", "Params", "Results",
     "Scenario", "ScenarioError", "Staff", "Story", "SystemModel", "compare", "follow", "list_scenarios",
     "load_scenario", "run",
 ]
-
-
-def __getattr__(name: str):
-    # slsim.follow and slsim.Story load the story module (and its model runs) only when asked for.
-    if name in ("follow", "Story"):
-        from slsim.results import story
-        return getattr(story, name)
-    raise AttributeError(f"module 'slsim' has no attribute {name!r}")

@@ -241,6 +241,11 @@ BAD = [
     (["targets", 0, "output"], "happiness", "is not a model output"),
     (["targets", 0, "observed", 0, "period"], "q9", "is not one of"),
     (["targets", 0, "observed", 0, "sd"], 0, "greater than 0"),
+    (["targets", 0, "observed", 0, "sd"], float("inf"), "finite number"),
+    (["targets", 0, "observed", 0, "sd"], float("nan"), "finite number"),
+    (["targets", 0, "observed", 0, "value"], float("nan"), "finite number"),
+    (["targets", 0, "observed", 0, "value"], float("-inf"), "finite number"),
+    (["targets", 0, "measure"], "share", "a share is from 0 to 1; observed"),
     (["targets", 0, "measure"], "index", "needs 'base'"),
     (["periods"], [], "at least 1"),
     (["inputs"], {"n_citizens": {"q2": 2000}}, "may change during a run"),
@@ -308,3 +313,56 @@ def test_the_shipped_posterior_loads_and_lies_within_its_priors():
     assert set(post.parameters) == set(cal.parameters)
     for name, prior in cal.parameters.items():
         assert post.frame[name].between(prior.low, prior.high).all(), name
+
+
+def test_a_calibration_continued_on_changed_model_code_is_refused_unless_allowed(tmp_path, capsys):
+    import json
+
+    from slsim.provenance import model_sha256
+    from slsim.tools.calibration.fit import check_folder
+    file = write(tmp_path, toy_spec())
+    cal = load_calibration(file)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {"name": "toy", "sha256": cal.sha256, "method": "abc", "status": "interrupted", "generations": [],
+           "slsim_version": "0.1.dev1+gold", "model_sha256": "0" * 64}
+    (out / "calibration.json").write_text(json.dumps(old))
+    before = (out / "calibration.json").read_bytes()
+    rc = main(["calibrate", str(file), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"the model's code changed (slsim/model sha256 000000000000 -> {model_sha256()[:12]}" in err, err
+    assert "--allow-changed-inputs" in err and (out / "calibration.json").read_bytes() == before
+    state = check_folder(out, cal, "abc", allow_changed_inputs=True)
+    assert state["model_sha256"] == model_sha256() and "model's code changed" in state["allowed_changed_inputs"][0]
+
+
+def test_a_corrupt_history_database_is_one_line_and_exit_2(tmp_path, capsys):
+    import json
+
+    from slsim.provenance import stamp
+    file = write(tmp_path, toy_spec())
+    cal = load_calibration(file)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "calibration.json").write_text(json.dumps({"name": "toy", "sha256": cal.sha256, "method": "abc",
+                                                      "status": "interrupted", "run_id": 1, "generations": []}
+                                                     | stamp()))
+    (out / "history.db").write_bytes(b"this is not SQLite\n" * 200)
+    rc = main(["calibrate", str(file), "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("calibrating ")]
+    assert rc == 2 and len(lines) == 1, err
+    assert lines[0].startswith("slsim: error: ") and "history.db: cannot be read" in lines[0], err
+
+
+def test_no_verdict_from_nan_distances_or_a_handful_of_particles():
+    from slsim.tools.calibration.report import MIN_PARTICLES, identification
+    cal = calibration_from_dict(toy_spec())
+    narrow = pd.DataFrame({"crisis_rate": np.linspace(0.029, 0.031, 40), "weight": 1 / 40})
+    assert identification(cal, narrow).verdict.tolist() == ["pinned down"]  # the same posterior, judged
+    nan = identification(cal, narrow, {"final_epsilon": float("nan")}).verdict.tolist()
+    assert nan[0].startswith("not judged: the distances were not numbers"), nan
+    few = narrow.iloc[:MIN_PARTICLES - 1].assign(weight=1 / (MIN_PARTICLES - 1))
+    assert identification(cal, few).verdict.iloc[0].startswith(f"not judged: {MIN_PARTICLES - 1} particles")
+    assert identification(cal, narrow.iloc[:MIN_PARTICLES]).verdict.iloc[0] == "pinned down"

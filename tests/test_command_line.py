@@ -239,10 +239,9 @@ def test_cli_unwritable_out_is_refused_before_any_work(capsys, out):
 
 
 def test_cli_empty_out_is_refused(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["run", "default", "--out", ""])
-    assert exit_.value.code == 2
-    assert "--out" in capsys.readouterr().err
+    assert main(["run", "default", "--out", ""]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and err.count("\n") == 1 and "usage:" not in err
 
 
 def test_meta_json_is_written_last_with_checksums_of_the_set(capsys, tmp_path):
@@ -360,3 +359,26 @@ def test_compare_of_two_files_with_one_name_is_refused_before_any_work(capsys, t
     err = capsys.readouterr().err
     assert err.startswith("slsim: error: compare needs different scenarios") and "name: field" in err, err
     assert not out.exists(), "nothing written, not even the folder"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "default", "--weeks", "2.5"], "argument --weeks: invalid int value: '2.5'"),
+    (["run", "default", "--seed", str(2**63)], f"argument --seed: {2**63}: allowed a whole number from 0 to"),
+    (["compare", "default", "blame_culture", "--seed", "-1"], "argument --seed: -1: allowed"),
+    (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
+])
+def test_a_usage_error_is_one_line_without_the_usage_block(capsys, tmp_path, argv, needle):
+    code = main(argv + (["--out", str(tmp_path / "o")] if argv[0] != "nosuchcommand" else []))
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("slsim: error: "), err
+    assert needle in err and "usage:" not in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_version_names_the_commit_and_outputs_name_the_model_code(capsys, tmp_path):
+    from slsim.provenance import model_sha256, version
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"slsim {version()}"
+    res = slsim.run("default", weeks=2, replicates=1, params=COLD)
+    assert res.meta["model_sha256"] == model_sha256() and res.meta["slsim_version"] == version()

@@ -98,3 +98,28 @@ def test_a_percentage_change_needs_a_baseline_clearly_above_zero(baseline, defin
     b = np.array(baseline, float)
     _, _, plo, phi = _paired_interval(np.c_[b, b + 1], 0.90)
     assert (plo == plo) is defined, "no percentage interval where the percentage is not defined"
+
+
+def test_the_percentage_interval_agrees_with_the_delta_method_on_a_known_case():
+    # 400 pairs, scenario = 1.2 x baseline + noise: the true change is +20%, and with this many pairs
+    # BCa and the delta method of a ratio of means must agree closely and cover it.
+    from slsim.results.runner import _delta_percent, _paired_interval
+    rng = np.random.default_rng(1)
+    b = rng.normal(10, 1, 400)
+    o = 1.2 * b + rng.normal(0, 1, 400)
+    _, _, plo, phi = _paired_interval(np.c_[b, o], 0.90)
+    dlo, dhi = _delta_percent(b, o, 0.90)
+    assert plo < 20 < phi and abs(plo - dlo) < 0.1 and abs(phi - dhi) < 0.1, (plo, phi, dlo, dhi)
+
+
+def test_resamples_of_an_all_zero_baseline_do_not_collapse_the_percentage_interval():
+    # Three of eight baselines are 0: a few of 4,000 resamples draw only those, whose percentage is
+    # undefined. The interval must still be an interval around the point estimate (it once collapsed
+    # to the point: "+133%, 90% interval +133% to +133%"), from the delta method.
+    from slsim.results.runner import _delta_percent, _paired_interval
+    b = np.array([0, 0, 0, 5, 5, 5, 5, 5], float)
+    o = b + 1
+    _, _, plo, phi = _paired_interval(np.c_[b, o], 0.90)
+    point = 100 * (o.mean() / b.mean() - 1)
+    assert plo < point < phi and np.isfinite([plo, phi]).all()
+    assert (plo, phi) == pytest.approx(_delta_percent(b, o, 0.90))

@@ -102,7 +102,7 @@ def write_figure(fig, folder: Path, stem: str, meta: dict | None = None) -> list
 
 
 def _describe(meta: dict) -> str:
-    keys = ("scenarios", "weeks", "replicates", "seed", "params", "slsim_version", "mesa_version")
+    keys = ("scenarios", "weeks", "replicates", "seed", "params", "slsim_version", "model_sha256", "mesa_version")
     return json.dumps({k: meta.get(k) for k in keys}, default=str)
 
 

@@ -164,7 +164,7 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
     frame = pd.concat(frames, ignore_index=True)
     import mesa
 
-    from slsim import __version__
+    from slsim.provenance import stamp
     from slsim.results.output import sha256
     meta = {"scenarios": [sc.name for sc in resolved], "weeks": weeks, "replicates": replicates, "seed": seed,
             "replicate_seeds": seeds, "params": params or {}, "timeline": timeline or [],
@@ -173,7 +173,7 @@ def _run_many(scenarios: Iterable, weeks, replicates, seed, params, timeline, pr
                                    for sc in resolved},
             "scenario_files": {sc.name: {"path": str(sc.path), "sha256": sha256(sc.path)}
                                for sc in resolved if sc.path is not None},
-            "slsim_version": __version__, "mesa_version": mesa.__version__}
+            **stamp(), "mesa_version": mesa.__version__}
     if posterior is not None:
         meta["posterior"] = posterior.describe() | {"replicate_params": drawn}
     return Results(frame, meta)
@@ -199,6 +199,8 @@ def _bca(statistic, b: np.ndarray, o: np.ndarray, level: float) -> tuple[float, 
         res = stats.bootstrap((b, o), statistic, paired=True, vectorized=True, n_resamples=4000,
                               confidence_level=level, method="BCa", rng=np.random.default_rng(0))
     dist = res.bootstrap_distribution
+    if not np.all(np.isfinite(dist)):
+        return (np.nan, np.nan)  # undefined in some resamples (a percentage of a resampled zero baseline)
     if np.ptp(dist) <= 1e-12 * max(1.0, float(np.abs(dist).max())):  # the same in every resample
         return float(dist[0]), float(dist[0])
     lo, hi = res.confidence_interval
@@ -235,8 +237,27 @@ def _paired_interval(pair: np.ndarray, level: float) -> tuple[float, float, floa
         return (np.nan,) * 4
     b, o = pair[:, 0], pair[:, 1]
     lo, hi = _bca(_mean_difference, b, o, level)
-    plo, phi = _bca(_percent_change, b, o, level) if percent_defined(b, level) else (np.nan, np.nan)
+    plo = phi = np.nan
+    if percent_defined(b, level):
+        plo, phi = _bca(_percent_change, b, o, level)
+        if not (np.isfinite(plo) and np.isfinite(phi)):
+            # Some resamples drew only zero baselines (their percentage is undefined, and dropping them
+            # would bias the interval): the delta-method interval of the ratio of means instead.
+            plo, phi = _delta_percent(b, o, level)
     return lo, hi, plo, phi
+
+
+def _delta_percent(b: np.ndarray, o: np.ndarray, level: float) -> tuple[float, float]:
+    """The delta-method ``level`` interval of 100 x (mean(o) / mean(b) - 1) over paired replicates:
+    R = mean(o) / mean(b), var(R) ~ (s_o^2 - 2 R s_ob + R^2 s_b^2) / (n mean(b)^2), with t(n - 1)
+    quantiles. Valid for a baseline mean clearly above zero (:func:`percent_defined`)."""
+    n = len(b)
+    mb, mo = float(np.mean(b)), float(np.mean(o))
+    r = mo / mb
+    cov = np.cov(np.vstack([b, o]), ddof=1)
+    var = max(0.0, (cov[1, 1] - 2 * r * cov[0, 1] + r * r * cov[0, 0]) / (n * mb * mb))
+    half = float(stats.t.ppf((1 + level) / 2, n - 1)) * np.sqrt(var)
+    return float(100 * (r - half - 1)), float(100 * (r + half - 1))
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from slsim.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, SlsimError, UserError, YamlError, print_error
-from slsim.limits import MAX_REPLICATES, MAX_WEEKS
+from slsim.limits import MAX_REPLICATES, MAX_SEED, MAX_WEEKS
 
 __all__ = ["EXIT_BAD_INPUT", "UserError", "build_parser", "main"]
 
@@ -99,10 +99,29 @@ def cmd_params(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is the house's one line (a :class:`UserError`: ``slsim: error: ...``,
+    exit 2) without the usage block; ``--help`` still shows it. Sub-command parsers are of the same class."""
+
+    def error(self, message: str):
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _seed(text: str) -> int:
+    """A seed: a whole number from 0 to 2**63 - 1 (what JSON, Parquet and the experiments keep)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: allowed a whole number from 0 to {MAX_SEED}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text}: allowed a whole number from 0 to {MAX_SEED}")
+    return value
+
+
 def _common(p: argparse.ArgumentParser, replicates: int) -> None:
     p.add_argument("--weeks", type=int, default=104, help="weeks to simulate (default 104)")
     p.add_argument("--replicates", type=int, default=replicates, help=f"replicates (default {replicates})")
-    p.add_argument("--seed", type=int, default=0, help="seed of the replicate seeds (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the replicate seeds (default 0)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     p.add_argument("--processes", type=int, default=None, help="worker processes (default: automatic)")
     p.add_argument("--out", type=_out_path, default=Path("slsim-output"), help="output folder (default slsim-output)")
@@ -308,7 +327,7 @@ def _difference_table(cmp_, window: str = "the last 26 weeks"):
 
 def build_parser() -> argparse.ArgumentParser:
     from slsim import __version__
-    parser = argparse.ArgumentParser(prog="slsim", description="The systems leadership simulator.")
+    parser = OneLineParser(prog="slsim", description="The systems leadership simulator.")
     parser.add_argument("--version", action="version", version=f"slsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("list", help="list the built-in scenarios")
@@ -361,8 +380,8 @@ def _register_optional(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except SlsimError as err:
         return print_error(err)

@@ -122,6 +122,70 @@ def test_an_edit_of_a_file_reached_through_extends_is_seen(tmp_path, monkeypatch
         run_sweep(exp, out, processes=1)
 
 
+def test_a_resume_on_changed_model_code_is_refused_in_one_line_unless_allowed(tmp_path, capsys, monkeypatch):
+    import slsim.provenance as provenance
+    exp, out = _my_experiment(tmp_path), tmp_path / "out"
+    sweep_until_ctrl_c(exp, out, after=3)
+    old = read_manifest(out)["inputs"]["model_sha256"]
+    assert old == provenance.model_sha256()
+    monkeypatch.setattr(provenance, "model_sha256", lambda: "f" * 64)  # as if a rule's code had been edited
+    before = tree(out)
+    code, _, err = cli(capsys, "sweep", exp, "--out", out, "--processes", "1")
+    assert code == 2 and one_line(err), err
+    assert f"the model's code changed (slsim/model sha256 {old[:12]} -> ffffffffffff" in err, err
+    assert tree(out) == before
+    summary = run_sweep(exp, out, processes=1, allow_changed_inputs=True)
+    assert summary.completed == 3 and summary.skipped == 3
+    sessions = read_manifest(out)["sessions"]
+    assert any("model's code changed" in c for c in sessions[-1]["allowed_changed_inputs"])
+    assert [s["inputs"]["model_sha256"] for s in sessions] == [old, "f" * 64]
+
+
+def test_the_model_hash_changes_with_one_constant_of_a_rule_and_not_with_the_folder(tmp_path, monkeypatch):
+    import slsim.provenance as provenance
+    copy = tmp_path / "elsewhere" / "model"
+    shutil.copytree(provenance.MODEL, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "MODEL", copy)
+    same = provenance.model_sha256.__wrapped__()
+    assert same == provenance.model_sha256()
+    rule = copy / "processes" / "hospital.py"
+    text = rule.read_text()
+    i = next(i for i, ch in enumerate(text) if ch.isdigit())  # the first digit in the rule's source
+    rule.write_text(text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:])
+    assert provenance.model_sha256.__wrapped__() != same
+
+
+def test_the_same_inputs_in_a_clone_at_another_path_resume(tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    shutil.copytree(scenario_dir(), first / "scenarios")
+    monkeypatch.setenv("SLSIM_SCENARIOS", str(first / "scenarios"))
+    exp = write_experiment(first, name="mine", scenario="blame_culture",
+                           factors={"budget_gap": {"range": [-0.1, 0.1], "steps": 3}})
+    sweep_until_ctrl_c(exp, first / "out", after=3)
+    clone = tmp_path / "clone"
+    shutil.copytree(first, clone)  # a colleague's clone: the same content at another path
+    shutil.rmtree(first)
+    monkeypatch.setenv("SLSIM_SCENARIOS", str(clone / "scenarios"))
+    summary = run_sweep(clone / exp.name, clone / "out", processes=1)
+    assert summary.completed == 3 and summary.skipped == 3
+
+
+def test_every_part_names_the_code_and_experiment_it_came_from(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from slsim.provenance import stamp
+    exp, out = _my_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    parts = sorted(out.glob("*/part-*.parquet"))
+    assert {p.parent.name for p in parts} == {"runs", "weekly"}
+    content = read_manifest(out)["experiment"]["content_sha256"]
+    for part in parts:
+        meta = json.loads(pq.read_schema(part).metadata[b"slsim"])
+        assert meta == stamp() | {"experiment_sha256": content}
+
+
 # ------------------------------------------------------------------ 2 bounded work
 FIVE = ["blame_response", "ceding", "experimentation", "learning_breadth", "shared_ambition"]
 
@@ -279,10 +343,46 @@ def test_a_corrupt_part_is_skipped_by_analyse_and_quarantined_and_rerun_on_resum
     rep = analyse(out)
     assert any(f"skipped 1 unreadable part** (runs/{part.name})" in line for line in rep.lines), rep.lines
     summary = run_sweep(exp, out, processes=1)
-    assert summary.quarantined == [f"runs/{part.name}"] and summary.completed == 3 and summary.skipped == 9
-    assert part.with_name(part.name + ".corrupt").exists() and not part.exists()
-    assert read_manifest(out)["sessions"][-1]["quarantined_parts"] == [f"runs/{part.name}"]
+    assert summary.quarantined == [f"runs/{part.name} (unreadable)"]
+    assert summary.completed == 3 and summary.skipped == 9
+    # set aside outside runs/ and weekly/, so folder readers (pandas, arrow, R) can read those whole
+    assert (out / "quarantine" / "runs" / (part.name + ".corrupt")).exists() and not part.exists()
+    assert (out / "quarantine" / "weekly" / (part.name + ".corrupt")).exists()
+    assert not [p for p in out.glob("*/*") if p.parent.name in ("runs", "weekly") and p.suffix != ".parquet"]
+    assert read_manifest(out)["sessions"][-1]["quarantined_parts"] == [f"runs/{part.name} (unreadable)"]
     pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(whole))
+    pd.read_parquet(out / "runs")  # a folder reader opens the folder
+
+
+@pytest.mark.parametrize("damage,why", [
+    ("another experiment's part", "from another experiment"),
+    ("a part with other seeds", "has seed"),
+    ("a deleted weekly part", "its weekly part is missing"),
+])
+def test_a_foreign_or_incomplete_part_is_set_aside_on_resume_and_skipped_on_load(tmp_path, damage, why):
+    exp, out = write_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    whole = load_results(out)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    if damage == "another experiment's part":
+        other = write_experiment(tmp_path, name="other", seed=99)
+        run_sweep(other, tmp_path / "o2", processes=1)
+        shutil.copy(sorted((tmp_path / "o2" / "runs").glob("part-*.parquet"))[1], part)
+        with pytest.warns(UserWarning, match="not of this sweep"):
+            assert len(load_results(out)) == 9
+    elif damage == "a part with other seeds":
+        df = pd.read_parquet(part)
+        df["seed"] = df["seed"] + 1
+        df.to_parquet(part, index=False)  # no slsim metadata: judged by its rows
+        with pytest.warns(UserWarning, match="not of this sweep"):
+            assert len(load_results(out)) == 9
+    else:
+        (out / "weekly" / part.name).unlink()
+    summary = run_sweep(exp, out, processes=1)
+    assert len(summary.quarantined) == 1 and why in summary.quarantined[0], summary.quarantined
+    assert summary.completed == 3 and summary.skipped == 9
+    pd.testing.assert_frame_equal(comparable(load_results(out)), comparable(whole))
+    assert load_results(out, what="weekly")["run_id"].nunique() == 12
 
 
 @pytest.mark.parametrize("content,what", [
@@ -307,11 +407,12 @@ def test_a_bad_manifest_is_one_line_naming_the_file(tmp_path, capsys, content, w
 def test_a_full_disk_names_the_file_and_leaves_nothing_partial(tmp_path, monkeypatch, capsys):
     exp, out = write_experiment(tmp_path), tmp_path / "out"
 
-    def full(self, path, *a, **k):
+    def full(table, path, *a, **k):
         Path(path).write_bytes(b"PAR1 half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    import pyarrow.parquet as pq
+    monkeypatch.setattr(pq, "write_table", full)  # how the store writes its parts
     with pytest.raises(StoreWriteError) as info:
         run_sweep(exp, out, processes=1)
     msg = str(info.value)
@@ -510,3 +611,22 @@ def test_ctrl_c_with_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path):
     saved = len(load_results(out))
     assert proc.returncode == 130 and seconds < 10, (seconds, err)
     assert one_line(err) == f"slsim: interrupted; {saved} of 36 runs saved in {out}; run the same command to resume"
+
+
+def test_the_tidy_export_is_what_load_results_gives_and_names_its_code(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from slsim.provenance import model_sha256
+    from slsim.tools.sweep import export_results
+    exp, out = write_experiment(tmp_path), tmp_path / "out"
+    run_sweep(exp, out, processes=1)
+    files = export_results(out, tmp_path / "x")
+    assert sorted(p.name for p in files) == ["runs.csv", "runs.parquet", "weekly.csv", "weekly.parquet"]
+    for what in ("runs", "weekly"):
+        loaded = load_results(out, what=what)
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "x" / f"{what}.parquet"), loaded)
+        assert len(pd.read_csv(tmp_path / "x" / f"{what}.csv")) == len(loaded) > 0
+    meta = json.loads(pq.read_schema(tmp_path / "x" / "runs.parquet").metadata[b"slsim"])
+    assert meta["model_sha256"] == model_sha256()

@@ -48,6 +48,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="override the file's method seed")
     p.add_argument("--generations", type=int, default=None, help="override the file's number of generations")
     p.add_argument("--population", type=int, default=None, help="override the file's population size")
+    p.add_argument("--allow-changed-inputs", action="store_true",
+                   help="continue a calibration although the model's code changed since it started (recorded in "
+                        "calibration.json)")
     p.set_defaults(func=main)
 
 
@@ -73,7 +76,7 @@ def main(args) -> int:
             cal = calibration_from_dict(data, cal.path)
         method = cal.spec.method.name
         out = args.out or Path(f"calibration-{cal.name}")
-        check_folder(out, cal, method)
+        check_folder(out, cal, method, args.allow_changed_inputs)
         client = None
         if args.scheduler:
             from slsim.execution.cluster import DaskExecutor
@@ -94,15 +97,16 @@ def main(args) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         if method == "abc":
-            result = fit_abc(cal, out, workers=workers, client=client,
+            result = fit_abc(cal, out, workers=workers, client=client, allow_changed_inputs=args.allow_changed_inputs,
                              progress=lambda pr: print(_line(pr), file=sys.stderr, flush=True))
         else:
-            result = fit_optuna(cal, out, workers=workers,
+            result = fit_optuna(cal, out, workers=workers, allow_changed_inputs=args.allow_changed_inputs,
                                 progress=lambda pr: print(f"trial {pr.generation}/{pr.generations}: best distance "
                                                           f"{pr.epsilon:.3g}", file=sys.stderr, flush=True))
         meta = {"method": method, "generations": len(result.generations) or None,
                 "simulations": sum(g["simulations"] for g in result.generations) or None,
-                "failures": result.failures, "seconds": time.time() - t0}
+                "failures": result.failures, "seconds": time.time() - t0,
+                "final_epsilon": result.generations[-1]["epsilon"] if result.generations else None}
         print("drawing from the posterior for the fit figure and the hold-out ...", file=sys.stderr, flush=True)
         paths = write_outputs(cal, out, result.posterior, meta, workers=workers, client=client)
     except KeyboardInterrupt:

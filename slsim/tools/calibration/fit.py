@@ -26,6 +26,7 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing
@@ -191,8 +192,14 @@ def _pooled(args):
 
 # ---- state of a results folder --------------------------------------------------------------------
 
-def check_folder(out: Path, cal: Calibration, method: str) -> dict[str, Any] | None:
-    """The folder's state when it resumes this calibration; None for a new or empty folder."""
+def check_folder(out: Path, cal: Calibration, method: str,
+                 allow_changed_inputs: bool = False) -> dict[str, Any] | None:
+    """The folder's state when it resumes this calibration; None for a new or empty folder.
+
+    A calibration continued on model code other than the one it started on (its record's
+    ``model_sha256``, :mod:`slsim.provenance`) is refused in one line saying what changed, unless
+    ``allow_changed_inputs``: then the change is appended to the record's ``allowed_changed_inputs``
+    and the record takes the new version and hash."""
     state_path = out / STATE
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out {out}: is a file, not a folder")
@@ -211,7 +218,35 @@ def check_folder(out: Path, cal: Calibration, method: str) -> dict[str, Any] | N
         raise CalibrationError(f"--out {out}: holds a different calibration ('{state.get('name')}', "
                                f"{state.get('method')}, content hash {str(state.get('sha256'))[:12]}; this one "
                                f"{cal.sha256[:12]}); choose another --out to start a new one")
-    return state
+    from slsim.provenance import model_change, stamp
+    change = model_change(state)
+    if change and not allow_changed_inputs:
+        raise CalibrationError(f"--out {out}: {change} since this calibration started; continuing would mix "
+                               f"generations of different models. Choose another --out, or pass "
+                               f"--allow-changed-inputs to continue anyway (recorded in {STATE})")
+    if change:
+        state.setdefault("allowed_changed_inputs", []).append(change)
+    return state | stamp()
+
+
+def _new_state(cal: Calibration, method: str) -> dict[str, Any]:
+    from slsim.provenance import stamp
+    return {"name": cal.name, "sha256": cal.sha256, "method": method, "file": str(cal.path), "spec": cal.payload(),
+            "status": "running", **stamp()}
+
+
+@contextlib.contextmanager
+def _readable_history(out: Path):
+    """A history database that cannot be read (truncated, overwritten, not SQLite) is one line naming it,
+    not SQLAlchemy's traceback."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.Error, OSError, KeyError, ValueError) as err:
+        raise CalibrationError(f"{out / HISTORY}: cannot be read as this calibration's history "
+                               f"({err.__class__.__name__}); move the folder away or choose another --out") from None
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -227,7 +262,8 @@ def _failures(out: Path) -> int:
 # ---- ABC-SMC ------------------------------------------------------------------------------------
 
 def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
-            progress: Callable[[Progress], None] | None = None, generations: int | None = None) -> FitResult:
+            progress: Callable[[Progress], None] | None = None, generations: int | None = None,
+            allow_changed_inputs: bool = False) -> FitResult:
     """ABC-SMC to ``method.generations`` generations (or ``generations``), resuming ``out`` if it
     holds this calibration's history. ``client``: a Dask client (pyABC's Dask sampler)."""
     import logging
@@ -240,9 +276,8 @@ def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
     m = cal.spec.method
     total = generations or m.generations
     out.mkdir(parents=True, exist_ok=True)
-    state = check_folder(out, cal, "abc") or {"name": cal.name, "sha256": cal.sha256, "method": "abc",
-                                              "file": str(cal.path), "spec": cal.payload(), "status": "running",
-                                              "run_id": None, "generations": []}
+    state = (check_folder(out, cal, "abc", allow_changed_inputs)
+             or _new_state(cal, "abc") | {"run_id": None, "generations": []})
     payload = cal.payload()
     x0 = observed_stats(payload)
     model = _Model(payload, str(out / FAILURES))
@@ -270,12 +305,13 @@ def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
         # exactly what an uninterrupted run would have used (pyABC would otherwise start again
         # from the prior sample's epsilon).
         from pyabc.weighted_statistics import weighted_quantile
-        last = pyabc.History(db, _id=state["run_id"])
-        if last.max_t >= 0:
-            wd = last.get_weighted_distances()
-            w = wd.w.to_numpy(dtype=float)
-            eps = pyabc.QuantileEpsilon(initial_epsilon=float(weighted_quantile(
-                points=wd.distance.to_numpy(), weights=w / w.sum(), alpha=0.5)))
+        with _readable_history(out):
+            last = pyabc.History(db, _id=state["run_id"])
+            if last.max_t >= 0:
+                wd = last.get_weighted_distances()
+                w = wd.w.to_numpy(dtype=float)
+                eps = pyabc.QuantileEpsilon(initial_epsilon=float(weighted_quantile(
+                    points=wd.distance.to_numpy(), weights=w / w.sum(), alpha=0.5)))
     abc = pyabc.ABCSMC(model, _prior(cal), _Distance(observed_sd(payload)), population_size=m.population,
                        sampler=sampler, **({"eps": eps} if eps is not None else {}))
     t_start = time.time()
@@ -298,7 +334,8 @@ def fit_abc(cal: Calibration, out: Path, workers: int = 1, client=None,
         history = abc.new(db, x0)
         state["run_id"] = history.id
     else:
-        abc.load(db, state["run_id"])
+        with _readable_history(out):
+            abc.load(db, state["run_id"])
     _write_json(out / STATE, state)
     first = abc.history.max_t + 1
     try:
@@ -333,15 +370,14 @@ def _evaluate(args):
 
 
 def fit_optuna(cal: Calibration, out: Path, workers: int = 1,
-               progress: Callable[[Progress], None] | None = None) -> FitResult:
+               progress: Callable[[Progress], None] | None = None, allow_changed_inputs: bool = False) -> FitResult:
     """A point fit: ``method.trials`` TPE trials minimising the same distance, in batches of
     ``workers`` evaluated in processes; resumes from ``optuna.db``."""
     optuna = _need("optuna")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     m = cal.spec.method
     out.mkdir(parents=True, exist_ok=True)
-    state = check_folder(out, cal, "optuna") or {"name": cal.name, "sha256": cal.sha256, "method": "optuna",
-                                                 "file": str(cal.path), "spec": cal.payload(), "status": "running"}
+    state = check_folder(out, cal, "optuna", allow_changed_inputs) or _new_state(cal, "optuna")
     _write_json(out / STATE, state)
     payload = cal.payload()
     x0, sd = observed_stats(payload), observed_sd(payload)

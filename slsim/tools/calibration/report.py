@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 from pathlib import Path
@@ -96,15 +97,30 @@ def fit_table(cal: Calibration, draws: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def identification(cal: Calibration, posterior: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: prior and posterior 90% intervals, their width ratio and a verdict."""
+# Below 10 particles the mean weight is over 10%, so a "5-95%" interval is the extremes of a handful of points.
+MIN_PARTICLES = 10
+
+
+def identification(cal: Calibration, posterior: pd.DataFrame, meta: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Per parameter: prior and posterior 90% intervals, their width ratio and a verdict.
+
+    No verdict is given ("not judged: ..." says why) when the distances were not numbers (the last
+    generation's epsilon in ``meta["final_epsilon"]`` or a weight is NaN: a target the model put at 0
+    or never produced) or when the posterior has fewer than ``MIN_PARTICLES`` particles."""
+    weights = posterior["weight"].to_numpy(dtype=float) if "weight" in posterior else np.array([])
+    final = (meta or {}).get("final_epsilon")
+    why = None
+    if (final is not None and not math.isfinite(float(final))) or not np.all(np.isfinite(weights)):
+        why = "not judged: the distances were not numbers (a target's model output was 0 or missing; see the fit table)"
+    elif len(posterior) < MIN_PARTICLES:
+        why = f"not judged: {len(posterior)} particles, fewer than {MIN_PARTICLES} (raise method.population)"
     rows = []
     for name, prior in cal.parameters.items():
         plo, phi = prior.quantiles([0.05, 0.95])
         qlo, qmed, qhi = weighted_quantiles(posterior[name].to_numpy(), posterior["weight"].to_numpy(),
                                             [0.05, 0.5, 0.95])
         ratio = (qhi - qlo) / (phi - plo)
-        verdict = "pinned down" if ratio < PINNED else "narrowed" if ratio < NARROWED else "not pinned down"
+        verdict = why or ("pinned down" if ratio < PINNED else "narrowed" if ratio < NARROWED else "not pinned down")
         rows.append({"parameter": name, "prior": prior.prior, "prior_lo90": plo, "prior_hi90": phi,
                      "posterior_median": qmed, "posterior_lo90": qlo, "posterior_hi90": qhi,
                      "width_ratio": ratio, "verdict": verdict})
@@ -150,14 +166,21 @@ def fit_figure(cal: Calibration, table: pd.DataFrame, path: Path) -> None:
     axes[0, 0].legend(fontsize=8, loc="upper left")
     fig.suptitle(cal.spec.title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png", metadata=_provenance())
     plt.close(fig)
+
+
+def _provenance() -> dict[str, str]:
+    """PNG text chunks naming the code that made a figure (slsim's version, the model's source hash)."""
+    from slsim.provenance import stamp
+    return {"Software": f"slsim {stamp()['slsim_version']}", "Description": json.dumps(stamp())}
 
 
 def marginals_figure(cal: Calibration, posterior: pd.DataFrame, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     names = list(cal.parameters)
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 3), squeeze=False)
@@ -170,9 +193,12 @@ def marginals_figure(cal: Calibration, posterior: pd.DataFrame, path: Path) -> N
         ax.plot(xs, prior.scipy().pdf(xs), color="#636363", ls="--", label="prior")
         ax.set_title(name, fontsize=10)
         ax.set_xlim(prior.low, prior.high)
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # long values (0.0125) overlapped at the default ticks
+        ax.set_xlabel(name.replace("_", " "), fontsize=9)
+    axes[0, 0].set_ylabel("density (weighted)", fontsize=9)
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png", metadata=_provenance())
     plt.close(fig)
 
 
@@ -216,7 +242,7 @@ def write_outputs(cal: Calibration, out: Path, posterior: pd.DataFrame, meta: di
     write_atomic(paths["draws.parquet"], lambda p: draws.to_parquet(p, index=False))
     table = fit_table(cal, draws)
     write_atomic(paths["fit_table.csv"], lambda p: table.to_csv(p, index=False))
-    ident = identification(cal, posterior)
+    ident = identification(cal, posterior, meta)
     write_atomic(paths["fit.png"], lambda p: fit_figure(cal, table, p))
     write_atomic(paths["marginals.png"], lambda p: marginals_figure(cal, posterior, p))
     write_atomic(paths["report.md"], lambda p: p.write_text(report_text(cal, ident, table, meta)))

@@ -127,8 +127,9 @@ class Prior(BaseModel):
 class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period: str
-    value: float
-    sd: float = Field(gt=0)
+    # finite only: an infinite sd made every distance 0 and its verdicts "narrowed"; a NaN value made pyABC fail
+    value: float = Field(allow_inf_nan=False)
+    sd: float = Field(gt=0, allow_inf_nan=False)
     note: str = ""
 
 
@@ -164,6 +165,9 @@ class Target(BaseModel):
             raise ValueError("an index target needs 'base' (the period it is relative to); other measures take none")
         if self.scale is not None and self.measure != "count":
             raise ValueError("'scale' applies to counts only")
+        outside = [ob for ob in self.observed if self.measure == "share" and not 0 <= ob.value <= 1]
+        if outside:
+            raise ValueError(f"a share is from 0 to 1; observed {outside[0].value} in period '{outside[0].period}'")
         return self
 
 

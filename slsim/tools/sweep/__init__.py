@@ -14,7 +14,7 @@ See ``docs/experiments.md``.
 from slsim.tools.sweep.core import SweepSummary, plan, run_sweep
 from slsim.tools.sweep.design import Design, make_design
 from slsim.tools.sweep.experiment import Experiment, ExperimentError, load_experiment
-from slsim.tools.sweep.store import load_results, read_manifest
+from slsim.tools.sweep.store import export_results, load_results, read_manifest
 
-__all__ = ["Design", "Experiment", "ExperimentError", "SweepSummary", "load_experiment", "load_results",
-           "make_design", "plan", "read_manifest", "run_sweep"]
+__all__ = ["Design", "Experiment", "ExperimentError", "SweepSummary", "export_results", "load_experiment",
+           "load_results", "make_design", "plan", "read_manifest", "run_sweep"]

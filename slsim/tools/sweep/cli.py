@@ -180,7 +180,7 @@ def cmd_sweep(args) -> int:
 def _print_summary(con, s) -> None:
     from slsim.results.present import plural
     if s.quarantined:
-        con.print(f"set aside {plural(len(s.quarantined), 'unreadable part')} as *.corrupt "
+        con.print(f"set aside {plural(len(s.quarantined), 'damaged or foreign part')} in quarantine/ "
                   f"({', '.join(s.quarantined)}); their runs ran again")
     con.print(f"[bold]{s.experiment}[/bold]: {plural(s.total, 'run')}; {s.completed} completed now, "
               f"{len(s.failed)} failed, {s.skipped} skipped as already done"

@@ -4,7 +4,8 @@ Layout of a results folder::
 
     manifest.json            experiment (file and content hashes, content), design, every run's
                              id, point, replicate, seed and parameters, versions, sessions
-    runs/part-S-B.parquet    one row per finished run (ok or failed): ids, factors, status, error,
+    runs/part-S-B.parquet    (every part's Parquet metadata ``slsim``: version, model and experiment hashes)
+                             one row per finished run (ok or failed): ids, factors, status, error,
                              per-run summaries of every outcome
     weekly/part-S-B.parquet  one row per run x week, for the outcomes the experiment keeps weekly
 
@@ -19,19 +20,24 @@ Rules:
   keeps the first record of a run id and drops later ones, in memory and on load.
 * Resuming needs the same experiment content: everything that decides the runs' numbers. Comments,
   title, description, ``batch_runs`` and ``analysis`` hints may change; anything else is refused.
-* Provenance by content: the manifest's ``inputs`` hold the sha256 of every scenario file the
-  experiment reaches (through ``extends:`` and ``adopt:`` too) and of each run's resolved
+* Provenance by content: the manifest's ``inputs`` hold slsim's version and the sha256 of the model's
+  source (:mod:`slsim.provenance`), the sha256 of every scenario file the experiment reaches
+  (through ``extends:`` and ``adopt:`` too; keyed by its path relative to the experiment file, and
+  the same files by content at other paths count as the same) and of each run's resolved
   parameters and timeline (``resolved_params``, keyed by that hash; each run names its hash in the
-  manifest and in its row, column ``params_sha256``). A resume whose scenario files or resolved
-  parameters differ is refused, saying what changed, unless ``allow_changed_inputs``; what was
+  manifest and in its row, column ``params_sha256``). A resume whose model code, scenario files or
+  resolved parameters differ is refused, saying what changed, unless ``allow_changed_inputs``; what was
   accepted is recorded in that session's ``allowed_changed_inputs``.
 * One sweep per folder: a session holds an OS lock on ``OUT/.slsim.lock`` (released when its
   process ends, however it ends) and names itself in ``OUT/.slsim-running.json``; a second sweep
   into the folder is refused naming the first. A session still "running" in the manifest when a
   new one takes the lock belongs to a process that died: it is marked "interrupted".
-* A runs part that cannot be read (truncated, corrupt) is renamed ``*.parquet.corrupt`` with its
-  weekly part when a session starts, reported, and its runs run again; :func:`load_results` skips
-  unreadable parts and names them (:func:`unreadable_parts`).
+* Every runs part is checked when a session starts and on load: readable, and its rows the manifest's
+  (the experiment hash in its metadata, run ids, seeds, parameters' hashes: :func:`foreign_reason`);
+  a part with finished runs whose weekly part is missing counts as damaged too. A session moves a
+  damaged or foreign part (with its weekly part) to ``quarantine/runs/NAME.corrupt``, outside the
+  folders readers scan, reports it, and runs its runs again; :func:`load_results` skips such parts
+  with a warning naming them (:func:`unreadable_parts`).
 * A manifest that is not a sweep manifest (``{}``, a list, missing fields) is one line naming it.
 * A file that cannot be written (disk full, quota) is one line naming it; the temporary file is
   removed, so nothing partial is left.
@@ -52,6 +58,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from slsim.errors import SlsimError
@@ -63,6 +70,7 @@ MANIFEST = "manifest.json"
 LOCK = ".slsim.lock"
 RUNNING = ".slsim-running.json"
 CORRUPT = ".corrupt"
+QUARANTINE = "quarantine"
 
 
 class StoreWriteError(SlsimError):
@@ -130,9 +138,10 @@ def versions() -> dict[str, str]:
             out[dist] = md.version(dist)
         except md.PackageNotFoundError:
             pass
-    if "slsim" not in out:
-        from slsim import __version__
-        out["slsim"] = __version__
+    from slsim.provenance import stamp
+    # from git in a checkout: an editable install's recorded version is that of the commit it was installed at
+    out["slsim"] = stamp()["slsim_version"]
+    out["slsim_model_sha256"] = stamp()["model_sha256"]
     return out
 
 
@@ -171,15 +180,21 @@ def sweep_inputs(exp: Experiment, runs) -> dict[str, Any]:
     h = hashlib.sha256()
     for r in runs:
         h.update(r.resolved_sha256.encode())
+    from slsim.provenance import stamp
+    base = Path(exp.path).resolve().parent if exp.path else Path.cwd()
+    # Keyed by the path relative to the experiment's folder, so a clone at another path has the same keys;
+    # compared by content (changed_inputs).
+    files = {os.path.relpath(path, base): digest for path, digest in input_files(exp, runs).items()}
     return {"experiment_file": {"path": str(Path(exp.path).resolve()) if exp.path else None,
                                 "sha256": exp.file_sha256},
-            "scenario_files": input_files(exp, runs), "resolved_params_sha256": h.hexdigest()}
+            "scenario_files": dict(sorted(files.items())), "resolved_params_sha256": h.hexdigest(), **stamp()}
 
 
 def _session_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     return {"experiment_file_sha256": inputs["experiment_file"]["sha256"],
             "scenario_files": dict(inputs["scenario_files"]),
-            "resolved_params_sha256": inputs["resolved_params_sha256"]}
+            "resolved_params_sha256": inputs["resolved_params_sha256"],
+            "model_sha256": inputs.get("model_sha256"), "slsim_version": inputs.get("slsim_version")}
 
 
 def _short(path: str) -> str:
@@ -196,8 +211,14 @@ def changed_inputs(manifest: dict[str, Any], inputs: dict[str, Any], runs) -> li
     old = manifest.get("inputs")
     if not isinstance(old, dict):
         return []
+    from slsim.provenance import model_change
     changes = []
+    code = model_change(old)
+    if code:
+        changes.append(code)
     before, after = old.get("scenario_files") or {}, inputs["scenario_files"]
+    if sorted(before.values()) == sorted(after.values()):
+        before = after  # the same files by content (a clone at another path, a folder moved)
     for path in sorted(set(before) | set(after)):
         a, b = before.get(path), after.get(path)
         if a == b:
@@ -339,6 +360,18 @@ class ResultStore:
         self.manifest["sessions"].append(sess)
         self.write_manifest()
 
+    def _parquet(self, frame: pd.DataFrame, path: Path) -> None:
+        """Write a part with its provenance in the file's metadata (key ``slsim``: slsim's version, the
+        model's source hash and the experiment's content hash), so a part carries where it came from."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from slsim.provenance import stamp
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"slsim"] = json.dumps(stamp() | {"experiment_sha256": self.exp.content_sha256}).encode()
+        pq.write_table(table.replace_schema_metadata(meta), path)
+
     def _record_runs(self, runs) -> None:
         """Each run's resolved-parameter hash in its manifest record; the records by hash (kept
         for every hash any session ran, so older rows stay explained)."""
@@ -386,25 +419,33 @@ class ResultStore:
         quarantined = []
         frames = {}
         for p in sorted(runs_dir.glob("part-*.parquet")) if runs_dir.is_dir() else []:
-            df = _readable(p, ["run_id", "status", "error"])
-            if df is None:
-                p.rename(p.with_name(p.name + CORRUPT))
-                quarantined.append(f"runs/{p.name}")
+            df = _readable(p)
+            why = "unreadable" if df is None else foreign_reason(self.manifest, p, df)
+            if why:
+                quarantine(self.out, f"runs/{p.name}")
+                quarantined.append(f"runs/{p.name} ({why})")
             else:
                 frames[p.name] = df
+        weekly_kept = bool(self.exp.spec.outputs.weekly)
         if weekly_dir.is_dir():
             for p in weekly_dir.glob("part-*.parquet"):
                 if p.name not in frames:
-                    if f"runs/{p.name}" in quarantined:
-                        p.rename(p.with_name(p.name + CORRUPT))  # kept beside its runs part, for a look
+                    if (self.out / QUARANTINE / "runs" / (p.name + CORRUPT)).exists():
+                        quarantine(self.out, f"weekly/{p.name}")  # kept with its runs part, for a look
                     else:
                         p.unlink()  # its runs were never committed: they will run again
                 elif _readable(p, ["run_id"]) is None:
                     # its runs part is fine but the weekly series are lost: run the batch again
-                    p.rename(p.with_name(p.name + CORRUPT))
-                    (runs_dir / p.name).rename(runs_dir / (p.name + CORRUPT))
-                    quarantined += [f"weekly/{p.name}", f"runs/{p.name}"]
+                    quarantine(self.out, f"weekly/{p.name}")
+                    quarantine(self.out, f"runs/{p.name}")
+                    quarantined += [f"weekly/{p.name} (unreadable)", f"runs/{p.name} (its weekly part unreadable)"]
                     del frames[p.name]
+        for name in sorted(frames):
+            if weekly_kept and (frames[name]["status"] == "ok").any() and not (weekly_dir / name).exists():
+                # a batch with finished runs always writes its weekly part first: it was deleted
+                quarantine(self.out, f"runs/{name}")
+                quarantined.append(f"runs/{name} (its weekly part is missing)")
+                del frames[name]
         for name in sorted(frames):
             df = frames[name]
             for rid, status, error in zip(df["run_id"], df["status"], df["error"]):
@@ -449,9 +490,9 @@ class ResultStore:
             weekly = [r.weekly for r in fresh if r.weekly is not None and len(r.weekly)]
             if weekly:
                 frame = pd.concat(weekly, ignore_index=True)
-                write_atomic_bytes(self.out / "weekly" / name, lambda p: frame.to_parquet(p, index=False))
+                write_atomic_bytes(self.out / "weekly" / name, lambda p: self._parquet(frame, p))
             runs_frame = pd.DataFrame([self._row(rec) for rec in fresh])
-            write_atomic_bytes(self.out / "runs" / name, lambda p: runs_frame.to_parquet(p, index=False))
+            write_atomic_bytes(self.out / "runs" / name, lambda p: self._parquet(runs_frame, p))
             self.batch += 1
             self.done.update(seen)
             self.failed.update({rec.run_id: rec.error for rec in fresh if rec.status != "ok"})
@@ -526,6 +567,44 @@ def _readable(path: Path, columns: list[str] | None = None) -> pd.DataFrame | No
         return None
 
 
+def quarantine(out: Path, part: str) -> Path:
+    """Move ``runs/NAME`` or ``weekly/NAME`` to ``quarantine/runs/NAME.corrupt`` (outside the folders
+    that readers of ``runs/`` and ``weekly/`` scan: pandas, arrow and R read every file there)."""
+    dest = out / QUARANTINE / (part + CORRUPT)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(out / part, dest)
+    return dest
+
+
+def foreign_reason(manifest: dict[str, Any], path: Path, df: pd.DataFrame) -> str | None:
+    """Why the runs part ``path`` (read as ``df``) does not belong to the sweep of ``manifest``, in a few
+    words; None when it does. Checked: the experiment hash in the part's metadata, every run id is one of
+    the manifest's, with the manifest's seed, and its ``params_sha256`` is one the manifest records."""
+    try:
+        import pyarrow.parquet as pq
+        meta = json.loads((pq.read_schema(path).metadata or {}).get(b"slsim", b"{}"))
+    except Exception:  # noqa: BLE001 - unreadable metadata: judged by the rows alone
+        meta = {}
+    want = manifest.get("experiment", {}).get("content_sha256")
+    if isinstance(meta, dict) and meta.get("experiment_sha256") not in (None, want):
+        return f"from another experiment, content hash {str(meta['experiment_sha256'])[:12]}"
+    runs = manifest.get("runs") or []
+    if "run_id" not in df or "status" not in df:
+        return "not a runs part (no run_id or status column)"
+    hashes = set(manifest.get("resolved_params") or {})
+    for i, row in enumerate(df.itertuples(index=False)):
+        rid = getattr(row, "run_id")
+        if not (isinstance(rid, (int, np.integer)) and 0 <= rid < len(runs) and isinstance(runs[rid], dict)):
+            return f"run id {rid!r} is not one of this sweep's {len(runs)}"
+        seed = getattr(row, "seed", None)
+        if seed is not None and seed != runs[rid].get("seed"):
+            return f"run {rid} has seed {seed}, the manifest {runs[rid].get('seed')}"
+        ph = getattr(row, "params_sha256", None)
+        if hashes and ph is not None and ph not in hashes:
+            return f"run {rid}'s parameters' hash {str(ph)[:12]} is not in the manifest"
+    return None
+
+
 def unreadable_parts(path: str | Path) -> list[str]:
     """The runs and weekly parts of a results folder that cannot be read, as ``runs/part-...``."""
     out = []
@@ -536,20 +615,28 @@ def unreadable_parts(path: str | Path) -> list[str]:
     return out
 
 
-def _read_parts(folder: Path) -> list[tuple[str, pd.DataFrame]]:
-    """Every readable part; unreadable ones are skipped with a warning naming them."""
+def _read_parts(folder: Path, manifest: dict[str, Any] | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """Every readable part; unreadable ones, and with ``manifest`` runs parts that do not belong to it
+    (:func:`foreign_reason`), are skipped with a warning naming them."""
     if not folder.is_dir():
         return []
-    out, bad = [], []
+    out, bad, foreign = [], [], []
     for p in sorted(folder.glob("part-*.parquet")):
         df = _readable(p)
+        why = foreign_reason(manifest, p, df) if manifest is not None and df is not None else None
         if df is None:
             bad.append(p.name)
+        elif why:
+            foreign.append(f"{p.name}: {why}")
         else:
             out.append((p.name, df))
     if bad:
         warnings.warn(f"{folder}: skipped {len(bad)} unreadable part{'s' if len(bad) != 1 else ''} "
                       f"({', '.join(bad)}); a resume of the sweep reruns their runs", stacklevel=3)
+    if foreign:
+        warnings.warn(f"{folder}: skipped {len(foreign)} part{'s' if len(foreign) != 1 else ''} not of this sweep "
+                      f"({'; '.join(foreign)}); a resume sets {'them' if len(foreign) != 1 else 'it'} aside and "
+                      f"reruns {'their' if len(foreign) != 1 else 'its'} runs", stacklevel=3)
     return out
 
 
@@ -564,7 +651,7 @@ def load_results(path: str | Path, what: str = "runs", failed: bool = False) -> 
     """
     path = Path(path)
     manifest = read_manifest(path)
-    parts = _read_parts(path / "runs")
+    parts = _read_parts(path / "runs", manifest)
     factor_names = [f["name"] for f in manifest["factors"]]
     if not parts:
         cols = ["run_id", "point", "replicate", "seed", "scenario", *[f for f in factor_names if f != "scenario"],
@@ -591,3 +678,28 @@ def load_results(path: str | Path, what: str = "runs", failed: bool = False) -> 
     ids = ok[["run_id", "point", "replicate", "seed", "scenario", *[f for f in factor_names if f != "scenario"]]]
     out = ids.merge(weekly, on="run_id", how="inner")
     return out.sort_values(["run_id", "week"]).reset_index(drop=True)
+
+
+def export_results(path: str | Path, dest: str | Path) -> list[Path]:
+    """Write a sweep's tidy tables into ``dest``: ``runs.csv`` and ``runs.parquet`` (one row per
+    finished run, as :func:`load_results`), ``weekly.csv`` and ``weekly.parquet`` (one row per run x
+    week). Each Parquet file is one dataset a folder reader (pandas, arrow, R's arrow) opens alone, with
+    slsim's version, the model's hash and the experiment's hash in its metadata (key ``slsim``); each
+    file is written atomically. Returns the files written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path, dest = Path(path), Path(dest)
+    manifest = read_manifest(path)
+    stamp = (manifest.get("inputs") or {})
+    meta = json.dumps({"slsim_version": stamp.get("slsim_version"), "model_sha256": stamp.get("model_sha256"),
+                       "experiment_sha256": manifest["experiment"].get("content_sha256")}).encode()
+    dest.mkdir(parents=True, exist_ok=True)
+    files = []
+    for what in ("runs", "weekly"):
+        frame = load_results(path, what=what)
+        files.append(write_atomic_bytes(dest / f"{what}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"slsim": meta})
+        files.append(write_atomic_bytes(dest / f"{what}.parquet", lambda p, t=table: pq.write_table(t, p)))
+    return files

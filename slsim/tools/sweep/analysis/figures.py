@@ -8,6 +8,7 @@ writes it atomically.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,9 @@ def figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (6.4, 4.4
 def save_png(fig, path: Path) -> Path:
     """Write the figure as a PNG at 120 dpi, atomically (rendered in memory first)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
+    from slsim.provenance import stamp
+    fig.savefig(buf, format="png", dpi=120,  # the code that made it, in the PNG's text chunks
+                metadata={"Software": f"slsim {stamp()['slsim_version']}", "Description": json.dumps(stamp())})
     return write_atomic_bytes(path, lambda p: p.write_bytes(buf.getvalue()))
 
 

@@ -384,6 +384,8 @@ def analyse(results: str | Path, out: str | Path | None = None, outcomes: list[s
     rep = Report()
     for step in (_header, _points, _bands, _tipping, _sensitivity, _discovery, _recovery):
         step(sweep, rep)
+    from slsim.tools.sweep.store import export_results
+    rep.files += export_results(results, sweep.out / "export")  # tidy CSV and Parquet for other tools
     rep.files.append(write_atomic_bytes(sweep.out / "report.md",
                                         lambda p: p.write_text("\n\n".join(rep.lines) + "\n", encoding="utf-8")))
     return rep

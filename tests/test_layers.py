@@ -49,7 +49,8 @@ def _placed(contract: dict) -> set[str]:
 
 def _modules_in(folder: Path, prefix: str) -> set[str]:
     """The modules and sub-packages directly in a package folder (data files excepted)."""
-    found = {f"{prefix}.{p.stem}" for p in folder.glob("*.py") if p.name != "__init__.py"}
+    # _version.py is written by the build (hatch-vcs) and imports nothing
+    found = {f"{prefix}.{p.stem}" for p in folder.glob("*.py") if p.name not in ("__init__.py", "_version.py")}
     return found | {f"{prefix}.{p.parent.name}" for p in folder.glob("*/__init__.py") if p.parent.name != "data"}
 
 

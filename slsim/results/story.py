@@ -100,6 +100,18 @@ class Story:
             lines += [f"  {e.sentence()}" for e in eps]
         return "\n".join(lines)
 
+    def html(self) -> str:
+        """The story as an HTML table, one column a scenario, every text escaped (names are text)."""
+        import html
+        head = "".join(f"<th>{html.escape(t)}<br><small>{d} week{'s' * (d != 1)} medically fit in a hospital "
+                       f"bed</small></th>" for t, d in zip(self.titles, self.weeks_delayed))
+        left, right = ([html.escape(e.sentence()) for e in eps] for eps in self.episodes)
+        rows = "".join(f"<tr><td>{left[i] if i < len(left) else ''}</td><td>{right[i] if i < len(right) else ''}"
+                       f"</td></tr>" for i in range(max(len(left), len(right))))
+        intro = (f"<p><b>{html.escape(self.name)}</b>, {self.age} (an invented name; citizen {self.row} of the "
+                 "place): the same person with the same random events in both runs.</p>")
+        return intro + f"<table class='slsim-story-table'><tr>{head}</tr>{rows}</table>"
+
     def table(self) -> pd.DataFrame:
         """Week by week, side by side: where the citizen was under each scenario, in words."""
         cols = {}

@@ -630,3 +630,17 @@ def test_the_debrief_tells_each_round_and_gives_a_verdict_in_people_a_day(tmp_pa
     words = verdict(rows, sv.references(w["id"]), SMALL["weeks_per_round"])
     assert "people a day" in words and "blame culture" in words and "systems leadership" in words
     assert words.count("closest to") == 1
+
+
+def test_the_debrief_tells_a_tables_person_story_through_the_service(tmp_path):
+    fresh = _service(tmp_path / "fresh.db")
+    wf = fresh.create(fresh.facilitator_key, **SMALL)
+    with pytest.raises(Refused):
+        fresh.table_story(wf["id"], 1)  # no round has run yet
+    sv, w, _ = _run_workshop(tmp_path / "w.db", stop_after=1)
+    story = sv.table_story(w["id"], 1)
+    assert story.titles[1] == "Your table" and story.weeks == list(range(1, SMALL["weeks_per_round"] + 1))
+    page = story.html()
+    assert "<script" not in page and story.titles[0] in page
+    with pytest.raises(BadInput):
+        sv.table_story(w["id"], 1, style="meteor")

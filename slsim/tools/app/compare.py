@@ -210,18 +210,8 @@ def StoryPanel(request: CompareRequest):
 def story_html(baseline: str, other: str, seed: int, weeks: int) -> str:
     """The citizen whose weeks in a hospital bed differ most, told side by side as an HTML table
     (from ``slsim.follow``; names are invented and escaped as text)."""
-    import html
-
     from slsim.results.story import follow
-    story = follow(baseline, other, seed=seed, weeks=weeks)
-    head = "".join(f"<th>{html.escape(t)}<br><small>{d} week{'s' * (d != 1)} medically fit in a hospital bed"
-                   f"</small></th>" for t, d in zip(story.titles, story.weeks_delayed))
-    left, right = ([html.escape(e.sentence()) for e in eps] for eps in story.episodes)
-    rows = "".join(f"<tr><td>{left[i] if i < len(left) else ''}</td><td>{right[i] if i < len(right) else ''}</td></tr>"
-                   for i in range(max(len(left), len(right))))
-    intro = (f"<p><b>{html.escape(story.name)}</b>, {story.age} (an invented name; citizen {story.row} of the place, "
-             f"seed {seed}): the same person with the same random events in both runs.</p>")
-    return intro + f"<table class='slsim-story-table'><tr>{head}</tr>{rows}</table>"
+    return follow(baseline, other, seed=seed, weeks=weeks).html()
 
 
 def differences_table(baseline: str, other: str, diffs) -> str:

@@ -166,21 +166,22 @@ def replay_table(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str,
 
 
 def table_story(setup: Setup, decisions_by_round: dict[int, dict[str, dict[str, str]]], style: str,
-                citizen: int | None = None):
+                citizen: int | None = None, shocks: dict[int, Sequence[str]] | None = None):
     """One citizen's weeks at a table and under a reference culture (``style``: a scenario name such
     as ``blame_culture``), on the workshop's place and seed: the same person with the same random
     events (:func:`slsim.results.story.story_of`)."""
     from slsim.results.story import story_of
 
+    shocks = shocks or {}
     table = new_model(setup, record_people=True)
     for r in sorted(decisions_by_round):
-        run_round(table, r, decisions_by_round[r], setup.weeks_per_round)
+        run_round(table, r, decisions_by_round[r], setup.weeks_per_round, shocks.get(r, ()))
     params = resolve_scenario(style).params_with()
     leadership = {f: getattr(params, f) for f in LEADERSHIP_FIELDS}
     reference = new_model(setup, record_people=True, leadership_overrides={}, pooled_budget=params.pooled_budget,
                           pooled_share=params.pooled_share, **leadership)
-    for _ in range(table.week):
-        reference.step()
+    for r in sorted(decisions_by_round):
+        _step_with_shocks(reference, r, setup.weeks_per_round, shocks.get(r, ()))
     title = resolve_scenario(style).title
     return story_of(reference, table, (title, "Your table"), (style, "table"), citizen=citizen)
 

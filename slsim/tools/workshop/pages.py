@@ -727,6 +727,26 @@ def RoomPage(key: str, chosen: str | None):
 
 # ------------------------------------------------------------------ debrief
 @solara.component
+def PersonStory(workshop_id: str, table: int):
+    """One citizen's weeks at this table and under a blame culture, told on request: the same
+    person, the same random events (the service's table_story; names invented, shown as text)."""
+    asked, set_asked = solara.use_state(False)
+    result = solara.use_thread(lambda cancel: service().table_story(workshop_id, table).html() if asked else None,
+                               dependencies=[asked, workshop_id, table], intrusive_cancel=False)
+    solara.HTML(tag="h2", unsafe_innerHTML="One person's story")
+    if not asked:
+        solara.Button("Tell one person's story: your table against a blame culture",
+                      on_click=lambda: set_asked(True), classes=["ws-person-story-start"])
+    elif result.state == solara.ResultState.FINISHED and result.value:
+        solara.HTML(tag="div", unsafe_innerHTML=result.value, classes=["ws-scroll", "ws-person-story"],
+                    attributes=SCROLL_REGION | {"aria-label": f"Table {table}: one person's story"})
+    elif result.state == solara.ResultState.ERROR:
+        solara.Text(f"The story could not be told: {result.error}", classes=["ws-error"])
+    else:
+        solara.Text("Running your table's rounds and a blame culture's for one place...")
+
+
+@solara.component
 def Debrief(workshop_id: str, tables: list[int], names):
     """Per table: decisions by round, outcome curves against the reference cultures, one sentence
     per outcome group; the room's predictions; the tables compared."""
@@ -775,6 +795,7 @@ def Debrief(workshop_id: str, tables: list[int], names):
                                     classes=["ws-story-request"])
             for level, sentence in reference_sentences(rows, refs, w["weeks_per_round"]).items():
                 solara.Text(sentence, style={"display": "block"}, classes=[f"ws-sentence-{level}"])
+            PersonStory(workshop_id, t)
             last = rows[-w["weeks_per_round"]:]
             actual = score(last, "delayed_transfers")
             mine = [p for p in predictions if p["table_no"] == t]

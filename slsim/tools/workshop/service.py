@@ -72,6 +72,7 @@ from slsim.tools.workshop.engine import (
     reference_run,
     replay_table,
     run_round,
+    table_story,
 )
 from slsim.tools.workshop.replay import setup_of
 from slsim.tools.workshop.store import DB_ENV, DEFAULT_DB, URL_ENV, Store
@@ -712,6 +713,18 @@ class Service:
         """The room's predictions by table and seat (no names); shown in the debrief."""
         return [dict(r) for r in self.store.all("SELECT table_no, seat, delayed_transfers, cause FROM predictions "
                                                 "WHERE workshop = ? ORDER BY table_no, seat", (workshop_id,))]
+
+    def table_story(self, workshop_id: str, table: int, style: str = "blame_culture"):
+        """One citizen's weeks at a table against a reference culture on the same place, seed and
+        shocks (the rounds played so far); for the debrief."""
+        if style not in REFERENCE_STYLES:
+            raise BadInput(f"reference {style!r}: allowed {', '.join(REFERENCE_STYLES)}")
+        stored = self.store.decisions(self.workshop(workshop_id)["id"], table)
+        done = {r: {s: d["decisions"] for s, d in seats.items()} for r, seats in stored.items()
+                if r in self.visible_results(workshop_id, table)}
+        if not done:
+            raise Refused(f"table {table} has no round to tell yet")
+        return table_story(self.setup_of(workshop_id), done, style, shocks=self.store.shocks(workshop_id))
 
     def references(self, workshop_id: str) -> dict[str, list[dict[str, Any]]]:
         """The two reference cultures' weekly rows on the workshop's place (computed once, stored)."""

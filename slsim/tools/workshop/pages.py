@@ -735,8 +735,9 @@ def PersonStory(workshop_id: str, table: int):
                                dependencies=[asked, workshop_id, table], intrusive_cancel=False)
     solara.HTML(tag="h2", unsafe_innerHTML="One person's story")
     if not asked:
-        solara.Button("Tell one person's story: your table against a blame culture",
-                      on_click=lambda: set_asked(True), classes=["ws-person-story-start"])
+        solara.Text("The same citizen, the same random events: your table against a blame culture.",
+                    style={"display": "block"})
+        solara.Button("Tell their story", on_click=lambda: set_asked(True), classes=["ws-person-story-start"])
     elif result.state == solara.ResultState.FINISHED and result.value:
         solara.HTML(tag="div", unsafe_innerHTML=result.value, classes=["ws-scroll", "ws-person-story"],
                     attributes=SCROLL_REGION | {"aria-label": f"Table {table}: one person's story"})
